@@ -1,0 +1,156 @@
+/**
+ * Configuration: one zod schema over the environment (names from DESIGN.md "Configuration").
+ *
+ * `parseConfig(env)` is pure: it never reads `process.env` (only `main.ts` does) and reports every
+ * problem at once. RunPod settings are optional at this stage: without them the panel still serves
+ * the page and `/api/health` names what is missing (see `missingRunpodSettings`).
+ */
+import path from 'node:path'
+import { z } from 'zod'
+
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional())
+const optionalUrl = z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional())
+const positiveInt = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(fallback))
+
+/** Worker contracts the panel can speak (reference/runpod.md §3.1, §3.2). */
+export const WORKER_KINDS = ['whisperx', 'whisperx-hub'] as const
+export type WorkerKind = (typeof WORKER_KINDS)[number]
+
+/** How the worker is told where the audio is (DESIGN.md, `AUDIO_REFERENCE`). */
+export const AUDIO_REFERENCE_MODES = ['auto', 'presigned', 'volume-path'] as const
+export type AudioReferenceMode = (typeof AUDIO_REFERENCE_MODES)[number]
+
+const EnvSchema = z.object({
+  RUNPOD_API_KEY: optionalString,
+  RUNPOD_ENDPOINT_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]+$/, 'must be the endpoint ID only (letters, digits, - and _), not a URL')
+      .optional(),
+  ),
+  RUNPOD_API_BASE: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default('https://api.runpod.ai/v2')),
+  RUNPOD_WORKER: z.preprocess(emptyToUndefined, z.enum(WORKER_KINDS).default('whisperx')),
+  RUNPOD_DATACENTER: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z]+(-[A-Za-z]+)*-\d+$/, 'must look like EU-RO-1 (the datacenter ID of the network volume)')
+      .optional(),
+  ),
+  RUNPOD_VOLUME_ID: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,62}$/, 'must be the network volume ID (lower-case letters and digits)')
+      .optional(),
+  ),
+  RUNPOD_S3_ACCESS_KEY: optionalString,
+  RUNPOD_S3_SECRET_KEY: optionalString,
+  RUNPOD_S3_ENDPOINT: optionalUrl,
+  RUNPOD_S3_REGION: optionalString,
+  AUDIO_REFERENCE: z.preprocess(emptyToUndefined, z.enum(AUDIO_REFERENCE_MODES).default('auto')),
+  HOST: z.preprocess(emptyToUndefined, z.string().trim().default('127.0.0.1')),
+  PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8000)),
+  UPLOADS_DIR: z.preprocess(emptyToUndefined, z.string().default('uploads')),
+  OUTPUT_DIR: z.preprocess(emptyToUndefined, z.string().default('output')),
+  MAX_UPLOAD_MB: positiveInt(4096),
+  POLL_INTERVAL_MS: positiveInt(2000),
+  WHISPER_MODEL: z.preprocess(emptyToUndefined, z.string().trim().default('large-v3')),
+  WHISPER_BATCH_SIZE: positiveInt(16),
+  LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  /** Shown in the page when the panel runs against the local stand-ins (`npm run demo`). */
+  SCRIBE_DEMO: z.preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false']).default('0')),
+})
+
+/** The parsed configuration, grouped by concern. Paths are absolute. */
+export interface Config {
+  server: { host: string; port: number; demo: boolean }
+  paths: { uploadsDir: string; outputDir: string }
+  limits: { maxUploadBytes: number }
+  runpod: {
+    apiKey: string | undefined
+    endpointId: string | undefined
+    apiBase: string
+    worker: WorkerKind
+    pollIntervalMs: number
+    model: string
+    batchSize: number
+  }
+  s3: {
+    datacenter: string | undefined
+    volumeId: string | undefined
+    accessKeyId: string | undefined
+    secretAccessKey: string | undefined
+    /** Explicit endpoint, else derived from the datacenter (reference/runpod.md §2.1). */
+    endpoint: string | undefined
+    /** SigV4 region: the datacenter ID, upper case (reference/runpod.md §2.2). */
+    region: string | undefined
+  }
+  audioReference: AudioReferenceMode
+  logLevel: 'debug' | 'info' | 'warn' | 'error'
+}
+
+/** Thrown by `parseConfig`; `problems` lists every invalid setting, one line each. */
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration (fix these in .env or the environment):\n- ${problems.join('\n- ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/**
+ * Parses the environment into a `Config`.
+ * @param env - variables as strings (e.g. `process.env` merged with `.env`).
+ * @param cwd - base for relative `UPLOADS_DIR` / `OUTPUT_DIR`.
+ * @throws ConfigError listing every invalid setting in one message.
+ */
+export function parseConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`))
+  }
+  const e = parsed.data
+  const datacenter = e.RUNPOD_DATACENTER?.toUpperCase()
+  return {
+    server: { host: e.HOST, port: e.PORT, demo: e.SCRIBE_DEMO === '1' || e.SCRIBE_DEMO === 'true' },
+    paths: { uploadsDir: path.resolve(cwd, e.UPLOADS_DIR), outputDir: path.resolve(cwd, e.OUTPUT_DIR) },
+    limits: { maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024 },
+    runpod: {
+      apiKey: e.RUNPOD_API_KEY,
+      endpointId: e.RUNPOD_ENDPOINT_ID,
+      apiBase: e.RUNPOD_API_BASE.replace(/\/+$/, ''),
+      worker: e.RUNPOD_WORKER,
+      pollIntervalMs: e.POLL_INTERVAL_MS,
+      model: e.WHISPER_MODEL,
+      batchSize: e.WHISPER_BATCH_SIZE,
+    },
+    s3: {
+      datacenter,
+      volumeId: e.RUNPOD_VOLUME_ID,
+      accessKeyId: e.RUNPOD_S3_ACCESS_KEY,
+      secretAccessKey: e.RUNPOD_S3_SECRET_KEY,
+      endpoint: e.RUNPOD_S3_ENDPOINT ?? (datacenter ? `https://s3api-${datacenter.toLowerCase()}.runpod.io` : undefined),
+      region: e.RUNPOD_S3_REGION ?? datacenter,
+    },
+    audioReference: e.AUDIO_REFERENCE,
+    logLevel: e.LOG_LEVEL,
+  }
+}
+
+/** Names of the RunPod settings that are still missing for transcription to work (empty = ready). */
+export function missingRunpodSettings(config: Config): string[] {
+  const missing: string[] = []
+  if (!config.runpod.apiKey) missing.push('RUNPOD_API_KEY')
+  if (!config.runpod.endpointId) missing.push('RUNPOD_ENDPOINT_ID')
+  if (!config.s3.volumeId) missing.push('RUNPOD_VOLUME_ID')
+  if (!config.s3.accessKeyId) missing.push('RUNPOD_S3_ACCESS_KEY')
+  if (!config.s3.secretAccessKey) missing.push('RUNPOD_S3_SECRET_KEY')
+  if (!config.s3.endpoint) missing.push('RUNPOD_DATACENTER (or RUNPOD_S3_ENDPOINT)')
+  if (!config.s3.region) missing.push('RUNPOD_DATACENTER (or RUNPOD_S3_REGION)')
+  return [...new Set(missing)]
+}

@@ -1,0 +1,91 @@
+/**
+ * Ports: what the services need from the outside world, in the domain's words. Adapters under
+ * `src/adapters/` implement them and translate SDK/HTTP failures into `AppError`s at their edge;
+ * no port mentions an SDK type or RunPod's JSON.
+ */
+import type { RunpodJobStatus } from './recording.ts'
+
+/** One logger, injected everywhere. Fields are structured context; never pass a secret. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void
+  info(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+  error(msg: string, fields?: Record<string, unknown>): void
+}
+
+/** The network volume seen through its S3-compatible API (one bucket = one volume). */
+export interface ObjectStore {
+  /** The bucket (= RunPod network volume ID). */
+  readonly bucket: string
+  /**
+   * Uploads a local file to `key` with a multipart upload.
+   * @param onProgress - called with bytes sent so far (monotonic, ends at the file size).
+   * @throws AppError `storage_auth` (wrong keys or volume), `storage_unavailable` (network, 5xx after retries).
+   */
+  uploadFile(
+    key: string,
+    filePath: string,
+    options: { contentType: string; onProgress?: (sentBytes: number) => void; signal?: AbortSignal },
+  ): Promise<void>
+  /** A presigned GET URL for `key`, valid for `expiresInSeconds`. */
+  presignGet(key: string, expiresInSeconds: number): Promise<string>
+  /** Deletes `key`; a missing object is not an error. */
+  deleteObject(key: string): Promise<void>
+  /**
+   * Checks that the bucket exists and the keys work.
+   * @throws AppError `storage_auth` or `storage_unavailable`.
+   */
+  check(): Promise<void>
+}
+
+/** A RunPod job's status as the panel needs it (reference/runpod.md §1.3). */
+export interface JobStatusReport {
+  id: string
+  status: RunpodJobStatus
+  /** ms in queue, when RunPod reports it. */
+  delayTime: number | null
+  /** ms of execution, when RunPod reports it. */
+  executionTime: number | null
+  /** The worker's output: final on COMPLETED, a progress update during IN_PROGRESS. */
+  output: unknown
+  /** RunPod's `error` field on FAILED, as given (may be a JSON-encoded string). */
+  error: unknown
+}
+
+/** Options RunPod applies to one job (reference/runpod.md §1.6); times in ms. */
+export interface JobPolicy {
+  executionTimeout: number
+  ttl: number
+}
+
+/** A RunPod Serverless endpoint's queue API. */
+export interface JobRunner {
+  /**
+   * POST /run.
+   * @returns the new job's id and first status.
+   * @throws AppError `runpod_auth`, `runpod_not_found`, `runpod_rate_limited`, `runpod_unavailable`, `bad_request`.
+   */
+  submit(input: Record<string, unknown>, policy: JobPolicy): Promise<{ id: string; status: RunpodJobStatus }>
+  /**
+   * GET /status/{id}.
+   * @throws AppError `job_expired` when RunPod no longer knows the job (404), and the errors of `submit`.
+   */
+  status(jobId: string): Promise<JobStatusReport>
+  /** POST /cancel/{id}. */
+  cancel(jobId: string): Promise<void>
+  /** GET /health: throws like `submit` when the endpoint cannot be reached. */
+  health(): Promise<{ workers: Record<string, number>; jobs: Record<string, number> }>
+}
+
+/** ffprobe / ffmpeg. */
+export interface MediaProbe {
+  /**
+   * Reads duration (seconds) and container format of a local audio/video file.
+   * @throws AppError `unsupported_media` when ffprobe finds no audio stream.
+   */
+  probe(filePath: string): Promise<{ duration: number; format: string }>
+  /**
+   * Waveform peaks: `bins` values in [0, 1] (max |sample| per window, mono), plus duration in seconds.
+   */
+  peaks(filePath: string, bins: number): Promise<{ duration: number; peaks: number[] }>
+}

@@ -1,0 +1,112 @@
+/**
+ * Recordings and their jobs: the state machine the panel persists and the page displays.
+ * Shapes from DESIGN.md ("A recording is …"). Sizes in bytes, durations in seconds, RunPod times
+ * (`delayTime`, `executionTime`) in milliseconds as RunPod reports them.
+ */
+import { AppError, type ErrorInfo } from './errors.ts'
+
+export const RECORDING_STATUSES = [
+  'uploading',
+  'uploaded',
+  'submitting',
+  'queued',
+  'transcribing',
+  'processing',
+  'done',
+  'failed',
+  'cancelled',
+] as const
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number]
+
+/** Job states as RunPod names them (reference/runpod.md §1.4). */
+export const RUNPOD_JOB_STATUSES = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const
+export type RunpodJobStatus = (typeof RUNPOD_JOB_STATUSES)[number]
+
+/** How the worker was told where the audio is. */
+export type AudioReferenceKind = 'presigned' | 'volume-path'
+
+export interface JobInfo {
+  /** RunPod job id. */
+  id: string
+  status: RunpodJobStatus
+  audioReference: AudioReferenceKind
+  /** ms the job waited in RunPod's queue, once known. */
+  delayTime: number | null
+  /** ms of GPU execution, once known. */
+  executionTime: number | null
+}
+
+/** The options a user chooses when starting a transcription (`POST …/transcribe`). */
+export interface JobOptions {
+  /** ISO 639-1 code, or null for automatic detection. */
+  language: string | null
+  diarize: boolean
+  minSpeakers: number | null
+  maxSpeakers: number | null
+}
+
+export interface Recording {
+  id: string
+  /** The user's file name, sanitized for display and download names. */
+  filename: string
+  /** Bytes. */
+  size: number
+  /** Seconds, from ffprobe; null until probed. */
+  duration: number | null
+  /** ISO 8601 (UTC). */
+  createdAt: string
+  status: RecordingStatus
+  upload: { sentBytes: number; totalBytes: number }
+  job: JobInfo | null
+  error: ErrorInfo | null
+}
+
+/** Statuses in which a job exists on RunPod and the poller follows it. */
+export const POLLED_STATUSES: readonly RecordingStatus[] = ['queued', 'transcribing', 'processing']
+
+const TRANSITIONS: Record<RecordingStatus, readonly RecordingStatus[]> = {
+  uploading: ['uploaded', 'failed', 'uploading'],
+  uploaded: ['submitting', 'uploading'],
+  submitting: ['queued', 'failed', 'uploaded'],
+  queued: ['transcribing', 'processing', 'failed', 'cancelled', 'queued'],
+  transcribing: ['processing', 'failed', 'cancelled', 'queued'],
+  processing: ['done', 'failed'],
+  done: ['submitting'],
+  failed: ['submitting', 'uploading'],
+  cancelled: ['submitting'],
+}
+
+/**
+ * Checks that a recording may move from `from` to `to`.
+ * @throws AppError `conflict` with a message for the user when the move is not allowed.
+ */
+export function assertTransition(from: RecordingStatus, to: RecordingStatus): void {
+  if (from === to && to !== 'uploading' && to !== 'queued') return
+  if (!TRANSITIONS[from].includes(to)) {
+    throw new AppError('conflict', `This recording is ${describeStatus(from)}; it cannot become ${to} now.`)
+  }
+}
+
+/** The page's wording of each status (issue 2: "Uploading to cloud…" → … → "Done ✓"). */
+export function describeStatus(status: RecordingStatus): string {
+  switch (status) {
+    case 'uploading':
+      return 'uploading to cloud'
+    case 'uploaded':
+      return 'uploaded'
+    case 'submitting':
+      return 'being submitted'
+    case 'queued':
+      return 'queued (waiting for a GPU)'
+    case 'transcribing':
+      return 'transcribing on a cloud GPU'
+    case 'processing':
+      return 'processing results'
+    case 'done':
+      return 'done'
+    case 'failed':
+      return 'failed'
+    case 'cancelled':
+      return 'cancelled'
+  }
+}

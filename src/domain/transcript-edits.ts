@@ -1,0 +1,222 @@
+/**
+ * Edits a user makes while reviewing: speaker renames and merges, per-segment speaker fixes,
+ * splits, text edits and filter overrides. `applyEdits` is pure and all-or-nothing: it either
+ * returns a new transcript with every op applied in order, or throws and changes nothing.
+ * Op shapes from DESIGN.md "Transcript and edits".
+ */
+import { z } from 'zod'
+import { AppError } from './errors.ts'
+import type { Segment, Transcript, Word } from './transcript.ts'
+
+// Control characters (C0, DEL, C1) would corrupt exports (docx XML rejects most of them).
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/
+
+const speakerNameSchema = z
+  .string()
+  .transform((s) => s.trim().replace(/\s+/g, ' '))
+  .pipe(
+    z
+      .string()
+      .min(1, 'A speaker name cannot be empty.')
+      .max(100, 'A speaker name can be at most 100 characters.')
+      .refine((s) => !CONTROL_CHARS.test(s), 'A speaker name cannot contain control characters.'),
+  )
+
+const segmentId = z.string().min(1).max(100)
+const speakerId = z.string().min(1).max(100)
+
+/** One edit operation (the `ops` items of `PATCH /api/recordings/:id/transcript`). */
+export const EditOpSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('renameSpeaker'), speaker: speakerId, name: speakerNameSchema }),
+  z.object({ op: z.literal('mergeSpeakers'), from: speakerId, into: speakerId }),
+  z.object({ op: z.literal('setSegmentSpeaker'), segmentId, speaker: speakerId.nullable() }),
+  z.object({ op: z.literal('splitSegment'), segmentId, atWord: z.number().int().min(1) }),
+  z.object({
+    op: z.literal('editText'),
+    segmentId,
+    text: z
+      .string()
+      .max(20_000)
+      .refine((s) => !CONTROL_CHARS.test(s.replace(/[\n\t]/g, ' ')), 'Text cannot contain control characters.'),
+  }),
+  z.object({ op: z.literal('restoreSegment'), segmentId }),
+  z.object({ op: z.literal('filterSegment'), segmentId }),
+])
+export type EditOp = z.infer<typeof EditOpSchema>
+
+/** Body of `PATCH /api/recordings/:id/transcript`. */
+export const EditRequestSchema = z.object({ ops: z.array(EditOpSchema).min(1).max(1000) })
+
+/**
+ * Applies `ops` in order to a copy of `transcript`.
+ * @returns the edited transcript (the input is not modified).
+ * @throws AppError `bad_request` naming the op (1-based) that cannot apply, e.g. an unknown segment.
+ */
+export function applyEdits(transcript: Transcript, ops: readonly EditOp[]): Transcript {
+  const t: Transcript = structuredClone(transcript)
+  ops.forEach((op, i) => {
+    try {
+      applyOne(t, op)
+    } catch (err) {
+      if (err instanceof AppError) throw new AppError(err.code, `Edit ${i + 1} (${op.op}): ${err.message}`)
+      throw err
+    }
+  })
+  return t
+}
+
+function applyOne(t: Transcript, op: EditOp): void {
+  switch (op.op) {
+    case 'renameSpeaker': {
+      findSpeaker(t, op.speaker).name = op.name
+      return
+    }
+    case 'mergeSpeakers': {
+      if (op.from === op.into) throw new AppError('bad_request', 'Choose two different speakers to merge.')
+      findSpeaker(t, op.from)
+      findSpeaker(t, op.into)
+      for (const seg of t.segments) if (seg.speaker === op.from) seg.speaker = op.into
+      t.speakers = t.speakers.filter((s) => s.id !== op.from)
+      return
+    }
+    case 'setSegmentSpeaker': {
+      if (op.speaker !== null) findSpeaker(t, op.speaker)
+      findSegment(t, op.segmentId).speaker = op.speaker
+      return
+    }
+    case 'splitSegment': {
+      const seg = findSegment(t, op.segmentId)
+      if (op.atWord >= seg.words.length) {
+        throw new AppError(
+          'bad_request',
+          `This segment has ${seg.words.length} words; split at a word between 1 and ${seg.words.length - 1}.`,
+        )
+      }
+      const head = seg.words.slice(0, op.atWord)
+      const tail = seg.words.slice(op.atWord)
+      const second: Segment = {
+        id: newSegmentId(t, seg.id),
+        start: tail[0]!.start,
+        end: seg.end,
+        speaker: seg.speaker,
+        text: joinWords(tail),
+        words: tail,
+        filtered: seg.filtered,
+      }
+      seg.words = head
+      seg.text = joinWords(head)
+      seg.end = head.at(-1)!.end
+      t.segments.splice(t.segments.indexOf(seg) + 1, 0, second)
+      return
+    }
+    case 'editText': {
+      const seg = findSegment(t, op.segmentId)
+      const text = op.text.replace(/\s+/g, ' ').trim()
+      if (text === '') throw new AppError('bad_request', 'A segment cannot be empty; hide it instead.')
+      seg.words = retimeWords(seg, text)
+      seg.text = text
+      return
+    }
+    case 'restoreSegment': {
+      findSegment(t, op.segmentId).filtered = null
+      return
+    }
+    case 'filterSegment': {
+      findSegment(t, op.segmentId).filtered = { rule: 'manual', reason: 'Hidden by you during review.' }
+      return
+    }
+  }
+}
+
+function findSpeaker(t: Transcript, id: string) {
+  const s = t.speakers.find((x) => x.id === id)
+  if (!s) throw new AppError('bad_request', `There is no speaker "${id}" in this transcript.`)
+  return s
+}
+
+function findSegment(t: Transcript, id: string): Segment {
+  const s = t.segments.find((x) => x.id === id)
+  if (!s) throw new AppError('bad_request', `There is no segment "${id}" in this transcript.`)
+  return s
+}
+
+function newSegmentId(t: Transcript, base: string): string {
+  const ids = new Set(t.segments.map((s) => s.id))
+  for (let n = 2; ; n++) if (!ids.has(`${base}.${n}`)) return `${base}.${n}`
+}
+
+function joinWords(words: readonly Word[]): string {
+  return words.map((w) => w.text).join(' ')
+}
+
+/**
+ * Keeps the timings of words the edit did not change (longest common subsequence over tokens)
+ * and gives inserted or changed words estimated times spread over the gap they fill.
+ */
+export function retimeWords(seg: Segment, newText: string): Word[] {
+  const tokens = newText.split(' ')
+  const old = seg.words
+  if (old.length === 0) {
+    return spread(tokens, seg.start, seg.end)
+  }
+  const n = old.length
+  const m = tokens.length
+  // LCS table over exact token matches.
+  const dp: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0))
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      dp[i]![j] = old[i]!.text === tokens[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!)
+    }
+  }
+  const out: (Word | string)[] = []
+  let i = 0
+  let j = 0
+  while (j < m) {
+    if (i < n && old[i]!.text === tokens[j]) {
+      out.push(old[i]!)
+      i++
+      j++
+    } else if (i < n && dp[i + 1]![j]! >= dp[i]![j + 1]!) {
+      i++
+    } else {
+      out.push(tokens[j]!)
+      j++
+    }
+  }
+  // Fill runs of new tokens between kept words (or the segment's bounds).
+  const result: Word[] = []
+  let k = 0
+  while (k < out.length) {
+    const item = out[k]!
+    if (typeof item !== 'string') {
+      result.push(item)
+      k++
+      continue
+    }
+    let e = k
+    while (e < out.length && typeof out[e] === 'string') e++
+    const prev = result.at(-1)
+    const next = out[e] as Word | undefined
+    const from = prev ? prev.end : seg.start
+    const to = next ? next.start : seg.end
+    result.push(...spread(out.slice(k, e) as string[], from, Math.max(from, to)))
+    k = e
+  }
+  return result
+}
+
+function spread(tokens: readonly string[], from: number, to: number): Word[] {
+  const step = (to - from) / Math.max(1, tokens.length)
+  return tokens.map((text, idx) => ({
+    text,
+    start: round3(from + idx * step),
+    end: round3(from + (idx + 1) * step),
+    score: null,
+    estimated: true,
+  }))
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000
+}

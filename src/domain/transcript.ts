@@ -1,0 +1,88 @@
+/**
+ * The normalized transcript: what the review page shows, what edits change and what exporters read.
+ * Shape from DESIGN.md "Transcript and edits". Times are seconds from the start of the recording.
+ */
+
+/** One word. `estimated` marks times the aligner did not give (filled from neighbours). */
+export interface Word {
+  text: string
+  start: number
+  end: number
+  /** wav2vec2 alignment score in [0, 1], or null when the aligner gave none. */
+  score: number | null
+  estimated: boolean
+}
+
+/** Why a segment is hidden from the transcript; `rule` is a filter rule id (domain/hallucinations.ts). */
+export interface FilterDecision {
+  rule: string
+  reason: string
+}
+
+export interface Segment {
+  /** Stable within a transcript; survives edits and splits (new parts get new ids). */
+  id: string
+  start: number
+  end: number
+  /** A speaker id from `Transcript.speakers`, or null when diarization gave none. */
+  speaker: string | null
+  text: string
+  words: Word[]
+  filtered: FilterDecision | null
+}
+
+export interface Speaker {
+  /** The diarization label (e.g. `SPEAKER_00`); never changes. */
+  id: string
+  /** What the user calls this speaker; starts equal to a readable form of the id. */
+  name: string
+}
+
+export interface Transcript {
+  /** ISO 639-1 code from the worker (e.g. `ru`, `en`), or null when unknown. */
+  language: string | null
+  /** Seconds: the recording's duration when known, else the end of the last segment. */
+  duration: number
+  speakers: Speaker[]
+  segments: Segment[]
+}
+
+/** A contiguous run of kept segments with the same speaker: how the page and the exports group text. */
+export interface Turn {
+  speaker: string | null
+  start: number
+  end: number
+  segments: Segment[]
+}
+
+/** Display name of a speaker id ("Unknown speaker" for null or an id not in the list). */
+export function speakerName(transcript: Transcript, speaker: string | null): string {
+  if (speaker === null) return 'Unknown speaker'
+  return transcript.speakers.find((s) => s.id === speaker)?.name ?? speaker
+}
+
+/** Segments not removed by the hallucination filter, in time order. */
+export function keptSegments(transcript: Transcript): Segment[] {
+  return transcript.segments.filter((s) => s.filtered === null)
+}
+
+/** Groups kept segments into speaker turns (a new turn starts when the speaker changes). */
+export function speakerTurns(transcript: Transcript): Turn[] {
+  const turns: Turn[] = []
+  for (const seg of keptSegments(transcript)) {
+    const last = turns.at(-1)
+    if (last && last.speaker === seg.speaker) {
+      last.segments.push(seg)
+      last.end = Math.max(last.end, seg.end)
+    } else {
+      turns.push({ speaker: seg.speaker, start: seg.start, end: seg.end, segments: [seg] })
+    }
+  }
+  return turns
+}
+
+/** Default display name for a diarization label: `SPEAKER_00` → `Speaker 1`. */
+export function defaultSpeakerName(id: string): string {
+  const m = /^SPEAKER_(\d+)$/.exec(id)
+  return m ? `Speaker ${Number(m[1]) + 1}` : id
+}

@@ -1,0 +1,30 @@
+/**
+ * One interface for every export format; `index.ts` holds the registry keyed by format.
+ * Exporters are pure: they render a transcript (with the user's renames, merges, edits and filter
+ * decisions already applied) and never touch the disk or the network.
+ */
+import type { Transcript } from '../domain/transcript.ts'
+
+/** What an exporter renders. */
+export interface ExportDocument {
+  transcript: Transcript
+  /** The recording's file name, e.g. `interview.m4a` (used for titles and download names). */
+  title: string
+  /** When the recording was added, ISO 8601 UTC. */
+  createdAt: string
+  /** When the transcript was produced, ISO 8601 UTC. */
+  transcribedAt: string
+}
+
+export interface Exporter {
+  /** URL and registry key, e.g. `md`. */
+  readonly format: string
+  /** File extension without the dot, e.g. `md` (QDA: `txt` with a `_maxqda` suffix in the name). */
+  readonly extension: string
+  /** Suffix added to the base name before the extension (e.g. `_maxqda`); usually empty. */
+  readonly nameSuffix?: string
+  /** HTTP Content-Type, with charset for text. */
+  readonly contentType: string
+  /** Renders the document; text formats return UTF-8 strings, binary formats bytes. */
+  render(doc: ExportDocument): Promise<string | Uint8Array>
+}
