@@ -1,0 +1,87 @@
+/**
+ * MediaProbe over ffprobe/ffmpeg child processes (Debian's ffmpeg; reference/infra.md "Audio").
+ * Peaks are computed by streaming 8 kHz mono s16le PCM out of ffmpeg and keeping max |sample| per
+ * bin, so memory stays constant whatever the recording's length.
+ */
+import { spawn } from 'node:child_process'
+import { AppError } from '../../domain/errors.ts'
+import type { MediaProbe } from '../../domain/ports.ts'
+
+const PEAK_SAMPLE_RATE = 8000
+
+export class FfmpegMedia implements MediaProbe {
+  constructor(private readonly bins: { ffmpeg: string; ffprobe: string } = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' }) {}
+
+  async probe(filePath: string): Promise<{ duration: number; format: string }> {
+    const { stdout, code, stderr } = await run(this.bins.ffprobe, [
+      '-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'a', filePath,
+    ])
+    if (code !== 0) {
+      throw new AppError('unsupported_media', `This file could not be read as audio (${firstLine(stderr) || 'ffprobe failed'}). Upload an audio or video file such as m4a, mp3, wav, ogg or mp4.`)
+    }
+    const info = JSON.parse(stdout) as { streams?: { duration?: string }[]; format?: { duration?: string; format_name?: string } }
+    if (!info.streams || info.streams.length === 0) {
+      throw new AppError('unsupported_media', 'This file has no audio track. Upload an audio recording (m4a, mp3, wav, ogg, …) or a video with sound.')
+    }
+    const duration = Number(info.format?.duration ?? info.streams[0]?.duration)
+    if (!Number.isFinite(duration) || duration <= 0) {
+      throw new AppError('unsupported_media', 'This audio has no measurable length (it may be empty or damaged). Try exporting it again from the recorder.')
+    }
+    return { duration, format: info.format?.format_name ?? 'unknown' }
+  }
+
+  async peaks(filePath: string, bins: number): Promise<{ duration: number; peaks: number[] }> {
+    const { duration } = await this.probe(filePath)
+    const totalSamples = Math.max(1, Math.round(duration * PEAK_SAMPLE_RATE))
+    const perBin = Math.max(1, Math.ceil(totalSamples / bins))
+    const peaks: number[] = []
+    let current = 0
+    let inBin = 0
+    let carry: Buffer | null = null
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(this.bins.ffmpeg, ['-v', 'error', '-i', filePath, '-vn', '-ac', '1', '-ar', String(PEAK_SAMPLE_RATE), '-f', 's16le', 'pipe:1'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stderr = ''
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()).length > 4000 && (stderr = stderr.slice(-4000)))
+      child.stdout.on('data', (chunk: Buffer) => {
+        let buf = carry ? Buffer.concat([carry, chunk]) : chunk
+        const usable = buf.length - (buf.length % 2)
+        carry = usable < buf.length ? buf.subarray(usable) : null
+        for (let i = 0; i < usable; i += 2) {
+          const v = Math.abs(buf.readInt16LE(i))
+          if (v > current) current = v
+          if (++inBin === perBin) {
+            peaks.push(current / 32768)
+            current = 0
+            inBin = 0
+          }
+        }
+        buf = Buffer.alloc(0)
+      })
+      child.on('error', reject)
+      child.on('close', (code) => {
+        if (code !== 0) reject(new AppError('unsupported_media', `The audio could not be decoded for the waveform (${firstLine(stderr)}).`))
+        else resolve()
+      })
+    })
+    if (inBin > 0) peaks.push(current / 32768)
+    return { duration, peaks: peaks.map((p) => Math.round(p * 1000) / 1000) }
+  }
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n')[0]?.slice(0, 200) ?? ''
+}
+
+function run(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', (err) => reject(new AppError('internal', `${cmd} could not be started (${err.message}); install ffmpeg.`, { cause: err })))
+    child.on('close', (code) => resolve({ stdout, stderr, code: code ?? 1 }))
+  })
+}

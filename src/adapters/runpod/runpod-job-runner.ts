@@ -1,0 +1,145 @@
+/**
+ * JobRunner over the raw RunPod client: maps HTTP answers to domain errors with messages a user
+ * can act on (reference/runpod.md §1.8), and RunPod's error field to plain words (§1.5).
+ */
+import { AppError } from '../../domain/errors.ts'
+import type { JobPolicy, JobRunner, JobStatusReport } from '../../domain/ports.ts'
+import {
+  networkErrorCode,
+  RunpodApiError,
+  RunpodCancelSchema,
+  RunpodClient,
+  RunpodHealthSchema,
+  RunpodJobSchema,
+  RunpodResponseError,
+  SUBMIT_RETRY,
+} from './runpod-client.ts'
+
+export class RunpodJobRunner implements JobRunner {
+  constructor(private readonly client: RunpodClient) {}
+
+  async submit(input: Record<string, unknown>, policy: JobPolicy) {
+    try {
+      const job = await this.client.call('POST', 'run', RunpodJobSchema, { body: { input, policy }, retry: SUBMIT_RETRY })
+      return { id: job.id, status: job.status }
+    } catch (err) {
+      throw translateRunpodError(err, 'submitting the job')
+    }
+  }
+
+  async status(jobId: string): Promise<JobStatusReport> {
+    try {
+      const job = await this.client.call('GET', `status/${encodeURIComponent(jobId)}`, RunpodJobSchema)
+      return {
+        id: job.id,
+        status: job.status,
+        delayTime: job.delayTime ?? null,
+        executionTime: job.executionTime ?? null,
+        output: job.output,
+        error: job.error,
+      }
+    } catch (err) {
+      if (err instanceof RunpodApiError && err.status === 404) {
+        // 404 means either the endpoint is wrong or the job is gone (TTL or result retention passed, §1.6, §1.7).
+        const endpointOk = await this.health().then(
+          () => true,
+          () => false,
+        )
+        if (endpointOk) {
+          throw new AppError(
+            'job_expired',
+            'RunPod no longer has this job: its result expired (RunPod keeps results for 30 minutes) or its time to live ran out. Start the transcription again.',
+            { cause: err },
+          )
+        }
+      }
+      throw translateRunpodError(err, 'checking the job')
+    }
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    try {
+      await this.client.call('POST', `cancel/${encodeURIComponent(jobId)}`, RunpodCancelSchema, { body: {} })
+    } catch (err) {
+      throw translateRunpodError(err, 'cancelling the job')
+    }
+  }
+
+  async health() {
+    try {
+      const h = await this.client.call('GET', 'health', RunpodHealthSchema, { retry: { statuses: [], network: 'connect-only' } })
+      return { workers: h.workers, jobs: h.jobs }
+    } catch (err) {
+      throw translateRunpodError(err, 'checking the endpoint')
+    }
+  }
+}
+
+/**
+ * Turns a client failure into an AppError (reference/runpod.md §1.8 status meanings).
+ * @param what - what the panel was doing, for the message ("submitting the job").
+ */
+export function translateRunpodError(err: unknown, what: string): AppError {
+  if (err instanceof AppError) return err
+  if (err instanceof RunpodApiError) {
+    switch (err.status) {
+      case 401:
+      case 403:
+        return new AppError('runpod_auth', `RunPod refused the API key while ${what}. Check RUNPOD_API_KEY in .env (a Serverless API key with access to this endpoint).`, { cause: err })
+      case 404:
+        return new AppError('runpod_not_found', `RunPod does not know this endpoint (while ${what}). Check RUNPOD_ENDPOINT_ID in .env.`, { cause: err })
+      case 400:
+        return new AppError('bad_request', `RunPod rejected the request while ${what} (HTTP 400). ${briefBody(err.body)}`, { cause: err })
+      case 429:
+        return new AppError('runpod_rate_limited', `RunPod is rate limiting this endpoint (while ${what}); the panel backed off and will try again.`, { retryable: true, cause: err })
+      default:
+        return new AppError('runpod_unavailable', `RunPod answered HTTP ${err.status} while ${what}; the panel will retry.`, { retryable: err.status >= 500, cause: err })
+    }
+  }
+  if (err instanceof RunpodResponseError) {
+    return new AppError('runpod_unavailable', `${err.message} (while ${what}).`, { retryable: true, cause: err })
+  }
+  const code = networkErrorCode(err)
+  if (code) {
+    return new AppError('runpod_unavailable', `RunPod could not be reached while ${what} (${code}). Check your connection and RUNPOD_API_BASE; the panel will retry.`, { retryable: true, cause: err })
+  }
+  return new AppError('runpod_unavailable', `Talking to RunPod failed while ${what}: ${err instanceof Error ? err.message : String(err)}`, { retryable: true, cause: err })
+}
+
+function briefBody(body: string): string {
+  const b = body.trim().slice(0, 300)
+  return b ? `RunPod said: ${b}` : ''
+}
+
+/**
+ * Plain words for RunPod's `error` field on a FAILED job (reference/runpod.md §1.5, §3.2): a string
+ * (handler returned `{error}`), a JSON-encoded string of `{error_type, error_message, …}` (handler
+ * raised), or a list of validation messages (rp_validator via the Hub worker).
+ */
+export function describeWorkerError(error: unknown): string {
+  if (Array.isArray(error)) return error.map((e) => describeWorkerError(e)).join('; ')
+  if (typeof error === 'string') {
+    const s = error.trim()
+    if (s.startsWith('{')) {
+      try {
+        const parsed = JSON.parse(s) as unknown
+        if (parsed && typeof parsed === 'object') {
+          const o = parsed as Record<string, unknown>
+          const msg = typeof o.error_message === 'string' ? o.error_message : undefined
+          const type = typeof o.error_type === 'string' ? o.error_type.replace(/^<class '(.+)'>$/, '$1') : undefined
+          if (msg) return type ? `${type}: ${msg}` : msg
+        }
+      } catch {
+        // Not JSON after all: use the string as is.
+      }
+    }
+    return s || 'The worker reported a failure without a message.'
+  }
+  if (error && typeof error === 'object') {
+    const o = error as Record<string, unknown>
+    if (typeof o.error_message === 'string') return o.error_message
+    if (typeof o.message === 'string') return o.message
+    return JSON.stringify(error).slice(0, 500)
+  }
+  return 'The worker reported a failure without a message.'
+}

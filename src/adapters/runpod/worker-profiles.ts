@@ -1,0 +1,97 @@
+/**
+ * Worker contracts: how to build a job's `input` for a given WhisperX worker image and where its
+ * output keeps the WhisperX result. reference/runpod.md §3.1 (no public worker takes exactly the
+ * default key set; it is the contract of our own worker image) and §3.2 (RunPod Hub worker).
+ */
+import { z } from 'zod'
+import type { WorkerKind } from '../../config.ts'
+import { AppError } from '../../domain/errors.ts'
+import type { JobOptions } from '../../domain/recording.ts'
+
+/** Model and batch size come from the panel's settings. */
+export interface WorkerSettings {
+  model: string
+  batchSize: number
+}
+
+/** The WhisperX result as the normalizer takes it. */
+export interface WorkerResult {
+  segments: unknown
+  language: unknown
+}
+
+export interface WorkerProfile {
+  readonly kind: WorkerKind
+  /**
+   * The job's `input` object.
+   * @param audio - presigned URL or `/runpod-volume/<key>`.
+   */
+  buildInput(audio: string, options: JobOptions, settings: WorkerSettings): Record<string, unknown>
+  /**
+   * Extracts the WhisperX result from a COMPLETED job's `output`.
+   * @throws AppError `invalid_output` when the output is not this worker's shape.
+   */
+  readOutput(output: unknown): WorkerResult
+}
+
+const speakerHints = (o: JobOptions, minKey: string, maxKey: string) => ({
+  ...(o.diarize && o.minSpeakers !== null ? { [minKey]: o.minSpeakers } : {}),
+  ...(o.diarize && o.maxSpeakers !== null ? { [maxKey]: o.maxSpeakers } : {}),
+})
+
+const invalid = (worker: string, detail: string) =>
+  new AppError(
+    'invalid_output',
+    `The ${worker} worker finished but its output is not what the panel expects (${detail}). The raw output was kept; check RUNPOD_WORKER matches your endpoint's worker image.`,
+  )
+
+/** `whisperx`: `{audio, language, diarize, align, batch_size, model}` → `{segments, word_segments?, language}`. */
+const whisperx: WorkerProfile = {
+  kind: 'whisperx',
+  buildInput(audio, o, s) {
+    return {
+      audio,
+      ...(o.language ? { language: o.language } : {}),
+      diarize: o.diarize,
+      align: true,
+      batch_size: s.batchSize,
+      model: s.model,
+      ...speakerHints(o, 'min_speakers', 'max_speakers'),
+    }
+  },
+  readOutput(output) {
+    const r = z.looseObject({ segments: z.array(z.unknown()), language: z.unknown().optional() }).safeParse(output)
+    if (!r.success) throw invalid('whisperx', output === undefined ? 'no output at all' : 'no segments list')
+    return { segments: r.data.segments, language: r.data.language }
+  },
+}
+
+/**
+ * `whisperx-hub`: kodxana/whisperx-worker (§3.2): `audio_file`, `align_output`, `diarization`, …;
+ * it rejects unknown keys, so only its own keys are sent. Output `{segments, detected_language}`.
+ */
+const whisperxHub: WorkerProfile = {
+  kind: 'whisperx-hub',
+  buildInput(audio, o, s) {
+    return {
+      audio_file: audio,
+      ...(o.language ? { language: o.language } : {}),
+      batch_size: s.batchSize,
+      align_output: true,
+      diarization: o.diarize,
+      ...speakerHints(o, 'min_speakers', 'max_speakers'),
+    }
+  },
+  readOutput(output) {
+    const r = z.looseObject({ segments: z.array(z.unknown()), detected_language: z.unknown().optional() }).safeParse(output)
+    if (!r.success) throw invalid('whisperx-hub', output === undefined ? 'no output at all' : 'no segments list')
+    return { segments: r.data.segments, language: r.data.detected_language }
+  },
+}
+
+const PROFILES: Record<WorkerKind, WorkerProfile> = { whisperx, 'whisperx-hub': whisperxHub }
+
+/** The profile for `RUNPOD_WORKER`. */
+export function workerProfile(kind: WorkerKind): WorkerProfile {
+  return PROFILES[kind]
+}

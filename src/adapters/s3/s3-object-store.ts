@@ -1,0 +1,153 @@
+/**
+ * ObjectStore over RunPod's S3-compatible API for network volumes (@aws-sdk/client-s3 + lib-storage).
+ * Client settings from reference/runpod.md §2.5 and reference/infra.md: path-style addressing, the
+ * datacenter ID as region, and flexible checksums only when required (S3-compatible stores reject
+ * or mangle the aws-chunked CRC32 uploads the SDK sends by default since 3.729).
+ */
+import { createReadStream } from 'node:fs'
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { AppError } from '../../domain/errors.ts'
+import type { ObjectStore } from '../../domain/ports.ts'
+
+export interface S3Settings {
+  endpoint: string
+  /** SigV4 region: the RunPod datacenter ID, e.g. `EU-RO-1` (reference/runpod.md §2.2). */
+  region: string
+  /** Bucket = network volume ID. */
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  /** SDK attempts per request (retries with exponential backoff and jitter are the SDK's). RunPod advises more on 502s (§2.4). */
+  maxAttempts?: number
+  /** Multipart part size in bytes (RunPod: max 500 MB, no 5 MB minimum; §2.4). */
+  partSize?: number
+  /** Parts in flight at once; memory use is about partSize × queueSize. */
+  queueSize?: number
+}
+
+/** Builds the S3 client the way RunPod's S3 API needs it (reference/runpod.md §2.5). */
+export function createS3Client(s: S3Settings): S3Client {
+  return new S3Client({
+    endpoint: s.endpoint,
+    region: s.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: s.maxAttempts ?? 6,
+  })
+}
+
+/** The network volume as an `ObjectStore`. */
+export class S3ObjectStore implements ObjectStore {
+  readonly bucket: string
+  private readonly partSize: number
+  private readonly queueSize: number
+
+  constructor(
+    private readonly client: S3Client,
+    settings: Pick<S3Settings, 'bucket' | 'partSize' | 'queueSize'>,
+  ) {
+    this.bucket = settings.bucket
+    this.partSize = settings.partSize ?? 8 * 1024 * 1024
+    this.queueSize = settings.queueSize ?? 3
+  }
+
+  async uploadFile(
+    key: string,
+    filePath: string,
+    options: { contentType: string; onProgress?: (sentBytes: number) => void; signal?: AbortSignal },
+  ): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: createReadStream(filePath), ContentType: options.contentType },
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      // On failure lib-storage aborts the multipart upload, so no half-done upload is left on the volume.
+      leavePartsOnError: false,
+      abortController: options.signal ? abortControllerFor(options.signal) : undefined,
+    })
+    let sent = 0
+    upload.on('httpUploadProgress', (p) => {
+      if (typeof p.loaded === 'number' && p.loaded > sent) {
+        sent = p.loaded
+        options.onProgress?.(sent)
+      }
+    })
+    try {
+      await upload.done()
+    } catch (err) {
+      throw translateS3Error(err, `upload of ${key}`)
+    }
+  }
+
+  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    })
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))
+    } catch (err) {
+      if (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404) return
+      throw translateS3Error(err, `delete of ${key}`)
+    }
+  }
+
+  async check(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }))
+    } catch (err) {
+      throw translateS3Error(err, 'volume check')
+    }
+  }
+}
+
+function abortControllerFor(signal: AbortSignal): AbortController {
+  const ac = new AbortController()
+  if (signal.aborted) ac.abort()
+  else signal.addEventListener('abort', () => ac.abort(), { once: true })
+  return ac
+}
+
+/**
+ * Translates an SDK failure into an AppError a user can act on.
+ * 401/403 and credential errors → `storage_auth`; 404 on the bucket → `storage_auth` (wrong volume ID);
+ * everything else (network, 5xx after the SDK's retries) → `storage_unavailable` (retryable).
+ */
+export function translateS3Error(err: unknown, what: string): AppError {
+  if (err instanceof AppError) return err
+  const name = err instanceof Error ? err.name : ''
+  const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined
+  if (
+    status === 401 ||
+    status === 403 ||
+    ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden'].includes(name)
+  ) {
+    return new AppError(
+      'storage_auth',
+      `The network volume refused the S3 keys (${what}: ${name || status}). Check RUNPOD_S3_ACCESS_KEY, RUNPOD_S3_SECRET_KEY and RUNPOD_DATACENTER in .env.`,
+      { cause: err },
+    )
+  }
+  if (status === 404 || name === 'NoSuchBucket' || name === 'NotFound') {
+    return new AppError(
+      'storage_auth',
+      `The network volume was not found (${what}). Check RUNPOD_VOLUME_ID and that the volume is in datacenter RUNPOD_DATACENTER.`,
+      { cause: err },
+    )
+  }
+  if (name === 'AbortError') {
+    return new AppError('upload_failed', `The ${what} was stopped.`, { cause: err })
+  }
+  const detail = err instanceof Error ? err.message : String(err)
+  return new AppError(
+    'storage_unavailable',
+    `The network volume's S3 API could not be reached (${what}: ${detail}). The panel will retry; check your connection.`,
+    { retryable: true, cause: err },
+  )
+}

@@ -1,0 +1,329 @@
+/**
+ * Persistence in SQLite (better-sqlite3, WAL): recordings, jobs, transcripts and the edits made to
+ * them. Every write is synchronous and durable when the call returns, so services can follow the
+ * rule "persist the state change, then act on it". Schema changes are versioned migrations.
+ */
+import Database from 'better-sqlite3'
+import type { ErrorInfo, ErrorCode } from '../../domain/errors.ts'
+import type { AudioReferenceKind, JobInfo, JobOptions, Recording, RecordingStatus, RunpodJobStatus } from '../../domain/recording.ts'
+import type { RecordingStore, StoredRecording, StoredTranscript } from '../../domain/store.ts'
+import type { Transcript } from '../../domain/transcript.ts'
+
+/** Ordered migrations; index + 1 = schema version. Never edit a released one: append. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE recordings (
+    id TEXT PRIMARY KEY,
+    filename TEXT NOT NULL,
+    extension TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT,
+    duration REAL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    sent_bytes INTEGER NOT NULL DEFAULT 0,
+    total_bytes INTEGER NOT NULL DEFAULT 0,
+    object_key TEXT NOT NULL,
+    error_code TEXT,
+    error_message TEXT,
+    job_options TEXT,
+    current_job_id TEXT,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX recordings_status ON recordings(status);
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    recording_id TEXT NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    audio_reference TEXT NOT NULL,
+    delay_time INTEGER,
+    execution_time INTEGER,
+    progress TEXT,
+    submitted_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX jobs_recording ON jobs(recording_id);
+  CREATE TABLE transcripts (
+    recording_id TEXT PRIMARY KEY REFERENCES recordings(id) ON DELETE CASCADE,
+    job_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    document TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE transcript_edits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recording_id TEXT NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    ops TEXT NOT NULL,
+    previous_document TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX transcript_edits_recording ON transcript_edits(recording_id, version);
+  `,
+]
+
+interface RecordingRow {
+  id: string
+  filename: string
+  extension: string
+  content_type: string
+  size: number
+  sha256: string | null
+  duration: number | null
+  created_at: string
+  status: RecordingStatus
+  sent_bytes: number
+  total_bytes: number
+  object_key: string
+  error_code: string | null
+  error_message: string | null
+  job_options: string | null
+  current_job_id: string | null
+  job_status: RunpodJobStatus | null
+  job_audio_reference: AudioReferenceKind | null
+  job_delay_time: number | null
+  job_execution_time: number | null
+  job_progress: string | null
+}
+
+const SELECT_RECORDING = `
+  SELECT r.*, j.status AS job_status, j.audio_reference AS job_audio_reference, j.delay_time AS job_delay_time,
+         j.execution_time AS job_execution_time, j.progress AS job_progress
+  FROM recordings r LEFT JOIN jobs j ON j.id = r.current_job_id`
+
+export class SqliteStore implements RecordingStore {
+  private readonly db: Database.Database
+
+  /** @param file - database path, or `:memory:`. Applies pending migrations. */
+  constructor(file: string) {
+    this.db = new Database(file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma('synchronous = NORMAL')
+    this.db.pragma('foreign_keys = ON')
+    this.db.pragma('busy_timeout = 5000')
+    this.migrate()
+  }
+
+  /** Current schema version (number of applied migrations). */
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!)
+        this.db.pragma(`user_version = ${v + 1}`)
+      })()
+    }
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress'>): void {
+    const now = new Date().toISOString()
+    this.db
+      .prepare(
+        `INSERT INTO recordings (id, filename, extension, content_type, size, sha256, duration, created_at, status,
+           sent_bytes, total_bytes, object_key, updated_at)
+         VALUES (@id, @filename, @extension, @contentType, @size, @sha256, @duration, @createdAt, @status,
+           @sentBytes, @totalBytes, @objectKey, @now)`,
+      )
+      .run({
+        id: r.id,
+        filename: r.filename,
+        extension: r.extension,
+        contentType: r.contentType,
+        size: r.size,
+        sha256: r.sha256,
+        duration: r.duration,
+        createdAt: r.createdAt,
+        status: r.status,
+        sentBytes: r.upload.sentBytes,
+        totalBytes: r.upload.totalBytes,
+        objectKey: r.objectKey,
+        now,
+      })
+  }
+
+  getRecording(id: string): StoredRecording | null {
+    const row = this.db.prepare(`${SELECT_RECORDING} WHERE r.id = ?`).get(id) as RecordingRow | undefined
+    return row ? toStored(row) : null
+  }
+
+  listRecordings(): StoredRecording[] {
+    const rows = this.db.prepare(`${SELECT_RECORDING} ORDER BY r.created_at DESC, r.id`).all() as RecordingRow[]
+    return rows.map(toStored)
+  }
+
+  findBySha256(sha256: string): StoredRecording[] {
+    const rows = this.db.prepare(`${SELECT_RECORDING} WHERE r.sha256 = ? ORDER BY r.created_at`).all(sha256) as RecordingRow[]
+    return rows.map(toStored)
+  }
+
+  listByStatus(statuses: readonly RecordingStatus[]): StoredRecording[] {
+    if (statuses.length === 0) return []
+    const rows = this.db
+      .prepare(`${SELECT_RECORDING} WHERE r.status IN (${statuses.map(() => '?').join(',')}) ORDER BY r.created_at`)
+      .all(...statuses) as RecordingRow[]
+    return rows.map(toStored)
+  }
+
+  updateRecording(
+    id: string,
+    patch: Partial<{
+      status: RecordingStatus
+      duration: number | null
+      sha256: string | null
+      sentBytes: number
+      error: ErrorInfo | null
+      jobOptions: JobOptions | null
+    }>,
+  ): void {
+    const sets: string[] = ['updated_at = @now']
+    const params: Record<string, unknown> = { id, now: new Date().toISOString() }
+    if (patch.status !== undefined) (sets.push('status = @status'), (params.status = patch.status))
+    if (patch.duration !== undefined) (sets.push('duration = @duration'), (params.duration = patch.duration))
+    if (patch.sha256 !== undefined) (sets.push('sha256 = @sha256'), (params.sha256 = patch.sha256))
+    if (patch.sentBytes !== undefined) (sets.push('sent_bytes = @sentBytes'), (params.sentBytes = patch.sentBytes))
+    if (patch.error !== undefined) {
+      sets.push('error_code = @errorCode', 'error_message = @errorMessage')
+      params.errorCode = patch.error?.code ?? null
+      params.errorMessage = patch.error?.message ?? null
+    }
+    if (patch.jobOptions !== undefined) {
+      sets.push('job_options = @jobOptions')
+      params.jobOptions = patch.jobOptions ? JSON.stringify(patch.jobOptions) : null
+    }
+    this.db.prepare(`UPDATE recordings SET ${sets.join(', ')} WHERE id = @id`).run(params)
+  }
+
+  /** Records a submitted job and makes it the recording's current job, with the new status, atomically. */
+  recordJobSubmitted(recordingId: string, job: JobInfo, status: RecordingStatus): void {
+    const now = new Date().toISOString()
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO jobs (id, recording_id, status, audio_reference, delay_time, execution_time, submitted_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(job.id, recordingId, job.status, job.audioReference, job.delayTime, job.executionTime, now)
+      this.db
+        .prepare(`UPDATE recordings SET current_job_id = ?, status = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?`)
+        .run(job.id, status, now, recordingId)
+    })()
+  }
+
+  updateJob(
+    jobId: string,
+    patch: Partial<{ status: RunpodJobStatus; delayTime: number | null; executionTime: number | null; progress: unknown; finished: boolean }>,
+  ): void {
+    const sets: string[] = []
+    const params: Record<string, unknown> = { id: jobId }
+    if (patch.status !== undefined) (sets.push('status = @status'), (params.status = patch.status))
+    if (patch.delayTime !== undefined) (sets.push('delay_time = @delayTime'), (params.delayTime = patch.delayTime))
+    if (patch.executionTime !== undefined) (sets.push('execution_time = @executionTime'), (params.executionTime = patch.executionTime))
+    if (patch.progress !== undefined) (sets.push('progress = @progress'), (params.progress = JSON.stringify(patch.progress)))
+    if (patch.finished) (sets.push('finished_at = @finishedAt'), (params.finishedAt = new Date().toISOString()))
+    if (sets.length === 0) return
+    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = @id`).run(params)
+  }
+
+  deleteRecording(id: string): void {
+    this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id)
+  }
+
+  saveTranscript(recordingId: string, jobId: string, doc: Transcript): void {
+    const now = new Date().toISOString()
+    this.db
+      .prepare(
+        `INSERT INTO transcripts (recording_id, job_id, version, document, created_at, updated_at)
+         VALUES (?, ?, 1, ?, ?, ?)
+         ON CONFLICT(recording_id) DO UPDATE SET job_id = excluded.job_id, version = transcripts.version + 1,
+           document = excluded.document, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+      )
+      .run(recordingId, jobId, JSON.stringify(doc), now, now)
+  }
+
+  getTranscript(recordingId: string): StoredTranscript | null {
+    const row = this.db
+      .prepare('SELECT job_id, version, document, created_at, updated_at FROM transcripts WHERE recording_id = ?')
+      .get(recordingId) as { job_id: string; version: number; document: string; created_at: string; updated_at: string } | undefined
+    if (!row) return null
+    return {
+      jobId: row.job_id,
+      version: row.version,
+      transcript: JSON.parse(row.document) as Transcript,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }
+  }
+
+  /**
+   * Replaces the transcript with an edited one and logs the ops with the previous document (for undo),
+   * in one transaction. Returns the new version.
+   */
+  saveEdit(recordingId: string, ops: unknown, previous: Transcript, next: Transcript): number {
+    const now = new Date().toISOString()
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT version FROM transcripts WHERE recording_id = ?').get(recordingId) as { version: number } | undefined
+      if (!row) throw new Error(`no transcript for ${recordingId}`)
+      const version = row.version + 1
+      this.db
+        .prepare('INSERT INTO transcript_edits (recording_id, version, ops, previous_document, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(recordingId, version, JSON.stringify(ops), JSON.stringify(previous), now)
+      this.db.prepare('UPDATE transcripts SET version = ?, document = ?, updated_at = ? WHERE recording_id = ?').run(version, JSON.stringify(next), now, recordingId)
+      return version
+    })()
+  }
+}
+
+function toStored(row: RecordingRow): StoredRecording {
+  const job: JobInfo | null =
+    row.current_job_id && row.job_status && row.job_audio_reference
+      ? {
+          id: row.current_job_id,
+          status: row.job_status,
+          audioReference: row.job_audio_reference,
+          delayTime: row.job_delay_time,
+          executionTime: row.job_execution_time,
+        }
+      : null
+  return {
+    id: row.id,
+    filename: row.filename,
+    extension: row.extension,
+    contentType: row.content_type,
+    size: row.size,
+    sha256: row.sha256,
+    duration: row.duration,
+    createdAt: row.created_at,
+    status: row.status,
+    upload: { sentBytes: row.sent_bytes, totalBytes: row.total_bytes },
+    objectKey: row.object_key,
+    job,
+    jobProgress: row.job_progress ? (JSON.parse(row.job_progress) as unknown) : null,
+    jobOptions: row.job_options ? (JSON.parse(row.job_options) as JobOptions) : null,
+    error: row.error_code ? { code: row.error_code as ErrorCode, message: row.error_message ?? '' } : null,
+  }
+}
+
+/** Public view of a stored recording (what the API returns). */
+export function toRecording(r: StoredRecording): Recording {
+  return {
+    id: r.id,
+    filename: r.filename,
+    size: r.size,
+    duration: r.duration,
+    createdAt: r.createdAt,
+    status: r.status,
+    upload: r.upload,
+    job: r.job,
+    error: r.error,
+  }
+}

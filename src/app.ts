@@ -1,0 +1,62 @@
+/**
+ * createApp(deps): the Hono app with security middleware, the API sub-apps, the error handler and
+ * the static page (plain ES modules, no bundler; wavesurfer.js served from node_modules).
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { serveStatic } from '@hono/node-server/serve-static'
+import { Hono } from 'hono'
+import type { Config } from './config.ts'
+import type { JobRunner, Logger, ObjectStore } from './domain/ports.ts'
+import type { RecordingStore } from './domain/store.ts'
+import { errorHandler } from './http/errors.ts'
+import { eventRoutes } from './http/events.ts'
+import { healthRoutes } from './http/health.ts'
+import { recordingRoutes } from './http/recordings.ts'
+import { localOnly } from './http/security.ts'
+import type { EventBus } from './services/events.ts'
+import type { ExportService } from './services/exports.ts'
+import type { JobService } from './services/jobs.ts'
+import type { TranscriptService } from './services/transcripts.ts'
+import type { UploadService } from './services/uploads.ts'
+
+export interface AppDeps {
+  config: Config
+  store: RecordingStore
+  uploads: UploadService
+  jobs: JobService
+  transcripts: TranscriptService
+  exports: ExportService
+  events: EventBus
+  objectStore: ObjectStore | null
+  runner: JobRunner | null
+  logger: Logger
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/** Static files are served relative to the project root, wherever the process was started. */
+const relativeToCwd = (dir: string) => path.relative(process.cwd(), path.join(ROOT, dir)) || '.'
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono()
+  app.use('*', localOnly([deps.config.server.host]))
+  app.use('*', async (c, next) => {
+    await next()
+    c.header('x-content-type-options', 'nosniff')
+    c.header('referrer-policy', 'no-referrer')
+    if (!c.req.path.startsWith('/api/')) {
+      // Inline styles are allowed because wavesurfer.js renders into a shadow root with a <style> element.
+      c.header('content-security-policy', "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'")
+    }
+  })
+  app.onError(errorHandler(deps.logger))
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No such page or API route: ${c.req.method} ${c.req.path}` } }, 404))
+
+  app.route('/api/recordings', recordingRoutes({ ...deps, outputDir: deps.config.paths.outputDir }))
+  app.route('/api/events', eventRoutes(deps))
+  app.route('/api/health', healthRoutes(deps))
+
+  app.use('/vendor/wavesurfer/*', serveStatic({ root: relativeToCwd('node_modules/wavesurfer.js/dist'), rewriteRequestPath: (p) => p.replace(/^\/vendor\/wavesurfer/, '') }))
+  app.use('/*', serveStatic({ root: relativeToCwd('static') }))
+  return app
+}

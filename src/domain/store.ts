@@ -1,0 +1,58 @@
+/**
+ * The persistence port: recordings, their jobs, transcripts and edits. Implemented by
+ * `adapters/store/sqlite-store.ts`. Calls are synchronous and durable when they return.
+ */
+import type { ErrorInfo } from './errors.ts'
+import type { JobInfo, JobOptions, Recording, RecordingStatus, RunpodJobStatus } from './recording.ts'
+import type { Transcript } from './transcript.ts'
+
+/** A recording with what only the server needs (local file, object key, hash, job options). */
+export interface StoredRecording extends Recording {
+  /** Lower-case file extension without the dot, from the sniffed content (e.g. `m4a`). */
+  extension: string
+  contentType: string
+  /** Hex SHA-256 of the audio bytes. */
+  sha256: string | null
+  /** Object key on the network volume. */
+  objectKey: string
+  jobOptions: JobOptions | null
+  /** Last progress update the worker sent during IN_PROGRESS (reference/runpod.md §1.5), if any. */
+  jobProgress: unknown
+}
+
+export interface StoredTranscript {
+  jobId: string
+  /** Increases by one with every save or edit. */
+  version: number
+  transcript: Transcript
+  createdAt: string
+  updatedAt: string
+}
+
+export interface RecordingStore {
+  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress'>): void
+  getRecording(id: string): StoredRecording | null
+  listRecordings(): StoredRecording[]
+  findBySha256(sha256: string): StoredRecording[]
+  listByStatus(statuses: readonly RecordingStatus[]): StoredRecording[]
+  updateRecording(
+    id: string,
+    patch: Partial<{
+      status: RecordingStatus
+      duration: number | null
+      sha256: string | null
+      sentBytes: number
+      error: ErrorInfo | null
+      jobOptions: JobOptions | null
+    }>,
+  ): void
+  recordJobSubmitted(recordingId: string, job: JobInfo, status: RecordingStatus): void
+  updateJob(
+    jobId: string,
+    patch: Partial<{ status: RunpodJobStatus; delayTime: number | null; executionTime: number | null; progress: unknown; finished: boolean }>,
+  ): void
+  deleteRecording(id: string): void
+  saveTranscript(recordingId: string, jobId: string, doc: Transcript): void
+  getTranscript(recordingId: string): StoredTranscript | null
+  saveEdit(recordingId: string, ops: unknown, previous: Transcript, next: Transcript): number
+}

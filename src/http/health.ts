@@ -1,0 +1,56 @@
+/**
+ * `GET /api/health`: configuration status and reachability of the network volume and the endpoint.
+ * Never includes a secret: only setting names, booleans, and messages written by the adapters.
+ */
+import { Hono } from 'hono'
+import { missingRunpodSettings, type Config } from '../config.ts'
+import { toErrorInfo } from '../domain/errors.ts'
+import type { JobRunner, ObjectStore } from '../domain/ports.ts'
+
+const CHECK_TIMEOUT_MS = 8000
+
+async function check<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: ReturnType<typeof toErrorInfo> }> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const value = await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS)
+      }),
+    ])
+    return { ok: true, value }
+  } catch (err) {
+    return { ok: false, error: toErrorInfo(err) }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | null; runner: JobRunner | null }): Hono {
+  const app = new Hono()
+  app.get('/', async (c) => {
+    const missing = missingRunpodSettings(deps.config)
+    const [s3, runpod] = await Promise.all([
+      deps.objectStore ? check(() => deps.objectStore!.check()) : Promise.resolve(null),
+      deps.runner ? check(() => deps.runner!.health()) : Promise.resolve(null),
+    ])
+    return c.json({
+      ok: missing.length === 0 && s3?.ok === true && runpod?.ok === true,
+      demo: deps.config.server.demo,
+      configured: missing.length === 0,
+      missing,
+      worker: deps.config.runpod.worker,
+      audioReference: deps.config.audioReference,
+      endpointId: deps.config.runpod.endpointId ?? null,
+      volumeId: deps.config.s3.volumeId ?? null,
+      s3: s3 === null ? { ok: false, error: { code: 'not_configured', message: 'Network volume settings are missing.' } } : s3.ok ? { ok: true } : { ok: false, error: s3.error },
+      runpod:
+        runpod === null
+          ? { ok: false, error: { code: 'not_configured', message: 'RunPod endpoint settings are missing.' } }
+          : runpod.ok
+            ? { ok: true, workers: runpod.value.workers, jobs: runpod.value.jobs }
+            : { ok: false, error: runpod.error },
+    })
+  })
+  return app
+}

@@ -1,0 +1,197 @@
+/**
+ * `/api/recordings`: the stable HTTP API of DESIGN.md. Handlers validate with zod, call a service
+ * and answer JSON; errors are thrown as AppError and mapped in `http/errors.ts`.
+ */
+import { createReadStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { Hono } from 'hono'
+import contentDisposition from 'content-disposition'
+import parseRange from 'range-parser'
+import { z } from 'zod'
+import { AppError } from '../domain/errors.ts'
+import type { Logger, ObjectStore } from '../domain/ports.ts'
+import type { JobOptions } from '../domain/recording.ts'
+import type { RecordingStore, StoredRecording } from '../domain/store.ts'
+import { EditRequestSchema } from '../domain/transcript-edits.ts'
+import { toRecording } from '../adapters/store/sqlite-store.ts'
+import type { EventBus } from '../services/events.ts'
+import type { ExportService } from '../services/exports.ts'
+import type { JobService } from '../services/jobs.ts'
+import type { TranscriptService } from '../services/transcripts.ts'
+import type { UploadService } from '../services/uploads.ts'
+
+export interface RecordingRoutesDeps {
+  store: RecordingStore
+  uploads: UploadService
+  jobs: JobService
+  transcripts: TranscriptService
+  exports: ExportService
+  objectStore: ObjectStore | null
+  events: EventBus
+  logger: Logger
+  outputDir: string
+}
+
+/** Body of `POST /api/recordings/:id/transcribe` (all optional). */
+export const JobOptionsSchema = z
+  .object({
+    /** `auto`, null or absent = detect; else an ISO 639-1 code such as `ru` or `en`. */
+    language: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(auto|[a-z]{2,3})$/, 'language must be "auto" or a language code such as "ru" or "en"')
+      .nullish(),
+    diarize: z.boolean().default(true),
+    minSpeakers: z.number().int().min(1).max(20).nullish(),
+    maxSpeakers: z.number().int().min(1).max(20).nullish(),
+  })
+  .strict()
+  .refine((o) => o.minSpeakers == null || o.maxSpeakers == null || o.minSpeakers <= o.maxSpeakers, {
+    message: 'minSpeakers cannot be larger than maxSpeakers',
+  })
+
+const idParam = z.string().regex(/^[0-9a-f-]{36}$/i)
+
+export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
+  const app = new Hono()
+
+  const mustGet = (id: string): StoredRecording => {
+    const r = idParam.safeParse(id).success ? deps.store.getRecording(id) : null
+    if (!r) throw new AppError('not_found', `There is no recording with id "${id.slice(0, 80)}". It may have been deleted; reload the library.`)
+    return r
+  }
+
+  app.put('/', async (c) => {
+    const { recording, duplicateOf } = await deps.uploads.receive(c.req.query('filename'), c.req.raw.body)
+    return c.json({ ...toRecording(recording), duplicateOf }, 201)
+  })
+
+  app.get('/', (c) => {
+    const q = (c.req.query('q') ?? '').trim().toLowerCase()
+    let list = deps.store.listRecordings()
+    if (q) {
+      list = list.filter((r) => {
+        if (r.filename.toLowerCase().includes(q)) return true
+        const t = deps.store.getTranscript(r.id)
+        return t ? t.transcript.segments.some((s) => s.text.toLowerCase().includes(q)) : false
+      })
+    }
+    return c.json({ recordings: list.map(toRecording) })
+  })
+
+  app.get('/:id', (c) => {
+    const r = mustGet(c.req.param('id'))
+    return c.json({ ...toRecording(r), jobOptions: r.jobOptions, jobProgress: r.jobProgress })
+  })
+
+  app.delete('/:id', async (c) => {
+    const r = mustGet(c.req.param('id'))
+    if ((r.status === 'queued' || r.status === 'transcribing') && r.job) {
+      // Do not leave a paid job running for a recording that no longer exists.
+      await deps.jobs.cancel(r.id)
+    }
+    deps.uploads.stopCloudUpload(r.id)
+    if (deps.objectStore) await deps.objectStore.deleteObject(r.objectKey)
+    deps.store.deleteRecording(r.id)
+    await rm(deps.uploads.recordingDir(r.id), { recursive: true, force: true })
+    await rm(path.join(deps.outputDir, r.id), { recursive: true, force: true })
+    deps.events.publish({ type: 'deleted', id: r.id })
+    return c.json({ deleted: r.id })
+  })
+
+  app.get('/:id/audio', async (c) => {
+    const r = mustGet(c.req.param('id'))
+    const file = deps.uploads.audioPath(r)
+    const size = await deps.uploads.localSize(r)
+    const headers: Record<string, string> = {
+      'content-type': r.contentType,
+      'accept-ranges': 'bytes',
+      'cache-control': 'private, max-age=3600',
+    }
+    const rangeHeader = c.req.header('range')
+    if (rangeHeader) {
+      const ranges = parseRange(size, rangeHeader, { combine: true })
+      if (ranges === -1) {
+        return c.body(null, 416, { ...headers, 'content-range': `bytes */${size}` })
+      }
+      if (ranges !== -2 && ranges.length === 1) {
+        const { start, end } = ranges[0]!
+        const stream = Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream
+        return c.body(stream, 206, { ...headers, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': String(end - start + 1) })
+      }
+    }
+    const stream = Readable.toWeb(createReadStream(file)) as ReadableStream
+    return c.body(stream, 200, { ...headers, 'content-length': String(size) })
+  })
+
+  app.get('/:id/peaks', async (c) => {
+    const r = mustGet(c.req.param('id'))
+    return c.json(await deps.uploads.peaks(r), 200, { 'cache-control': 'private, max-age=86400' })
+  })
+
+  app.post('/:id/transcribe', async (c) => {
+    const r = mustGet(c.req.param('id'))
+    const text = await c.req.text()
+    let body: unknown = {}
+    if (text.trim()) {
+      try {
+        body = JSON.parse(text)
+      } catch {
+        throw new AppError('bad_request', 'The job options must be JSON, e.g. {"language": "ru", "diarize": true}.')
+      }
+    }
+    const parsed = JobOptionsSchema.safeParse(body)
+    if (!parsed.success) throw new AppError('bad_request', `Invalid job options: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`)
+    const o = parsed.data
+    const options: JobOptions = {
+      language: o.language && o.language !== 'auto' ? o.language : null,
+      diarize: o.diarize,
+      minSpeakers: o.minSpeakers ?? null,
+      maxSpeakers: o.maxSpeakers ?? null,
+    }
+    const updated = await deps.jobs.start(r.id, options)
+    return c.json(toRecording(updated), 202)
+  })
+
+  app.post('/:id/cancel', async (c) => {
+    const r = mustGet(c.req.param('id'))
+    return c.json(toRecording(await deps.jobs.cancel(r.id)))
+  })
+
+  app.get('/:id/transcript', (c) => {
+    const r = mustGet(c.req.param('id'))
+    const { transcript, version } = deps.transcripts.get(r.id)
+    return c.json({ ...transcript, version })
+  })
+
+  app.patch('/:id/transcript', async (c) => {
+    const r = mustGet(c.req.param('id'))
+    let body: unknown
+    try {
+      body = await c.req.json()
+    } catch {
+      throw new AppError('bad_request', 'Send the edits as JSON: {"ops": [{"op": "renameSpeaker", "speaker": "SPEAKER_00", "name": "Interviewer"}]}.')
+    }
+    const parsed = EditRequestSchema.safeParse(body)
+    if (!parsed.success) {
+      throw new AppError('bad_request', `Invalid edit: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`)
+    }
+    const { transcript, version } = await deps.transcripts.edit(r.id, parsed.data.ops)
+    return c.json({ ...transcript, version })
+  })
+
+  app.get('/:id/export/:format', async (c) => {
+    const r = mustGet(c.req.param('id'))
+    const { body, fileName, contentType } = await deps.exports.render(r.id, c.req.param('format'))
+    return c.body(typeof body === 'string' ? body : new Uint8Array(body), 200, {
+      'content-type': contentType,
+      // RFC 6266: an ASCII fallback plus the UTF-8 name, so Cyrillic file names survive.
+      'content-disposition': contentDisposition(fileName),
+    })
+  })
+
+  return app
+}

@@ -1,0 +1,39 @@
+/**
+ * Composition root: read `.env` and the environment, parse the configuration, build the panel,
+ * serve it, and stop gracefully on SIGINT/SIGTERM. The only module that reads `process.env`.
+ */
+import { config as loadDotenv } from 'dotenv'
+import { ConfigError, parseConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+import { createPanel, listen } from './panel.ts'
+
+loadDotenv({ quiet: true })
+
+let config
+try {
+  config = parseConfig(process.env)
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`)
+    process.exit(2)
+  }
+  throw err
+}
+const logger = createLogger(config.logLevel)
+const panel = createPanel(config, logger)
+panel.start()
+const { server, port } = await listen(panel.app, config.server.host, config.server.port)
+const shown = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
+logger.info(`Scribe Panel is running on http://${shown}:${port}`)
+
+let stopping = false
+const stop = (signal: string) => {
+  if (stopping) return
+  stopping = true
+  logger.info(`${signal}: stopping`)
+  server.close()
+  void panel.close().then(() => process.exit(0))
+  setTimeout(() => process.exit(0), 3000).unref()
+}
+process.on('SIGINT', () => stop('SIGINT'))
+process.on('SIGTERM', () => stop('SIGTERM'))

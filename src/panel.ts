@@ -1,0 +1,123 @@
+/**
+ * Builds the whole panel from a Config: adapters (SQLite, S3, RunPod, ffmpeg), services and the
+ * Hono app. `main.ts` serves it; tests and `npm run demo` build it the same way against the local
+ * stand-ins, so what is tested is what runs.
+ */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { serve, type ServerType } from '@hono/node-server'
+import type { Hono } from 'hono'
+import { missingRunpodSettings, type Config } from './config.ts'
+import type { JobRunner, Logger, ObjectStore } from './domain/ports.ts'
+import { FfmpegMedia } from './adapters/media/ffmpeg-media.ts'
+import { RunpodClient } from './adapters/runpod/runpod-client.ts'
+import { RunpodJobRunner } from './adapters/runpod/runpod-job-runner.ts'
+import { workerProfile } from './adapters/runpod/worker-profiles.ts'
+import { createS3Client, S3ObjectStore } from './adapters/s3/s3-object-store.ts'
+import { SqliteStore } from './adapters/store/sqlite-store.ts'
+import { createApp } from './app.ts'
+import { EventBus } from './services/events.ts'
+import { ExportService } from './services/exports.ts'
+import { JobService } from './services/jobs.ts'
+import { TranscriptService } from './services/transcripts.ts'
+import { UploadService } from './services/uploads.ts'
+
+export interface Panel {
+  app: Hono
+  store: SqliteStore
+  uploads: UploadService
+  jobs: JobService
+  events: EventBus
+  /** Resumes unfinished uploads and jobs and starts the poller. */
+  start(): void
+  /** Stops the poller and closes the database. */
+  close(): Promise<void>
+}
+
+export interface PanelOverrides {
+  /** Poller cap on /status requests per second (tests, benchmarks). */
+  maxStatusPerSecond?: number
+  /** RunPod client retry tuning (tests use short backoffs). */
+  runpodRetry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number }
+}
+
+/** Builds the panel. Creates the uploads and output folders and the database `output/scribe.db`. */
+export function createPanel(config: Config, logger: Logger, overrides: PanelOverrides = {}): Panel {
+  mkdirSync(config.paths.uploadsDir, { recursive: true })
+  mkdirSync(config.paths.outputDir, { recursive: true })
+  const store = new SqliteStore(path.join(config.paths.outputDir, 'scribe.db'))
+  const events = new EventBus()
+  const media = new FfmpegMedia()
+
+  const s = config.s3
+  const objectStore: ObjectStore | null =
+    s.volumeId && s.accessKeyId && s.secretAccessKey && s.endpoint && s.region
+      ? new S3ObjectStore(createS3Client({ endpoint: s.endpoint, region: s.region, bucket: s.volumeId, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }), { bucket: s.volumeId })
+      : null
+  const rp = config.runpod
+  const runner: JobRunner | null =
+    rp.apiKey && rp.endpointId
+      ? new RunpodJobRunner(new RunpodClient({ apiBase: rp.apiBase, endpointId: rp.endpointId, apiKey: rp.apiKey, logger, ...overrides.runpodRetry }))
+      : null
+
+  const exports = new ExportService({ store, outputDir: config.paths.outputDir })
+  const transcripts = new TranscriptService({ store, exports, logger })
+  let jobs: JobService | null = null
+  const uploads = new UploadService({
+    store,
+    media,
+    objectStore,
+    events,
+    logger,
+    uploadsDir: config.paths.uploadsDir,
+    maxUploadBytes: config.limits.maxUploadBytes,
+    onUploaded: (id) => jobs?.onUploaded(id),
+  })
+  jobs = new JobService({
+    store,
+    runner,
+    objectStore,
+    profile: workerProfile(rp.worker),
+    workerSettings: { model: rp.model, batchSize: rp.batchSize },
+    audioReference: config.audioReference,
+    events,
+    exports,
+    logger,
+    outputDir: config.paths.outputDir,
+    pollIntervalMs: rp.pollIntervalMs,
+    maxStatusPerSecond: overrides.maxStatusPerSecond,
+  })
+  const app = createApp({ config, store, uploads, jobs, transcripts, exports, events, objectStore, runner, logger })
+  const jobService = jobs
+
+  return {
+    app,
+    store,
+    uploads,
+    jobs: jobService,
+    events,
+    start() {
+      const missing = missingRunpodSettings(config)
+      if (missing.length > 0) logger.warn(`RunPod is not configured; missing: ${missing.join(', ')}. The page works; transcription needs these settings.`)
+      // Unfinished cloud uploads restart (lib-storage aborted the old multipart upload, or the process died).
+      for (const r of store.listByStatus(['uploading'])) uploads.startCloudUpload(r.id)
+      if (objectStore) {
+        for (const r of store.listByStatus(['failed'])) {
+          if (!r.job && r.upload.sentBytes < r.upload.totalBytes && r.error?.code === 'not_configured') uploads.startCloudUpload(r.id)
+        }
+      }
+      jobService.resume()
+    },
+    async close() {
+      jobService.stop()
+      store.close()
+    },
+  }
+}
+
+/** Serves the panel's app; resolves with the bound port once listening. */
+export function listen(app: Hono, host: string, port: number): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => resolve({ server, port: info.port }))
+  })
+}

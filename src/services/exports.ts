@@ -1,0 +1,49 @@
+/**
+ * Renders exports from the stored transcript (with every rename, merge, edit and filter decision
+ * applied) and keeps copies in `output/<id>/` (json, md, docx) after each change.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { AppError } from '../domain/errors.ts'
+import type { RecordingStore } from '../domain/store.ts'
+import { EXPORTERS, exportFileName, getExporter } from '../exporters/index.ts'
+
+/** Formats written to `output/<id>/` whenever the transcript is stored or edited (issue 2: json, md, docx). */
+export const FILE_FORMATS = ['json', 'md', 'docx'] as const
+
+export class ExportService {
+  constructor(private readonly deps: { store: RecordingStore; outputDir: string }) {}
+
+  /** Known format keys, for error messages and the page. */
+  formats(): string[] {
+    return [...EXPORTERS.keys()]
+  }
+
+  /**
+   * Renders one export of a recording's transcript.
+   * @returns the body, a safe download file name and the content type.
+   * @throws AppError `not_found` (no recording / no transcript yet), `bad_request` (unknown format).
+   */
+  async render(id: string, format: string): Promise<{ body: string | Uint8Array; fileName: string; contentType: string }> {
+    const exporter = getExporter(format)
+    if (!exporter) throw new AppError('bad_request', `Unknown export format "${format}". Use one of: ${this.formats().join(', ')}.`)
+    const r = this.deps.store.getRecording(id)
+    if (!r) throw new AppError('not_found', `There is no recording with id "${id}".`)
+    const t = this.deps.store.getTranscript(id)
+    if (!t) throw new AppError('not_found', 'This recording has no transcript yet. Start the transcription and wait until it is done.')
+    const body = await exporter.render({ transcript: t.transcript, title: r.filename, createdAt: r.createdAt, transcribedAt: t.createdAt })
+    return { body, fileName: exportFileName(r.filename, exporter), contentType: exporter.contentType }
+  }
+
+  /** Writes the json, md and docx exports to `output/<id>/transcript.<ext>` (atomic rename per file). */
+  async writeFiles(id: string): Promise<void> {
+    const dir = path.join(this.deps.outputDir, id)
+    await mkdir(dir, { recursive: true })
+    for (const format of FILE_FORMATS) {
+      const { body } = await this.render(id, format)
+      const file = path.join(dir, `transcript.${getExporter(format)!.extension}`)
+      await writeFile(`${file}.tmp`, body)
+      await rename(`${file}.tmp`, file)
+    }
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * Job submission and the server-side poller. Every state change is written to the store before it
+ * is acted on: the RunPod job id is stored the moment `/run` answers, the raw worker output is saved
+ * to disk before it is parsed. The poller follows every unfinished job whether or not a page is open,
+ * and `resume()` picks everything up again after a restart.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { request } from 'undici'
+import { AppError, toErrorInfo } from '../domain/errors.ts'
+import { filterHallucinations } from '../domain/hallucinations.ts'
+import type { JobPolicy, JobRunner, JobStatusReport, Logger, ObjectStore } from '../domain/ports.ts'
+import { assertTransition, POLLED_STATUSES, type AudioReferenceKind, type JobOptions, type RecordingStatus } from '../domain/recording.ts'
+import type { RecordingStore, StoredRecording } from '../domain/store.ts'
+import { normalizeWhisperX } from '../domain/whisperx.ts'
+import type { AudioReferenceMode } from '../config.ts'
+import { describeWorkerError } from '../adapters/runpod/runpod-job-runner.ts'
+import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
+import { toRecording } from '../adapters/store/sqlite-store.ts'
+import type { EventBus } from './events.ts'
+import type { ExportService } from './exports.ts'
+
+export interface JobDeps {
+  store: RecordingStore
+  /** null when RunPod settings are missing. */
+  runner: JobRunner | null
+  objectStore: ObjectStore | null
+  profile: WorkerProfile
+  workerSettings: WorkerSettings
+  audioReference: AudioReferenceMode
+  events: EventBus
+  exports: ExportService
+  logger: Logger
+  outputDir: string
+  /** Poll each job at most this often (ms). */
+  pollIntervalMs: number
+  /**
+   * Cap on `/status` requests per second across all jobs. RunPod allows 2000 per 10 s per endpoint
+   * (reference/runpod.md §1.7); the default 100/s leaves room for other clients of the endpoint.
+   */
+  maxStatusPerSecond?: number
+}
+
+/** RunPod policy limits: executionTimeout ≥ 5 s, ttl ≥ 10 s, both ≤ 7 days (reference/runpod.md §1.6). */
+const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
+
+/**
+ * Job policy scaled to the audio: 10 minutes plus half the recording's length for execution (WhisperX
+ * large-v3 runs many times faster than real time on a GPU; the margin covers model loading), and a
+ * time to live of at least 24 h (RunPod's default) so a long queue does not delete the job.
+ * @param durationSeconds - recording length in seconds (null: assume one hour).
+ */
+export function jobPolicy(durationSeconds: number | null): JobPolicy {
+  const d = durationSeconds ?? 3600
+  const executionTimeout = Math.min(SEVEN_DAYS_MS, Math.max(5_000, Math.round(600_000 + d * 500)))
+  const ttl = Math.min(SEVEN_DAYS_MS, Math.max(24 * 3600 * 1000, executionTimeout + 3600 * 1000))
+  return { executionTimeout, ttl }
+}
+
+/** Presigned URLs given to the worker stay valid this long (s): the job may wait in the queue. */
+const PRESIGN_EXPIRY_SECONDS = 24 * 3600
+
+export class JobService {
+  private timer: NodeJS.Timeout | null = null
+  private readonly inflight = new Set<string>()
+  private readonly nextPollAt = new Map<string, number>()
+  private readonly submitting = new Set<string>()
+
+  constructor(private readonly deps: JobDeps) {}
+
+  /**
+   * Starts (or queues) a transcription. While the cloud upload is still running the options are
+   * stored and the job is submitted as soon as the upload finishes.
+   * @throws AppError `not_configured` (RunPod settings missing), `conflict` (upload failed, job running),
+   *   and the runner's errors from `/run`.
+   */
+  async start(id: string, options: JobOptions): Promise<StoredRecording> {
+    const r = this.mustGet(id)
+    if (!this.deps.runner) {
+      throw new AppError('not_configured', 'Transcription needs RunPod settings: set RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID (and the volume settings) in .env and restart the panel.')
+    }
+    if (r.status === 'uploading') {
+      this.deps.store.updateRecording(id, { jobOptions: options })
+      return this.mustGet(id)
+    }
+    if (r.status === 'failed' && r.upload.sentBytes < r.upload.totalBytes) {
+      throw new AppError('conflict', `The upload to the network volume failed (${r.error?.message ?? 'unknown reason'}). Fix the cause, then retry the upload before transcribing.`)
+    }
+    assertTransition(r.status, 'submitting')
+    return this.submit(r, options)
+  }
+
+  /** Called by the upload service when a cloud upload completes: submits a transcription that was waiting. */
+  onUploaded(id: string): void {
+    const r = this.deps.store.getRecording(id)
+    if (r && r.status === 'uploaded' && r.jobOptions && this.deps.runner) {
+      this.submit(r, r.jobOptions).catch((err: unknown) => this.deps.logger.warn('queued submission failed', { id, error: err }))
+    }
+  }
+
+  private async submit(r: StoredRecording, options: JobOptions): Promise<StoredRecording> {
+    const runner = this.deps.runner!
+    if (this.submitting.has(r.id)) throw new AppError('conflict', 'This recording is already being submitted.')
+    this.submitting.add(r.id)
+    try {
+      // Persist first: a crash from here on leaves a visible 'submitting' state that resume() resolves.
+      this.deps.store.updateRecording(r.id, { status: 'submitting', jobOptions: options, error: null })
+      this.publish(r.id)
+      const { audio, kind } = await this.audioReference(r)
+      const input = this.deps.profile.buildInput(audio, options, this.deps.workerSettings)
+      const job = await runner.submit(input, jobPolicy(r.duration))
+      this.deps.store.recordJobSubmitted(r.id, { id: job.id, status: job.status, audioReference: kind, delayTime: null, executionTime: null }, 'queued')
+      this.deps.logger.info('job submitted', { id: r.id, jobId: job.id, audioReference: kind, audio })
+      this.nextPollAt.set(r.id, Date.now() + Math.min(1000, this.deps.pollIntervalMs))
+      this.publish(r.id)
+      return this.mustGet(r.id)
+    } catch (err) {
+      this.deps.store.updateRecording(r.id, { status: 'failed', error: toErrorInfo(err) })
+      this.publish(r.id)
+      throw err
+    } finally {
+      this.submitting.delete(r.id)
+    }
+  }
+
+  /**
+   * The audio reference for the worker (DESIGN.md, `AUDIO_REFERENCE`): a presigned GET URL, or the
+   * file's path on the network volume as mounted in serverless workers (`/runpod-volume/<key>`,
+   * reference/runpod.md §2.6). `auto` presigns and preflights the URL from the panel (a 1-byte
+   * ranged GET); RunPod's S3 API documents presigned URLs as unsupported (§0.1), so a refused
+   * preflight falls back to the volume path.
+   */
+  async audioReference(r: StoredRecording): Promise<{ audio: string; kind: AudioReferenceKind }> {
+    const volumePath = { audio: `/runpod-volume/${r.objectKey}`, kind: 'volume-path' as const }
+    const mode = this.deps.audioReference
+    if (mode === 'volume-path' || !this.deps.objectStore) return volumePath
+    let url: string
+    try {
+      url = await this.deps.objectStore.presignGet(r.objectKey, PRESIGN_EXPIRY_SECONDS)
+    } catch (err) {
+      if (mode === 'presigned') throw new AppError('storage_unavailable', 'A presigned URL could not be made for the audio. Set AUDIO_REFERENCE=volume-path or auto.', { cause: err })
+      return volumePath
+    }
+    if (mode === 'presigned') return { audio: url, kind: 'presigned' }
+    try {
+      const res = await request(url, { method: 'GET', headers: { range: 'bytes=0-0' }, headersTimeout: 10_000, bodyTimeout: 10_000 })
+      await res.body.dump()
+      if (res.statusCode === 200 || res.statusCode === 206) return { audio: url, kind: 'presigned' }
+      this.deps.logger.info('presigned URL refused by the volume, using the volume path', { status: res.statusCode })
+    } catch (err) {
+      this.deps.logger.info('presigned URL preflight failed, using the volume path', { error: err })
+    }
+    return volumePath
+  }
+
+  /**
+   * Cancels the RunPod job (no orphaned GPU billing) or a transcription waiting for its upload.
+   * @throws AppError `conflict` when there is nothing to cancel; the runner's errors.
+   */
+  async cancel(id: string): Promise<StoredRecording> {
+    const r = this.mustGet(id)
+    if (r.status === 'uploading' && r.jobOptions) {
+      this.deps.store.updateRecording(id, { jobOptions: null })
+      return this.mustGet(id)
+    }
+    if (!(r.status === 'queued' || r.status === 'transcribing') || !r.job) {
+      throw new AppError('conflict', `There is no running transcription to cancel (the recording is ${r.status}).`)
+    }
+    await this.deps.runner!.cancel(r.job.id)
+    this.deps.store.updateJob(r.job.id, { status: 'CANCELLED', finished: true })
+    this.deps.store.updateRecording(id, { status: 'cancelled', error: null })
+    this.publish(id)
+    return this.mustGet(id)
+  }
+
+  /** Resumes after a restart and starts the poller. Safe to call once per process. */
+  resume(): void {
+    for (const r of this.deps.store.listByStatus(['submitting'])) {
+      // The process died between "submitting" and storing the job id: whether RunPod got the job is unknown.
+      this.deps.store.updateRecording(r.id, {
+        status: 'failed',
+        error: { code: 'conflict', message: 'The panel stopped while submitting this job, so it may or may not have reached RunPod. Start the transcription again.' },
+      })
+    }
+    this.startPoller()
+  }
+
+  startPoller(): void {
+    if (this.timer) return
+    this.timer = setInterval(() => this.tick(), 250)
+    this.timer.unref()
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  /** Number of polls in flight (tests, shutdown). */
+  get busy(): number {
+    return this.inflight.size
+  }
+
+  private tick(): void {
+    if (!this.deps.runner) return
+    const now = Date.now()
+    const maxPerSecond = this.deps.maxStatusPerSecond ?? 100
+    let budget = Math.max(1, Math.floor(maxPerSecond / 4)) // ticks are 250 ms
+    const due = this.deps.store
+      .listByStatus(POLLED_STATUSES)
+      .filter((r) => r.job && !this.inflight.has(r.id) && (this.nextPollAt.get(r.id) ?? 0) <= now)
+      .sort((a, b) => (this.nextPollAt.get(a.id) ?? 0) - (this.nextPollAt.get(b.id) ?? 0))
+    for (const r of due) {
+      if (budget-- <= 0) break
+      this.inflight.add(r.id)
+      this.nextPollAt.set(r.id, now + this.deps.pollIntervalMs)
+      this.poll(r)
+        .catch((err: unknown) => this.deps.logger.error('poll failed', { id: r.id, error: err }))
+        .finally(() => this.inflight.delete(r.id))
+    }
+  }
+
+  /** One status check of a recording's job, and whatever follows from it. */
+  async poll(r: StoredRecording): Promise<void> {
+    const job = r.job!
+    let report: JobStatusReport
+    try {
+      report = await this.deps.runner!.status(job.id)
+    } catch (err) {
+      if (err instanceof AppError && !err.retryable && (err.code === 'job_expired' || err.code === 'runpod_not_found')) {
+        this.deps.store.updateJob(job.id, { finished: true })
+        this.fail(r.id, err)
+        return
+      }
+      // Auth and network problems: the job may still be running on RunPod; keep following it.
+      this.deps.logger.warn('status check failed; will try again', { id: r.id, jobId: job.id, error: err })
+      this.nextPollAt.set(r.id, Date.now() + Math.max(this.deps.pollIntervalMs, 5000))
+      return
+    }
+    const current = this.deps.store.getRecording(r.id)
+    if (!current || current.job?.id !== job.id) return // deleted or resubmitted meanwhile
+    switch (report.status) {
+      case 'IN_QUEUE':
+        this.deps.store.updateJob(job.id, { status: 'IN_QUEUE' })
+        this.setStatus(current, 'queued')
+        return
+      case 'IN_PROGRESS': {
+        this.deps.store.updateJob(job.id, {
+          status: 'IN_PROGRESS',
+          delayTime: report.delayTime,
+          ...(report.output !== undefined && report.output !== null ? { progress: report.output } : {}),
+        })
+        if (report.output !== undefined && report.output !== null) {
+          this.deps.events.publish({ type: 'job-progress', id: r.id, progress: report.output })
+        }
+        this.setStatus(current, 'transcribing')
+        return
+      }
+      case 'COMPLETED':
+        await this.complete(current, report)
+        return
+      case 'FAILED':
+        this.finishJob(job.id, report)
+        this.fail(r.id, new AppError('job_failed', `The worker failed: ${describeWorkerError(report.error)}. Check the endpoint's worker logs on RunPod; you can start the transcription again.`))
+        return
+      case 'TIMED_OUT':
+        this.finishJob(job.id, report)
+        this.fail(r.id, new AppError('job_timed_out', 'RunPod timed the job out: no worker picked it up in time, or it ran past its execution timeout. Check that the endpoint has workers available (max workers > 0), then start again.'))
+        return
+      case 'CANCELLED':
+        this.finishJob(job.id, report)
+        this.deps.store.updateRecording(r.id, {
+          status: 'cancelled',
+          error: current.status === 'cancelled' ? null : { code: 'job_cancelled', message: 'The job was cancelled on RunPod (not from this panel). Start the transcription again if you still need it.' },
+        })
+        this.publish(r.id)
+        return
+    }
+  }
+
+  private async complete(r: StoredRecording, report: JobStatusReport): Promise<void> {
+    const jobId = r.job!.id
+    this.finishJob(jobId, report)
+    this.setStatus(r, 'processing')
+    if (report.output === undefined || report.output === null) {
+      this.fail(r.id, new AppError('invalid_output', 'RunPod reported the job as completed but sent no output (a known RunPod issue when the worker cannot deliver its result). Start the transcription again.'))
+      return
+    }
+    // The raw output is saved before it is parsed, so nothing paid for is lost if parsing fails.
+    const dir = path.join(this.deps.outputDir, r.id)
+    await mkdir(dir, { recursive: true })
+    const rawFile = path.join(dir, `raw-${jobId.replace(/[^A-Za-z0-9_-]/g, '_')}.json`)
+    await writeFile(`${rawFile}.tmp`, JSON.stringify(report.output))
+    await rename(`${rawFile}.tmp`, rawFile)
+    try {
+      const result = this.deps.profile.readOutput(report.output)
+      const transcript = filterHallucinations(normalizeWhisperX(result, { duration: r.duration }))
+      this.deps.store.saveTranscript(r.id, jobId, transcript)
+    } catch (err) {
+      this.deps.logger.warn('worker output rejected', { id: r.id, jobId, error: err, rawFile })
+      this.fail(r.id, err instanceof AppError ? err : new AppError('invalid_output', 'The worker output could not be read; the raw output was kept.', { cause: err }))
+      return
+    }
+    try {
+      await this.deps.exports.writeFiles(r.id)
+    } catch (err) {
+      this.deps.logger.warn('writing export files failed (downloads still work)', { id: r.id, error: err })
+    }
+    this.deps.store.updateRecording(r.id, { status: 'done', error: null })
+    this.deps.logger.info('transcript stored', { id: r.id, jobId })
+    this.publish(r.id)
+  }
+
+  private finishJob(jobId: string, report: JobStatusReport): void {
+    this.deps.store.updateJob(jobId, { status: report.status, delayTime: report.delayTime, executionTime: report.executionTime, finished: true })
+  }
+
+  private setStatus(r: StoredRecording, status: RecordingStatus): void {
+    if (r.status === status) {
+      this.publish(r.id)
+      return
+    }
+    this.deps.store.updateRecording(r.id, { status })
+    this.publish(r.id)
+  }
+
+  private fail(id: string, err: unknown): void {
+    this.deps.store.updateRecording(id, { status: 'failed', error: toErrorInfo(err) })
+    this.publish(id)
+  }
+
+  private mustGet(id: string): StoredRecording {
+    const r = this.deps.store.getRecording(id)
+    if (!r) throw new AppError('not_found', `There is no recording with id "${id}". It may have been deleted; reload the library.`)
+    return r
+  }
+
+  private publish(id: string): void {
+    const r = this.deps.store.getRecording(id)
+    if (r) this.deps.events.publish({ type: 'recording', recording: toRecording(r) })
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Reading and editing a recording's transcript. Edits are validated, applied all-or-nothing
+ * (domain/transcript-edits.ts), stored with the previous version (for undo), and the export files
+ * in `output/<id>/` are rewritten so they always reflect what the user sees.
+ */
+import { AppError } from '../domain/errors.ts'
+import type { Logger } from '../domain/ports.ts'
+import type { RecordingStore } from '../domain/store.ts'
+import { applyEdits, type EditOp } from '../domain/transcript-edits.ts'
+import type { Transcript } from '../domain/transcript.ts'
+import type { ExportService } from './exports.ts'
+
+export class TranscriptService {
+  constructor(private readonly deps: { store: RecordingStore; exports: ExportService; logger: Logger }) {}
+
+  /**
+   * The current transcript with its version.
+   * @throws AppError `not_found` for an unknown recording or one without a transcript yet.
+   */
+  get(id: string): { transcript: Transcript; version: number } {
+    if (!this.deps.store.getRecording(id)) throw new AppError('not_found', `There is no recording with id "${id}".`)
+    const t = this.deps.store.getTranscript(id)
+    if (!t) throw new AppError('not_found', 'This recording has no transcript yet. Start the transcription and wait until it is done.')
+    return { transcript: t.transcript, version: t.version }
+  }
+
+  /**
+   * Applies `ops` atomically and stores the result.
+   * @returns the new transcript and version.
+   * @throws AppError `bad_request` when any op cannot apply (nothing is stored then), `not_found`.
+   */
+  async edit(id: string, ops: EditOp[]): Promise<{ transcript: Transcript; version: number }> {
+    const { transcript } = this.get(id)
+    const next = applyEdits(transcript, ops)
+    const version = this.deps.store.saveEdit(id, ops, transcript, next)
+    this.deps.exports.writeFiles(id).catch((err: unknown) => this.deps.logger.warn('rewriting export files failed', { id, error: err }))
+    return { transcript: next, version }
+  }
+}

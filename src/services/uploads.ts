@@ -1,0 +1,255 @@
+/**
+ * The upload pipeline: browser bytes → local copy (streamed to disk, hashed, sniffed, probed) →
+ * multipart upload to the network volume, with progress events. The local copy is stored and
+ * playable before the cloud upload starts; a failed cloud upload never touches it.
+ */
+import { createHash, randomUUID } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
+import { mkdir, rename, rm, writeFile, readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { fileTypeFromFile } from 'file-type'
+import { AppError, toErrorInfo } from '../domain/errors.ts'
+import type { Logger, MediaProbe, ObjectStore } from '../domain/ports.ts'
+import type { RecordingStore, StoredRecording } from '../domain/store.ts'
+import { toRecording } from '../adapters/store/sqlite-store.ts'
+import type { EventBus } from './events.ts'
+
+export interface UploadDeps {
+  store: RecordingStore
+  media: MediaProbe
+  /** null when the S3 settings are missing: recordings are kept locally and the user is told what to set. */
+  objectStore: ObjectStore | null
+  events: EventBus
+  logger: Logger
+  uploadsDir: string
+  maxUploadBytes: number
+  /** Called when a cloud upload finishes (the job service submits a waiting transcription). */
+  onUploaded?: (recordingId: string) => void
+}
+
+// Control characters (C0, DEL, C1) and path separators never belong in a file name we keep.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
+const MAX_NAME_LENGTH = 255
+/** Number of waveform bins stored per recording: enough detail for a one-hour zoomed-out view. */
+export const PEAK_BINS = 4000
+
+/**
+ * Validates the user's file name (kept for display and download names; never used as a path).
+ * @returns the name, Unicode-normalized (NFC) and trimmed. Cyrillic and other letters are kept.
+ * @throws AppError `bad_request` for empty names, folders (`/`, `\`, `..`), control characters, or > 255 characters.
+ */
+export function validateFilename(raw: string | undefined): string {
+  const name = (raw ?? '').normalize('NFC').trim()
+  if (!name) throw new AppError('bad_request', 'Give the file name in the query: PUT /api/recordings?filename=interview.m4a')
+  if (name.includes('/') || name.includes('\\') || name === '.' || name === '..') {
+    throw new AppError('bad_request', 'The file name must be a plain name without folders (no "/", "\\" or ".."). Rename the file and upload it again.')
+  }
+  if (CONTROL_CHARS.test(name)) {
+    throw new AppError('bad_request', 'The file name contains control characters. Rename the file and upload it again.')
+  }
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new AppError('bad_request', `The file name is ${name.length} characters long; the limit is ${MAX_NAME_LENGTH}. Shorten it and upload again.`)
+  }
+  return name
+}
+
+export class UploadService {
+  private readonly active = new Map<string, AbortController>()
+
+  constructor(private readonly deps: UploadDeps) {}
+
+  /** Folder of a recording's local files. */
+  recordingDir(id: string): string {
+    return path.join(this.deps.uploadsDir, id)
+  }
+
+  /** Absolute path of the stored audio. */
+  audioPath(r: Pick<StoredRecording, 'id' | 'extension'>): string {
+    return path.join(this.recordingDir(r.id), `audio.${r.extension}`)
+  }
+
+  /**
+   * Stores the body as a new recording and starts the cloud upload in the background.
+   * @param body - the file's bytes (streamed, never held whole in memory).
+   * @returns the stored recording and, when the same bytes were uploaded before, the earlier recording's id.
+   * @throws AppError `bad_request` (name, empty), `payload_too_large`, `unsupported_media` (not audio).
+   *   Nothing is left on disk when it throws.
+   */
+  async receive(filenameRaw: string | undefined, body: ReadableStream<Uint8Array> | null): Promise<{ recording: StoredRecording; duplicateOf: string | null }> {
+    const filename = validateFilename(filenameRaw)
+    if (!body) throw new AppError('bad_request', 'The request has no body: send the file bytes as the PUT body.')
+    const id = randomUUID()
+    const dir = this.recordingDir(id)
+    await mkdir(dir, { recursive: true })
+    const partPath = path.join(dir, 'incoming.part')
+    try {
+      const hash = createHash('sha256')
+      let size = 0
+      const max = this.deps.maxUploadBytes
+      const meter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          size += chunk.length
+          if (size > max) {
+            cb(new AppError('payload_too_large', `The file is larger than the limit of ${Math.round(max / 1024 / 1024)} MB (MAX_UPLOAD_MB). Split the recording or raise the limit.`))
+            return
+          }
+          hash.update(chunk)
+          cb(null, chunk)
+        },
+      })
+      await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), meter, createWriteStream(partPath))
+      if (size === 0) throw new AppError('bad_request', 'The file is empty (0 bytes). Choose the recording again; it may not have finished saving.')
+
+      const sniffed = await fileTypeFromFile(partPath)
+      if (!sniffed || !(sniffed.mime.startsWith('audio/') || sniffed.mime.startsWith('video/'))) {
+        throw new AppError('unsupported_media', `"${filename}" is not an audio file (its content looks like ${sniffed ? sniffed.mime : 'text or unknown data'}). Upload an m4a, mp3, wav, ogg, flac, webm or mp4 recording.`)
+      }
+      const { duration } = await this.deps.media.probe(partPath)
+      const extension = sniffed.ext
+      await rename(partPath, path.join(dir, `audio.${extension}`))
+
+      const sha256 = hash.digest('hex')
+      const duplicates = this.deps.store.findBySha256(sha256)
+      const recording: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress'> = {
+        id,
+        filename,
+        extension,
+        contentType: sniffed.mime,
+        size,
+        sha256,
+        duration,
+        createdAt: new Date().toISOString(),
+        status: 'uploading',
+        upload: { sentBytes: 0, totalBytes: size },
+        objectKey: `scribe-panel/${id}/audio.${extension}`,
+      }
+      this.deps.store.createRecording(recording)
+      const stored = this.deps.store.getRecording(id)!
+      this.deps.logger.info('recording stored', { id, size, duration, type: sniffed.mime })
+      this.publish(stored)
+      void this.computePeaks(stored)
+      this.startCloudUpload(id)
+      return { recording: stored, duplicateOf: duplicates[0]?.id ?? null }
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true })
+      throw err
+    }
+  }
+
+  /**
+   * Uploads the local copy to the volume (background). Progress goes to the event bus and, about
+   * once a second, to the store. On success the status becomes `uploaded`; on failure `failed` with
+   * a message that says what to fix. Nothing local is removed either way.
+   */
+  startCloudUpload(id: string): void {
+    if (this.active.has(id)) return
+    const r = this.deps.store.getRecording(id)
+    if (!r) return
+    const os = this.deps.objectStore
+    if (!os) {
+      this.fail(r, new AppError('not_configured', 'The recording is saved on this computer, but the network volume is not configured. Set RUNPOD_VOLUME_ID, RUNPOD_DATACENTER, RUNPOD_S3_ACCESS_KEY and RUNPOD_S3_SECRET_KEY in .env and restart the panel: the upload then starts by itself.'))
+      return
+    }
+    const ac = new AbortController()
+    this.active.set(id, ac)
+    if (r.status !== 'uploading') this.deps.store.updateRecording(id, { status: 'uploading', error: null, sentBytes: 0 })
+    this.publish(this.deps.store.getRecording(id)!)
+    let lastPersist = 0
+    let lastEvent = 0
+    const run = async () => {
+      try {
+        await os.uploadFile(r.objectKey, this.audioPath(r), {
+          contentType: r.contentType,
+          signal: ac.signal,
+          onProgress: (sent) => {
+            const now = Date.now()
+            if (now - lastEvent >= 200 || sent === r.size) {
+              lastEvent = now
+              this.deps.events.publish({ type: 'upload-progress', id, sentBytes: sent, totalBytes: r.size })
+            }
+            if (now - lastPersist >= 1000) {
+              lastPersist = now
+              this.deps.store.updateRecording(id, { sentBytes: sent })
+            }
+          },
+        })
+        if (!this.deps.store.getRecording(id)) return // deleted meanwhile
+        this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: r.size, error: null })
+        this.deps.logger.info('cloud upload done', { id, bytes: r.size })
+        this.publish(this.deps.store.getRecording(id)!)
+        this.deps.onUploaded?.(id)
+      } catch (err) {
+        const current = this.deps.store.getRecording(id)
+        if (!current || ac.signal.aborted) return
+        this.deps.logger.warn('cloud upload failed', { id, error: err })
+        this.fail(current, err)
+      } finally {
+        this.active.delete(id)
+      }
+    }
+    void run()
+  }
+
+  /** Stops a running cloud upload (before delete). The multipart upload is aborted by lib-storage. */
+  stopCloudUpload(id: string): void {
+    this.active.get(id)?.abort()
+    this.active.delete(id)
+  }
+
+  /** Whether a cloud upload for `id` is running in this process. */
+  isUploading(id: string): boolean {
+    return this.active.has(id)
+  }
+
+  /**
+   * Waveform peaks for the page, computed once with ffmpeg and cached as `peaks.json` beside the audio.
+   * @returns `{duration (s), peaks: number[] in [0, 1]}`.
+   */
+  async peaks(r: StoredRecording): Promise<{ duration: number; peaks: number[] }> {
+    const file = path.join(this.recordingDir(r.id), 'peaks.json')
+    try {
+      return JSON.parse(await readFile(file, 'utf8')) as { duration: number; peaks: number[] }
+    } catch {
+      return this.computePeaks(r)
+    }
+  }
+
+  private readonly peakJobs = new Map<string, Promise<{ duration: number; peaks: number[] }>>()
+
+  private computePeaks(r: StoredRecording): Promise<{ duration: number; peaks: number[] }> {
+    const running = this.peakJobs.get(r.id)
+    if (running) return running
+    const job = (async () => {
+      const result = await this.deps.media.peaks(this.audioPath(r), PEAK_BINS)
+      const file = path.join(this.recordingDir(r.id), 'peaks.json')
+      await writeFile(`${file}.tmp`, JSON.stringify(result))
+      await rename(`${file}.tmp`, file)
+      return result
+    })()
+    this.peakJobs.set(r.id, job)
+    job.catch((err: unknown) => this.deps.logger.warn('peaks failed', { id: r.id, error: err })).finally(() => this.peakJobs.delete(r.id))
+    return job
+  }
+
+  /** Size of the local audio in bytes (404 when it is gone). */
+  async localSize(r: StoredRecording): Promise<number> {
+    try {
+      return (await stat(this.audioPath(r))).size
+    } catch {
+      throw new AppError('not_found', 'The local copy of this recording is missing from the uploads folder.')
+    }
+  }
+
+  private fail(r: StoredRecording, err: unknown): void {
+    const info = toErrorInfo(err)
+    this.deps.store.updateRecording(r.id, { status: 'failed', error: info })
+    this.publish(this.deps.store.getRecording(r.id)!)
+  }
+
+  private publish(r: StoredRecording): void {
+    this.deps.events.publish({ type: 'recording', recording: toRecording(r) })
+  }
+}

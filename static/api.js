@@ -1,0 +1,75 @@
+// The page's only way to talk to the server: typed-by-convention wrappers around /api.
+// Errors come back as {error: {code, message}}; they are thrown as ApiError with the server's message.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
+async function call(method, url, body) {
+  const init = { method, headers: {} }
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json'
+    init.body = JSON.stringify(body)
+  }
+  const res = await fetch(url, init)
+  const text = await res.text()
+  let data = null
+  try {
+    data = text ? JSON.parse(text) : null
+  } catch {
+    data = null
+  }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : { code: 'http_' + res.status, message: `The panel answered HTTP ${res.status}.` }
+    throw new ApiError(res.status, err.code, err.message)
+  }
+  return data
+}
+
+const rec = (id) => `/api/recordings/${encodeURIComponent(id)}`
+
+export const api = {
+  health: () => call('GET', '/api/health'),
+  list: (q) => call('GET', '/api/recordings' + (q ? `?q=${encodeURIComponent(q)}` : '')),
+  get: (id) => call('GET', rec(id)),
+  remove: (id) => call('DELETE', rec(id)),
+  peaks: (id) => call('GET', `${rec(id)}/peaks`),
+  transcribe: (id, options) => call('POST', `${rec(id)}/transcribe`, options),
+  cancel: (id) => call('POST', `${rec(id)}/cancel`),
+  transcript: (id) => call('GET', `${rec(id)}/transcript`),
+  edit: (id, ops) => call('PATCH', `${rec(id)}/transcript`, { ops }),
+  audioUrl: (id) => `${rec(id)}/audio`,
+  exportUrl: (id, format) => `${rec(id)}/export/${format}`,
+
+  /**
+   * Uploads a File with progress (XHR: fetch has no upload progress).
+   * @param onProgress (sentBytes, totalBytes) => void
+   * @returns the created recording
+   */
+  upload(file, onProgress) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest()
+      xhr.open('PUT', `/api/recordings?filename=${encodeURIComponent(file.name)}`)
+      xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total || file.size)
+      xhr.onload = () => {
+        let data = null
+        try {
+          data = JSON.parse(xhr.responseText)
+        } catch {
+          data = null
+        }
+        if (xhr.status === 201) resolve(data)
+        else {
+          const err = data && data.error ? data.error : { code: 'http_' + xhr.status, message: `Upload failed (HTTP ${xhr.status}).` }
+          reject(new ApiError(xhr.status, err.code, err.message))
+        }
+      }
+      xhr.onerror = () => reject(new ApiError(0, 'network', 'The panel could not be reached. Is it still running?'))
+      xhr.send(file)
+    })
+  },
+}
