@@ -69,7 +69,9 @@ export function applyEdits(transcript: Transcript, ops: readonly EditOp[]): Tran
 function applyOne(t: Transcript, op: EditOp): void {
   switch (op.op) {
     case 'renameSpeaker': {
-      findSpeaker(t, op.speaker).name = op.name
+      const name = op.name.trim().replace(/\s+/g, ' ')
+      if (!name) throw new AppError('bad_request', 'A speaker name cannot be empty.')
+      findSpeaker(t, op.speaker).name = name
       return
     }
     case 'mergeSpeakers': {

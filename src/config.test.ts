@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, missingRunpodSettings, parseConfig } from './config.ts'
+
+describe('parseConfig', () => {
+  it('gives working defaults with no settings, and names what RunPod needs', () => {
+    const c = parseConfig({}, '/work')
+    expect(c.server).toEqual({ host: '127.0.0.1', port: 8000, demo: false })
+    expect(c.paths.uploadsDir).toBe('/work/uploads')
+    expect(c.runpod.apiBase).toBe('https://api.runpod.ai/v2')
+    expect(c.runpod.worker).toBe('whisperx')
+    expect(c.audioReference).toBe('auto')
+    expect(missingRunpodSettings(c)).toEqual([
+      'RUNPOD_API_KEY',
+      'RUNPOD_ENDPOINT_ID',
+      'RUNPOD_VOLUME_ID',
+      'RUNPOD_S3_ACCESS_KEY',
+      'RUNPOD_S3_SECRET_KEY',
+      'RUNPOD_DATACENTER (or RUNPOD_S3_ENDPOINT)',
+      'RUNPOD_DATACENTER (or RUNPOD_S3_REGION)',
+    ])
+  })
+
+  it('derives the S3 endpoint and region from the datacenter (reference/runpod.md §2.1, §2.2)', () => {
+    const c = parseConfig({ RUNPOD_DATACENTER: 'eu-ro-1', RUNPOD_VOLUME_ID: '7z79eg0uur' })
+    expect(c.s3.endpoint).toBe('https://s3api-eu-ro-1.runpod.io')
+    expect(c.s3.region).toBe('EU-RO-1')
+  })
+
+  it('treats empty values as unset', () => {
+    const c = parseConfig({ RUNPOD_API_KEY: '', PORT: '', RUNPOD_S3_ENDPOINT: '' })
+    expect(c.runpod.apiKey).toBeUndefined()
+    expect(c.server.port).toBe(8000)
+  })
+
+  it('lists every invalid setting in one error', () => {
+    let error: unknown
+    try {
+      parseConfig({ PORT: 'eighty', RUNPOD_WORKER: 'whisper', AUDIO_REFERENCE: 'url', RUNPOD_ENDPOINT_ID: 'https://api.runpod.ai/v2/abc' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const problems = (error as ConfigError).problems.join('\n')
+    expect(problems).toMatch(/PORT/)
+    expect(problems).toMatch(/RUNPOD_WORKER/)
+    expect(problems).toMatch(/AUDIO_REFERENCE/)
+    expect(problems).toMatch(/RUNPOD_ENDPOINT_ID: must be the endpoint ID only/)
+    expect((error as ConfigError).problems).toHaveLength(4)
+  })
+})
