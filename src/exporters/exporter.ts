@@ -14,6 +14,11 @@ export interface ExportDocument {
   createdAt: string
   /** When the transcript was produced, ISO 8601 UTC. */
   transcribedAt: string
+  /**
+   * IANA time zone for the dates shown in md and docx (e.g. `Europe/Berlin`); the process's local zone when absent.
+   * Optional so callers can leave it out; tests pass one so golden files do not depend on the machine's zone.
+   */
+  timeZone?: string
 }
 
 export interface Exporter {

@@ -1,0 +1,60 @@
+import JSZip from 'jszip'
+import { describe, expect, it } from 'vitest'
+import { docxExporter, DOCX_FONT } from './docx.ts'
+import { FILTERED_HEADING } from './common.ts'
+import { CYRILLIC_SENTENCE, FILTERED_REASON, FILTERED_TEXT, sampleDocument } from './test-sample.ts'
+
+async function documentXml(): Promise<{ zip: JSZip; xml: string }> {
+  const bytes = await docxExporter.render(sampleDocument())
+  expect(bytes).toBeInstanceOf(Uint8Array)
+  const zip = await JSZip.loadAsync(bytes as Uint8Array)
+  const xml = await zip.file('word/document.xml')!.async('string')
+  return { zip, xml }
+}
+
+/** The text of every `w:t` element, in document order, XML entities decoded. */
+function texts(xml: string): string[] {
+  const decode = (s: string) =>
+    s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
+  return [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => decode(m[1]!))
+}
+
+describe('docx export', () => {
+  it('is a Word package with the main document part', async () => {
+    const { zip } = await documentXml()
+    expect(zip.file('[Content_Types].xml')).not.toBeNull()
+    expect(zip.file('word/styles.xml')).not.toBeNull()
+    const core = await zip.file('docProps/core.xml')!.async('string')
+    expect(core).toContain('Интервью 1.m4a')
+  })
+
+  it('holds the title, metadata, renamed speakers, a timestamp and the Cyrillic text', async () => {
+    const all = texts((await documentXml()).xml).join('')
+    expect(all).toContain('Интервью 1.m4a')
+    expect(all).toContain('21 November 2026')
+    expect(all).toContain('1:02:25')
+    expect(all).toContain('Russian (ru)')
+    expect(all).toContain('Interviewer')
+    expect(all).toContain('Анна Петрова')
+    expect(all).toContain('[01:02:03]')
+    expect(all).toContain(CYRILLIC_SENTENCE)
+    expect(all).toContain('So the file said <b>&"urgent"</b>')
+  })
+
+  it('lists the filtered segment only in the appendix', async () => {
+    const all = texts((await documentXml()).xml).join('\n')
+    const appendix = all.indexOf(FILTERED_HEADING)
+    expect(appendix).toBeGreaterThan(all.indexOf(CYRILLIC_SENTENCE))
+    expect(all.indexOf(FILTERED_TEXT)).toBeGreaterThan(appendix)
+    expect(all.indexOf(FILTERED_TEXT)).toBe(all.lastIndexOf(FILTERED_TEXT))
+    expect(all.slice(appendix)).toContain(FILTERED_REASON)
+    expect(all.slice(appendix)).toContain('[00:12:05]')
+  })
+
+  it('uses the Title style and a Cyrillic-capable default font', async () => {
+    const { zip, xml } = await documentXml()
+    expect(xml).toContain('<w:pStyle w:val="Title"/>')
+    const styles = await zip.file('word/styles.xml')!.async('string')
+    expect(styles).toMatch(new RegExp(`<w:rFonts[^>]*w:hAnsi="${DOCX_FONT}"`))
+  })
+})

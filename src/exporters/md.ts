@@ -1,0 +1,84 @@
+/**
+ * Markdown export: title, a metadata list, one paragraph per speaker turn, then the segments the hallucination filter
+ * removed, so a reader can see what was left out.
+ */
+import type { Exporter, ExportDocument } from './exporter.ts'
+import { speakerName, speakerTurns } from '../domain/transcript.ts'
+import {
+  cleanText,
+  FILTERED_HEADING,
+  filteredSegments,
+  formatDate,
+  languageLabel,
+  speakerNamesInUse,
+  turnText,
+} from './common.ts'
+import { formatDuration, formatTimestamp } from './timecode.ts'
+
+/**
+ * Escapes user text (titles, speaker names, transcript text, filter reasons) so Markdown shows it literally:
+ * a backslash before every ASCII punctuation character that can start markup inline — `\` `` ` `` `*` `_` `[` `]`
+ * `<` `>` `&` `|` `~` `#` `$`. CommonMark (§2.4 "Backslash escapes") lets any ASCII punctuation be escaped this way,
+ * so `<script>` stays text (no raw HTML), `*bold*` stays unformatted and `&amp;` is not read as an entity. `$` covers
+ * math in GitHub-flavoured renderers. Block markers (`-`, `+`, `1.`, `>` at a line start) need no escape here because
+ * exported user text never starts a line and never contains a newline (see cleanText).
+ */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_[\]<>&|~#$]/g, '\\$&')
+}
+
+/**
+ * Renders the document as CommonMark:
+ *
+ * ```
+ * # <title>
+ *
+ * - Date: 21 November 2026          (createdAt, en-GB, in doc.timeZone)
+ * - Transcribed: 21 November 2026   (transcribedAt)
+ * - Duration: 1:02:25               (H:MM:SS)
+ * - Language: Russian (ru)
+ * - Speakers: Interviewer, Анна Петрова
+ *
+ * **[00:01:23] Interviewer:** text of the turn's kept segments, joined with a space
+ *
+ * ## Removed by the hallucination filter      (only when something was filtered)
+ *
+ * - [00:12:01] "text" — reason
+ * ```
+ *
+ * LF line endings, one trailing newline; all user text escaped with escapeMarkdown.
+ */
+export function renderMarkdown(doc: ExportDocument): string {
+  const t = doc.transcript
+  const e = (s: string) => escapeMarkdown(cleanText(s))
+  const speakers = speakerNamesInUse(t)
+  const blocks: string[] = [
+    `# ${e(doc.title)}`,
+    [
+      `- Date: ${formatDate(doc.createdAt, doc.timeZone)}`,
+      `- Transcribed: ${formatDate(doc.transcribedAt, doc.timeZone)}`,
+      `- Duration: ${formatDuration(t.duration)}`,
+      `- Language: ${languageLabel(t.language)}`,
+      `- Speakers: ${speakers.length > 0 ? speakers.map(e).join(', ') : 'none'}`,
+    ].join('\n'),
+  ]
+  for (const turn of speakerTurns(t)) {
+    const head = `**[${formatTimestamp(turn.start)}] ${e(speakerName(t, turn.speaker))}:**`
+    blocks.push(`${head} ${escapeMarkdown(turnText(turn))}`.trimEnd())
+  }
+  const filtered = filteredSegments(t)
+  if (filtered.length > 0) {
+    blocks.push(`## ${FILTERED_HEADING}`)
+    const items = filtered.map((s) => `- [${formatTimestamp(s.start)}] "${e(s.text)}" — ${e(s.filtered.reason)}`)
+    blocks.push(items.join('\n'))
+  }
+  return blocks.join('\n\n') + '\n'
+}
+
+/** The `md` exporter: text/markdown (RFC 7763), UTF-8. */
+export const markdownExporter: Exporter = {
+  format: 'md',
+  extension: 'md',
+  contentType: 'text/markdown; charset=utf-8',
+  render: async (doc) => renderMarkdown(doc),
+}
