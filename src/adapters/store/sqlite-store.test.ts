@@ -1,0 +1,68 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { Transcript } from '../../domain/transcript.ts'
+import { SqliteStore } from './sqlite-store.ts'
+
+const rec = (id: string, createdAt: string) => ({
+  id,
+  filename: 'Интервью.m4a',
+  extension: 'm4a',
+  contentType: 'audio/x-m4a',
+  size: 1000,
+  sha256: 'abc',
+  duration: 40.5,
+  createdAt,
+  status: 'uploading' as const,
+  upload: { sentBytes: 0, totalBytes: 1000 },
+  objectKey: `scribe-panel/${id}/audio.m4a`,
+})
+
+const transcript: Transcript = { language: 'ru', duration: 1, speakers: [{ id: 'SPEAKER_00', name: 'Speaker 1' }], segments: [] }
+
+describe('SqliteStore', () => {
+  it('persists recordings, jobs and transcripts across reopening', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
+    const a = new SqliteStore(file)
+    expect(a.schemaVersion).toBe(1)
+    a.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    a.updateRecording('r1', { status: 'uploaded', sentBytes: 1000 })
+    a.recordJobSubmitted('r1', { id: 'job-1', status: 'IN_QUEUE', audioReference: 'volume-path', delayTime: null, executionTime: null }, 'queued')
+    a.updateJob('job-1', { status: 'COMPLETED', delayTime: 1200, executionTime: 3400, finished: true })
+    a.saveTranscript('r1', 'job-1', transcript)
+    a.close()
+
+    const b = new SqliteStore(file)
+    const r = b.getRecording('r1')!
+    expect(r).toMatchObject({ filename: 'Интервью.m4a', status: 'queued', upload: { sentBytes: 1000, totalBytes: 1000 }, error: null })
+    expect(r.job).toEqual({ id: 'job-1', status: 'COMPLETED', audioReference: 'volume-path', delayTime: 1200, executionTime: 3400 })
+    expect(b.getTranscript('r1')).toMatchObject({ jobId: 'job-1', version: 1, transcript })
+    expect(b.listByStatus(['queued']).map((x) => x.id)).toEqual(['r1'])
+    expect(b.findBySha256('abc')).toHaveLength(1)
+    b.close()
+  })
+
+  it('logs edits with the previous document and bumps the version', () => {
+    const s = new SqliteStore(':memory:')
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.saveTranscript('r1', 'job-1', transcript)
+    const next = { ...transcript, speakers: [{ id: 'SPEAKER_00', name: 'Interviewer' }] }
+    expect(s.saveEdit('r1', [{ op: 'renameSpeaker' }], transcript, next)).toBe(2)
+    expect(s.getTranscript('r1')!.transcript.speakers[0]!.name).toBe('Interviewer')
+    expect(() => s.saveEdit('missing', [], transcript, next)).toThrow()
+  })
+
+  it('stores errors and deletes everything of a recording', () => {
+    const s = new SqliteStore(':memory:')
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.createRecording(rec('r2', '2026-11-21T11:00:00.000Z'))
+    s.updateRecording('r1', { status: 'failed', error: { code: 'storage_auth', message: 'Check the keys.' } })
+    expect(s.getRecording('r1')!.error).toEqual({ code: 'storage_auth', message: 'Check the keys.' })
+    expect(s.listRecordings().map((r) => r.id)).toEqual(['r2', 'r1'])
+    s.saveTranscript('r1', 'j', transcript)
+    s.deleteRecording('r1')
+    expect(s.getRecording('r1')).toBeNull()
+    expect(s.getTranscript('r1')).toBeNull()
+  })
+})
