@@ -1,0 +1,653 @@
+/**
+ * The hallucination filter: marks segments Whisper invented (subtitle credits, outros, loops, repeated
+ * segments, stock phrases on silence) so the review page can hide them. Nothing is ever deleted: a
+ * judged segment gets `filtered: {rule, reason}` and the user can restore it. Pure; times in seconds.
+ *
+ * Research and thresholds: reference/hallucinations.md (§0 takeaways, §1 phrases, §3 heuristics table).
+ * WhisperX gives no `no_speech_prob` or compression ratio (§2.3), so every rule here works from text,
+ * timings, word alignment scores and diarization, as §0.3 recommends.
+ *
+ * Rules run in this order and a segment gets at most one decision (the first, most specific rule wins):
+ *   1. media-artifact   2. no-speech-text   3. repetition-loop   4. duplicate-segment
+ *   5. speech-rate      6. suspect-phrase
+ */
+import { ARTIFACT_PATTERNS, TAIL_HINT } from './hallucination-data/media-artifacts.ts'
+import type { ArtifactKind, ArtifactPattern } from './hallucination-data/media-artifacts.ts'
+import { SUSPECT_PHRASES } from './hallucination-data/suspect-phrases.ts'
+import type { Segment, Transcript, Word } from './transcript.ts'
+
+/** Ids of the filter's rules (stored in `FilterDecision.rule`). */
+export type FilterRuleId =
+  | 'media-artifact'
+  | 'no-speech-text'
+  | 'repetition-loop'
+  | 'duplicate-segment'
+  | 'speech-rate'
+  | 'suspect-phrase'
+
+/** One rule as the UI and README show it. */
+export interface FilterRule {
+  id: FilterRuleId
+  /** Plain English: what the rule hides and when. */
+  description: string
+  /** Where the rule and its thresholds come from (reference/hallucinations.md and its sources). */
+  source: string
+}
+
+/**
+ * Thresholds of the rules; seconds unless named otherwise. Each one's source is on its line.
+ * Exported so the README/UI can quote them and tests can pin them.
+ */
+export const FILTER_THRESHOLDS = {
+  /** A glued credit is at most this many words (hallucinations.md §3 row 2: `INVENTED_LIMIT = 12`). */
+  tailCreditMaxWords: 12,
+  /** Longest repeated phrase looked for, in words (§3 row 5: "3–6-word phrase", "n-gram ≤ 4 words"). */
+  loopMaxPhraseWords: 6,
+  /** A phrase of 2–6 words repeated this many times in a row is a loop (§3 row 5, voice-agent-next / Scicom). */
+  loopMinPhraseRepeats: 4,
+  /**
+   * A single word repeated this many times in a row is a loop. Scicom DATASET_CARD: "a correct transcript
+   * essentially never repeats one token six times"; lower counts ("да, да, да", "no, no, no, no") are speech.
+   */
+  loopMinTokenRepeats: 6,
+  /** A loop covering at least this share of a segment's words hides the whole segment (§3 row 5: Teams ≥ 80%). */
+  loopWholeSegmentShare: 0.8,
+  /** Identical consecutive segments: from this many in a row, all but the first `duplicateKeep` hide (§3 row 7). */
+  duplicateMinRun: 3,
+  duplicateKeep: 2,
+  /**
+   * Segments of fewer words than this repeat for real ("Да." "Да." "Да." are three WhisperX sentence
+   * segments of one answer), so they need `duplicateShortMinRun` in a row, the same as the token-loop limit.
+   * Project choice, not from a source.
+   */
+  duplicateShortWords: 3,
+  duplicateShortMinRun: 6,
+  /** Letters and digits per second above which speech is impossible (§3 row 8: WhisperJAV TimingConstants). */
+  maxCharsPerSecond: 30,
+  /** …measured only over segments at least this long (seconds), so rounding of short segments does not fire it. */
+  charsPerSecondMinDuration: 1.0,
+  /**
+   * More than `burstMaxWords` words in under `burstMaxDuration` seconds is impossible. Project threshold: that is
+   * under 0.0625 s a word, less than half of Whisper's 0.133 s "too short word" anomaly limit (§2.1).
+   */
+  burstMaxWords: 8,
+  burstMaxDuration: 0.5,
+  /**
+   * Silence (seconds) on both sides that makes a suspect phrase "isolated": the low end of the 2–8 s advised for
+   * Whisper's hallucination_silence_threshold (§2.1) and Silero's 2 s min_silence_duration (§2.2).
+   */
+  isolationSeconds: 2,
+  /**
+   * Mean wav2vec2 alignment score under which a suspect phrase's words "do not match the audio". Project choice:
+   * no published threshold exists (§3 row 10, §5), and real words can score 0.3 (whisperX #398), so it is only
+   * ever one piece of evidence next to "no speaker".
+   */
+  lowAlignmentScore: 0.4,
+} as const
+
+/** The rules, in the order they run. */
+export const FILTER_RULES: readonly FilterRule[] = [
+  {
+    id: 'media-artifact',
+    description:
+      'Subtitle credits, video outros, TV end cards and music/sound captions that Whisper invents on silence ' +
+      '("Субтитры сделал DimaTorzok", "Продолжение следует...", "Thanks for watching!", "ДИНАМИЧНАЯ МУЗЫКА"), ' +
+      'matched against the whole segment in any language. A credit glued to the end of real speech is split off ' +
+      'and hidden on its own; the speech stays.',
+    source:
+      'reference/hallucinations.md §1 and §3 rows 1–2: Vexa-ai/vexa gmeet ru.txt and mixed-pipeline mixed.txt, ' +
+      'DSP-AGH/ICASSP2025_Whisper_Hallucination BoH.csv, NeMo Granary common_phrases, ScrAIbe, voice-agent-next ' +
+      '(see src/domain/hallucination-data/media-artifacts.ts for each pattern)',
+  },
+  {
+    id: 'no-speech-text',
+    description: 'Segments with no letters or digits at all: only dots, "…", "♪" or brackets.',
+    source: 'reference/hallucinations.md §3 row 3 (voice-agent-next rule 1; Vexa)',
+  },
+  {
+    id: 'repetition-loop',
+    description:
+      'A Whisper decoding loop: a phrase of 2–6 words repeated 4+ times in a row, or one word 6+ times. ' +
+      'If the loop is at least 80% of the segment, the segment is hidden; otherwise the speech before it and the ' +
+      "phrase's first occurrence stay and the repeats become a separate hidden segment.",
+    source:
+      'reference/hallucinations.md §3 row 5 (Scicom DATASET_CARD "token run ≥ 6"; voice-agent-next n-gram loops; ' +
+      'Vexa hallucination-gate.ts; Teams variant ≥ 80% coverage)',
+  },
+  {
+    id: 'duplicate-segment',
+    description:
+      'The same text as separate segments 3+ times in a row by the same speaker (6+ for texts under 3 words): ' +
+      'the first 2 stay, the rest are hidden.',
+    source:
+      'reference/hallucinations.md §3 row 7 (raj-iup/cp-whisperx-app, tartakynov/whispercpp-scripts ' +
+      'remove_hallucinations.py, WhisperJAV DEDUP_THRESHOLD 3)',
+  },
+  {
+    id: 'speech-rate',
+    description:
+      'Text that cannot fit its time: more than 30 letters/digits per second over a segment of 1 s or more, ' +
+      'or more than 8 words in under 0.5 s.',
+    source: 'reference/hallucinations.md §3 row 8 (meizhong986/WhisperJAV TimingConstants: remove > 30 cps)',
+  },
+  {
+    id: 'suspect-phrase',
+    description:
+      'Stock phrases that Whisper writes on silence but people also say ("Спасибо.", "Thank you.", "you", "Пока."), ' +
+      'hidden only when diarization found no speaker under them AND they stand alone with 2+ s of silence on both ' +
+      'sides, or come after the last speech in the recording, or their words aligned poorly (mean score < 0.4). ' +
+      'Needs diarization: without any speaker labels the rule does nothing.',
+    source:
+      'reference/hallucinations.md §0.1, §2.3, §3 rows 4, 11, 12 (voice-agent-next suspects; Bakuutin/mycelia ' +
+      'remove_if_lonely; OpenWhispr #1458 tails; m-bain/whisperX #1224; AGH hallucination_list.csv)',
+  },
+]
+
+/** Options of `filterHallucinations`. */
+export interface FilterOptions {
+  /** Rules to run (default: all of `FILTER_RULES`). */
+  rules?: readonly FilterRuleId[]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text forms
+// ---------------------------------------------------------------------------------------------
+
+function base(text: string): string {
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      // Turkish "İ" lower-cases to "i" + U+0307 COMBINING DOT ABOVE.
+      .replace(/\u0307/g, '')
+      .replace(/ё/g, 'е')
+      .replace(/\s+/g, ' ')
+      .trim()
+  )
+}
+
+/**
+ * Text for phrase matching: NFKC, lower case, ё→е, whitespace collapsed, punctuation, quotes, brackets
+ * and symbols stripped at both ends (kept inside). "«Продолжение следует...»" → `продолжение следует`.
+ */
+export function normalizeForMatch(text: string): string {
+  return base(text).replace(/^[\p{P}\p{S}\s]+|[\p{P}\p{S}\s]+$/gu, '')
+}
+
+/**
+ * Match key: like `normalizeForMatch`, and every run of characters that are not letters or digits
+ * becomes one space. "Subtitles by the Amara.org community" → `subtitles by the amara org community`.
+ */
+export function matchKey(text: string): string {
+  return base(text)
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ')
+    .trim()
+}
+
+function wordCount(key: string): number {
+  return key === '' ? 0 : key.split(' ').length
+}
+
+const HAS_SPEECH_CHAR = /[\p{L}\p{N}]/u
+const MUSIC_NOTE = /^[♪♫♬♩🎵🎶]|[♪♫♬♩🎵🎶]$/u
+const BRACKETED = /^[[(（【{][^[\](){}（）【】]+[\])）】}][.!…]?$/u
+
+/** Written like a subtitle caption: wrapped in brackets, or all in capitals (at least 2 letters). */
+function looksLikeCaption(raw: string): boolean {
+  const t = raw.trim()
+  if (BRACKETED.test(t)) return true
+  const letters = t.replace(/[^\p{L}]/gu, '')
+  return letters.length >= 2 && letters === letters.toUpperCase() && letters !== letters.toLowerCase()
+}
+
+// ---------------------------------------------------------------------------------------------
+// media-artifact
+// ---------------------------------------------------------------------------------------------
+
+/** A class-A match: what it is and the pattern that matched (null pattern for the structural checks). */
+export interface ArtifactMatch {
+  kind: ArtifactKind
+  pattern: ArtifactPattern | null
+}
+
+const KIND_TEXT: Record<ArtifactKind, string> = {
+  'subtitle-credit': 'Subtitle credit that Whisper invents on silence',
+  'video-outro': 'Video outro or channel plug that Whisper invents on silence and music',
+  'end-card': 'TV end card that Whisper invents on trailing silence',
+  'music-caption': 'Music caption (as in subtitles for the deaf) that Whisper writes over music',
+  'sound-caption': 'Caption of a sound (as in subtitles for the deaf) that Whisper writes over noise',
+}
+
+/**
+ * Whether a whole segment text is a media artifact (class A), in any language.
+ * Besides `ARTIFACT_PATTERNS`: text starting or ending with a music note ("♪ …") is a music caption;
+ * text wholly in one pair of brackets, up to 6 words ("[Applause]", "(смеется)"), is a sound caption.
+ * @returns the match, or null for text that may be speech.
+ */
+export function matchMediaArtifact(text: string): ArtifactMatch | null {
+  const raw = text.trim()
+  const key = matchKey(raw)
+  const words = wordCount(key)
+  if (MUSIC_NOTE.test(raw)) return { kind: 'music-caption', pattern: null }
+  if (key === '') return null
+  const norm = normalizeForMatch(raw)
+  for (const p of ARTIFACT_PATTERNS) {
+    if (p.captionOnly && !looksLikeCaption(raw)) continue
+    if (p.maxWords !== undefined && words > p.maxWords) continue
+    if (p.re.test(p.on === 'norm' ? norm : key)) return { kind: p.kind, pattern: p }
+  }
+  if (BRACKETED.test(raw) && words <= 6) {
+    return { kind: /музык|music/u.test(key) ? 'music-caption' : 'sound-caption', pattern: null }
+  }
+  return null
+}
+
+function artifactReason(kind: ArtifactKind, text: string, glued = false): string {
+  const where = glued ? ', glued to the end of real speech' : ''
+  return `${KIND_TEXT[kind]} (${quote(text)})${where}; not speech.`
+}
+
+const TAIL_PATTERNS = ARTIFACT_PATTERNS.filter((p) => p.tail === true)
+
+/** A credit glued to the end of real speech: the number of trailing words that form it, or 0. */
+function tailCreditLength(words: readonly Word[]): number {
+  if (!TAIL_HINT.test(matchKey(joinWords(words.slice(-FILTER_THRESHOLDS.tailCreditMaxWords))))) return 0
+  const max = Math.min(FILTER_THRESHOLDS.tailCreditMaxWords, words.length - 1)
+  for (let k = max; k >= 2; k--) {
+    const tail = words
+      .slice(words.length - k)
+      .map((w) => w.text)
+      .join(' ')
+    const key = matchKey(tail)
+    const norm = normalizeForMatch(tail)
+    for (const p of TAIL_PATTERNS) {
+      if (p.re.test(p.on === 'norm' ? norm : key)) {
+        const head = words.slice(0, words.length - k)
+        return head.some((w) => HAS_SPEECH_CHAR.test(w.text)) ? k : 0
+      }
+    }
+  }
+  return 0
+}
+
+function mediaArtifactPass(segments: Segment[], ids: IdPool): Segment[] {
+  const out: Segment[] = []
+  let afterFragment = false
+  for (const seg of segments) {
+    const wasAfterFragment = afterFragment
+    afterFragment = false
+    if (seg.filtered) {
+      out.push(seg)
+      continue
+    }
+    // Anchored whole-segment matches first; an unanchored one ("…DimaTorzok", "…Amara.org…") only after
+    // the glued-credit split had its chance, so "<speech>. Субтитры сделал DimaTorzok" keeps the speech.
+    const m = matchMediaArtifact(seg.text)
+    if (m && m.pattern?.maxWords === undefined) {
+      seg.filtered = { rule: 'media-artifact', reason: artifactReason(m.kind, seg.text) }
+      afterFragment = m.pattern?.fragment === true
+      out.push(seg)
+      continue
+    }
+    // "Редактор субтитров А." | "Семкин Корректор А." | "Егорова": the surname after a fragment (Granary bg.txt).
+    if (wasAfterFragment && /^\p{Lu}[\p{Ll}-]+[.!]?$/u.test(seg.text.trim())) {
+      seg.filtered = { rule: 'media-artifact', reason: artifactReason('subtitle-credit', seg.text) }
+      out.push(seg)
+      continue
+    }
+    const words = wordsOf(seg)
+    const k = words.length >= 3 ? tailCreditLength(words) : 0
+    if (k > 0) {
+      const head = words.slice(0, words.length - k)
+      const tail = words.slice(words.length - k)
+      const tailText = joinWords(tail)
+      const kind = matchMediaArtifact(tailText)?.kind ?? 'subtitle-credit'
+      out.push(
+        { ...seg, end: Math.max(seg.start, head.at(-1)!.end), text: joinWords(head), words: head },
+        {
+          id: ids.next(`${seg.id}.credit`),
+          start: tail[0]!.start,
+          end: Math.max(tail[0]!.start, seg.end),
+          speaker: seg.speaker,
+          text: tailText,
+          words: tail,
+          filtered: { rule: 'media-artifact', reason: artifactReason(kind, tailText, true) },
+        },
+      )
+      continue
+    }
+    if (m) seg.filtered = { rule: 'media-artifact', reason: artifactReason(m.kind, seg.text) }
+    out.push(seg)
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// no-speech-text
+// ---------------------------------------------------------------------------------------------
+
+function noSpeechTextPass(segments: Segment[]): Segment[] {
+  for (const seg of segments) {
+    if (seg.filtered || HAS_SPEECH_CHAR.test(seg.text)) continue
+    const shown = seg.text.trim() === '' ? 'empty text' : quote(seg.text)
+    seg.filtered = {
+      rule: 'no-speech-text',
+      reason: `No words at all (${shown}): Whisper writes punctuation or symbols on silence and noise.`,
+    }
+  }
+  return segments
+}
+
+// ---------------------------------------------------------------------------------------------
+// repetition-loop
+// ---------------------------------------------------------------------------------------------
+
+/** A loop found in a token list: `phraseLength` tokens from `start`, repeated `repeats` times; `end` is exclusive. */
+export interface RepetitionLoop {
+  start: number
+  phraseLength: number
+  repeats: number
+  /** First token after the loop (includes a trailing partial repeat of the phrase). */
+  end: number
+}
+
+/**
+ * Finds the first repetition loop in `tokens` (already normalized: compare with `===`): a phrase of
+ * 2..`loopMaxPhraseWords` tokens repeated at least `loopMinPhraseRepeats` times in a row, or one token
+ * at least `loopMinTokenRepeats` times. Among loops starting at the same token, the one covering the
+ * most tokens wins (ties: the shorter phrase).
+ * @returns the loop, or null.
+ */
+export function findRepetitionLoop(tokens: readonly string[]): RepetitionLoop | null {
+  const n = tokens.length
+  const same = (a: number, b: number, len: number): boolean => {
+    for (let x = 0; x < len; x++) if (tokens[a + x] !== tokens[b + x]) return false
+    return true
+  }
+  for (let i = 0; i < n; i++) {
+    let best: RepetitionLoop | null = null
+    for (let p = 1; p <= FILTER_THRESHOLDS.loopMaxPhraseWords && i + 2 * p <= n; p++) {
+      let reps = 1
+      while (i + (reps + 1) * p <= n && same(i, i + reps * p, p)) reps++
+      const need = p === 1 ? FILTER_THRESHOLDS.loopMinTokenRepeats : FILTER_THRESHOLDS.loopMinPhraseRepeats
+      if (reps >= need && (!best || p * reps > best.phraseLength * best.repeats)) {
+        best = { start: i, phraseLength: p, repeats: reps, end: i + p * reps }
+      }
+    }
+    if (best) {
+      let partial = 0
+      const fits = (x: number) => best.end + x < n && tokens[best.end + x] === tokens[i + x]
+      while (partial < best.phraseLength - 1 && fits(partial)) partial++
+      return { ...best, end: best.end + partial }
+    }
+  }
+  return null
+}
+
+function repetitionLoopPass(segments: Segment[], ids: IdPool): Segment[] {
+  const out: Segment[] = []
+  for (const seg of segments) {
+    if (seg.filtered) {
+      out.push(seg)
+      continue
+    }
+    const words = wordsOf(seg)
+    // Compare words by their match key, skipping punctuation-only tokens ("—").
+    const pos: number[] = []
+    const keys: string[] = []
+    words.forEach((w, idx) => {
+      const k = matchKey(w.text)
+      if (k !== '') {
+        pos.push(idx)
+        keys.push(k)
+      }
+    })
+    const loop = findRepetitionLoop(keys)
+    if (!loop) {
+      out.push(seg)
+      continue
+    }
+    const phraseWords = words.slice(pos[loop.start]!, pos[loop.start + loop.phraseLength - 1]! + 1)
+    const phrase = normalizeDisplay(joinWords(phraseWords))
+    const what = loop.phraseLength === 1 ? 'word' : 'phrase'
+    const reason = `The ${what} ${quote(phrase)} repeated ${loop.repeats} times in a row: a Whisper decoding loop.`
+    if ((loop.end - loop.start) / keys.length >= FILTER_THRESHOLDS.loopWholeSegmentShare) {
+      seg.filtered = { rule: 'repetition-loop', reason }
+      out.push(seg)
+      continue
+    }
+    // Split: [speech + first occurrence] kept | [repeats] hidden | [speech after the loop] kept.
+    const loopFrom = pos[loop.start + loop.phraseLength]!
+    const loopTo = loop.end < keys.length ? pos[loop.end]! : words.length
+    const head = words.slice(0, loopFrom)
+    const repeats = words.slice(loopFrom, loopTo)
+    const rest = words.slice(loopTo)
+    const loopEnd = rest.length > 0 ? repeats.at(-1)!.end : Math.max(seg.end, repeats.at(-1)!.end)
+    out.push({ ...seg, end: head.at(-1)!.end, text: joinWords(head), words: head })
+    out.push({
+      id: ids.next(`${seg.id}.loop`),
+      start: repeats[0]!.start,
+      end: Math.max(repeats[0]!.start, loopEnd),
+      speaker: seg.speaker,
+      text: joinWords(repeats),
+      words: repeats,
+      filtered: { rule: 'repetition-loop', reason },
+    })
+    if (rest.length > 0) {
+      out.push({
+        id: ids.next(`${seg.id}.after`),
+        start: rest[0]!.start,
+        end: Math.max(rest[0]!.start, seg.end),
+        speaker: seg.speaker,
+        text: joinWords(rest),
+        words: rest,
+        filtered: null,
+      })
+    }
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// duplicate-segment
+// ---------------------------------------------------------------------------------------------
+
+function duplicateSegmentPass(segments: Segment[]): Segment[] {
+  let i = 0
+  while (i < segments.length) {
+    const first = segments[i]!
+    const key = matchKey(first.text)
+    let j = i + 1
+    while (
+      key !== '' &&
+      j < segments.length &&
+      matchKey(segments[j]!.text) === key &&
+      segments[j]!.speaker === first.speaker
+    ) {
+      j++
+    }
+    const run = j - i
+    const short = wordCount(key) < FILTER_THRESHOLDS.duplicateShortWords
+    const minRun = short ? FILTER_THRESHOLDS.duplicateShortMinRun : FILTER_THRESHOLDS.duplicateMinRun
+    if (key !== '' && run >= minRun) {
+      for (let x = i + FILTER_THRESHOLDS.duplicateKeep; x < j; x++) {
+        const seg = segments[x]!
+        if (seg.filtered) continue
+        seg.filtered = {
+          rule: 'duplicate-segment',
+          reason:
+            `The same text (${quote(first.text)}) ${run} times in a row; the first ` +
+            `${FILTER_THRESHOLDS.duplicateKeep} are kept: Whisper repeats segments on silence.`,
+        }
+      }
+    }
+    i = Math.max(j, i + 1)
+  }
+  return segments
+}
+
+// ---------------------------------------------------------------------------------------------
+// speech-rate
+// ---------------------------------------------------------------------------------------------
+
+function speechRatePass(segments: Segment[]): Segment[] {
+  const th = FILTER_THRESHOLDS
+  for (const seg of segments) {
+    if (seg.filtered) continue
+    const duration = seg.end - seg.start
+    const chars = (seg.text.match(/[\p{L}\p{N}]/gu) ?? []).length
+    const nWords = wordCount(matchKey(seg.text))
+    if (duration >= th.charsPerSecondMinDuration && chars / duration > th.maxCharsPerSecond) {
+      seg.filtered = {
+        rule: 'speech-rate',
+        reason:
+          `${chars} letters in ${secs(duration)} (${Math.round(chars / duration)} per second; nobody speaks faster ` +
+          `than ${th.maxCharsPerSecond}): the text does not fit its time, Whisper likely invented it.`,
+      }
+    } else if (nWords > th.burstMaxWords && duration < th.burstMaxDuration) {
+      seg.filtered = {
+        rule: 'speech-rate',
+        reason:
+          `${nWords} words in ${secs(duration)} (more than ${th.burstMaxWords} in under ${th.burstMaxDuration} s is ` +
+          'impossible): the text does not fit its time, Whisper likely invented it.',
+      }
+    }
+  }
+  return segments
+}
+
+// ---------------------------------------------------------------------------------------------
+// suspect-phrase
+// ---------------------------------------------------------------------------------------------
+
+function suspectPhrasePass(segments: Segment[], duration: number): Segment[] {
+  const th = FILTER_THRESHOLDS
+  // Without diarization "no speaker" means nothing (hallucinations.md §2.3, §5): no evidence, no decision.
+  if (!segments.some((s) => s.speaker !== null)) return segments
+  const isSuspect = (s: Segment) => s.filtered === null && SUSPECT_PHRASES.has(matchKey(s.text))
+  const suspects = segments.filter((s) => isSuspect(s) && s.speaker === null)
+  // "Real speech": everything not hidden, except the speakerless suspects being judged.
+  const real = segments.filter((s) => s.filtered === null && !suspects.includes(s))
+  const lastRealEnd = real.reduce((m, s) => Math.max(m, s.end), 0)
+  const fileEnd = Math.max(duration, ...segments.map((s) => s.end))
+
+  for (const seg of suspects) {
+    const before = real.filter((r) => r.start < seg.start)
+    const after = real.filter((r) => r.start >= seg.start)
+    const gapBefore = seg.start - before.reduce((m, r) => Math.max(m, r.end), 0)
+    const gapAfter = after.reduce((m, r) => Math.min(m, r.start), fileEnd) - seg.end
+    const scored = seg.words.filter((w) => !w.estimated && w.score !== null)
+    const meanScore = scored.length > 0 ? scored.reduce((m, w) => m + w.score!, 0) / scored.length : null
+
+    const evidence: string[] = []
+    if (seg.start >= lastRealEnd) evidence.push('it comes after the last speech in the recording')
+    else if (gapBefore >= th.isolationSeconds && gapAfter >= th.isolationSeconds) {
+      evidence.push(`it stands alone with ${secs(gapBefore)} of silence before and ${secs(gapAfter)} after`)
+    }
+    if (meanScore !== null && meanScore < th.lowAlignmentScore) {
+      evidence.push(`its words barely match the audio (alignment score ${meanScore.toFixed(2)})`)
+    }
+    if (evidence.length === 0) continue
+    seg.filtered = {
+      rule: 'suspect-phrase',
+      reason:
+        `${quote(seg.text)} is a phrase Whisper often invents on silence, and here no speaker was detected under it ` +
+        `and ${evidence.join(' and ')}.`,
+    }
+  }
+  return segments
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Runs the filter rules (`FILTER_RULES`, in that order) over a transcript.
+ * @returns a new transcript (the input is not modified) whose judged segments carry `filtered: {rule, reason}`.
+ *   Nothing is deleted. Segments that already have a decision (e.g. the user's) are left as they are.
+ *   Two rules add segments: `repetition-loop` splits off the repeats as `<id>.loop` (hidden) and any speech
+ *   after them as `<id>.after`; `media-artifact` splits a credit glued to the end of speech off as `<id>.credit`.
+ *   Running the filter again on its own output changes nothing.
+ */
+export function filterHallucinations(t: Transcript, opts: FilterOptions = {}): Transcript {
+  const enabled = new Set<FilterRuleId>(opts.rules ?? FILTER_RULES.map((r) => r.id))
+  const out: Transcript = structuredClone(t)
+  const ids = new IdPool(out.segments.map((s) => s.id))
+  let segs = out.segments
+  if (enabled.has('media-artifact')) segs = mediaArtifactPass(segs, ids)
+  if (enabled.has('no-speech-text')) segs = noSpeechTextPass(segs)
+  if (enabled.has('repetition-loop')) segs = repetitionLoopPass(segs, ids)
+  if (enabled.has('duplicate-segment')) segs = duplicateSegmentPass(segs)
+  if (enabled.has('speech-rate')) segs = speechRatePass(segs)
+  if (enabled.has('suspect-phrase')) segs = suspectPhrasePass(segs, out.duration)
+  out.segments = segs
+  return out
+}
+
+/**
+ * Counts hidden segments.
+ * @returns `removed`: segments with a filter decision (any rule, including the user's `manual`);
+ *   `byRule`: the same count per rule id.
+ */
+export function summarizeFilter(t: Transcript): { removed: number; byRule: Record<string, number> } {
+  const byRule: Record<string, number> = {}
+  let removed = 0
+  for (const seg of t.segments) {
+    if (!seg.filtered) continue
+    removed++
+    byRule[seg.filtered.rule] = (byRule[seg.filtered.rule] ?? 0) + 1
+  }
+  return { removed, byRule }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Hands out segment ids not yet used in the transcript (`s3.loop`, then `s3.loop2`, …). */
+class IdPool {
+  private readonly used: Set<string>
+  constructor(ids: Iterable<string>) {
+    this.used = new Set(ids)
+  }
+  next(base: string): string {
+    let id = base
+    for (let n = 2; this.used.has(id); n++) id = `${base}${n}`
+    this.used.add(id)
+    return id
+  }
+}
+
+/** A segment's words; for a segment without words, its text spread evenly over its time (estimated). */
+function wordsOf(seg: Segment): Word[] {
+  if (seg.words.length > 0) return seg.words
+  const tokens = seg.text.split(/\s+/).filter((x) => x !== '')
+  const step = (seg.end - seg.start) / Math.max(1, tokens.length)
+  return tokens.map((text, i) => ({
+    text,
+    start: seg.start + i * step,
+    end: seg.start + (i + 1) * step,
+    score: null,
+    estimated: true,
+  }))
+}
+
+function joinWords(words: readonly Word[]): string {
+  return words.map((w) => w.text).join(' ')
+}
+
+/** A phrase for a message: trimmed, punctuation stripped at the ends, original case kept. */
+function normalizeDisplay(text: string): string {
+  return text.trim().replace(/^[\p{P}\s]+|[\p{P}\s]+$/gu, '')
+}
+
+/** `"text"` for a message, cut at 80 characters. */
+function quote(text: string): string {
+  const t = text.trim().replace(/\s+/g, ' ')
+  return `"${t.length > 80 ? `${t.slice(0, 79)}…` : t}"`
+}
+
+function secs(x: number): string {
+  return `${Math.round(x * 10) / 10} s`
+}
