@@ -110,6 +110,10 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     },
     async close() {
       jobService.stop()
+      uploads.stopAll()
+      // Let aborted uploads and in-flight polls settle before the database closes.
+      for (let i = 0; i < 50 && jobService.busy > 0; i++) await new Promise((r) => setTimeout(r, 20))
+      await new Promise((r) => setTimeout(r, 20))
       store.close()
     },
   }

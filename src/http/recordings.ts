@@ -65,8 +65,15 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   }
 
   app.put('/', async (c) => {
-    const { recording, duplicateOf } = await deps.uploads.receive(c.req.query('filename'), c.req.raw.body)
-    return c.json({ ...toRecording(recording), duplicateOf }, 201)
+    try {
+      const { recording, duplicateOf } = await deps.uploads.receive(c.req.query('filename'), c.req.raw.body)
+      return c.json({ ...toRecording(recording), duplicateOf }, 201)
+    } catch (err) {
+      // The body may be unread (a bad name is refused before reading gigabytes): close the connection
+      // so the client does not send its next request on a socket the server is about to drop.
+      c.header('connection', 'close')
+      throw err
+    }
   })
 
   app.get('/', (c) => {

@@ -176,14 +176,15 @@ export class UploadService {
             }
           },
         })
-        if (!this.deps.store.getRecording(id)) return // deleted meanwhile
+        if (ac.signal.aborted || !this.deps.store.getRecording(id)) return // stopped or deleted meanwhile
         this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: r.size, error: null })
         this.deps.logger.info('cloud upload done', { id, bytes: r.size })
         this.publish(this.deps.store.getRecording(id)!)
         this.deps.onUploaded?.(id)
       } catch (err) {
+        if (ac.signal.aborted) return // stopped on purpose (delete or shutdown)
         const current = this.deps.store.getRecording(id)
-        if (!current || ac.signal.aborted) return
+        if (!current) return
         this.deps.logger.warn('cloud upload failed', { id, error: err })
         this.fail(current, err)
       } finally {
@@ -197,6 +198,11 @@ export class UploadService {
   stopCloudUpload(id: string): void {
     this.active.get(id)?.abort()
     this.active.delete(id)
+  }
+
+  /** Stops every running cloud upload (shutdown); they restart on the next start. */
+  stopAll(): void {
+    for (const id of [...this.active.keys()]) this.stopCloudUpload(id)
   }
 
   /** Whether a cloud upload for `id` is running in this process. */

@@ -1,0 +1,141 @@
+/**
+ * Starts the whole stack for integration and browser tests: the S3 stand-in (the network volume),
+ * the RunPod emulator (with that volume attached), and the panel built by `createPanel` exactly as
+ * `npm start` builds it, on loopback ports chosen by the OS, with fresh temp folders.
+ */
+import { mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Server } from 'node:http'
+import { parseConfig } from '../../src/config.ts'
+import { silentLogger, createLogger } from '../../src/logger.ts'
+import { createPanel, listen, type Panel, type PanelOverrides } from '../../src/panel.ts'
+import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from '../servers/runpod-emulator.ts'
+import { startS3Server, type S3TestServer } from '../servers/s3-server.ts'
+
+export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures')
+
+export interface Stack {
+  url: string
+  panel: Panel
+  s3: S3TestServer
+  emulator: RunpodEmulator
+  dirs: { uploads: string; output: string }
+  env: Record<string, string>
+  /** Stops the panel (as a crash would: no cleanup of jobs) without stopping the stand-ins. */
+  stopPanel(): Promise<void>
+  /** Builds and starts a new panel on the same folders and database (a restart). */
+  restartPanel(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface StackOptions {
+  presign?: 'supported' | 'unsupported'
+  audioReference?: 'auto' | 'presigned' | 'volume-path'
+  worker?: 'whisperx' | 'whisperx-hub'
+  emulator?: Partial<RunpodEmulatorOptions>
+  env?: Record<string, string>
+  overrides?: PanelOverrides
+  /** Leave the RunPod/S3 settings out (the "not configured" panel). */
+  unconfigured?: boolean
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const root = mkdtempSync(path.join(tmpdir(), 'scribe-stack-'))
+  const dirs = { uploads: path.join(root, 'uploads'), output: path.join(root, 'output') }
+  const s3 = await startS3Server({
+    accessKeyId: 'user_2f21CfO73Mm2Uq2lEGFiEF24IPw',
+    secretAccessKey: 'rps_testsecret0123456789',
+    bucket: '7z79eg0uur',
+    presign: opts.presign ?? 'unsupported',
+  })
+  const apiKey = 'rpa_TESTKEY0123456789'
+  const emulator = await startRunpodEmulator({
+    apiKey,
+    endpointId: 'scribe-test-ep',
+    worker: opts.worker ?? 'whisperx',
+    queueDelayMs: 300,
+    executionMs: 500,
+    volume: { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    scriptsDir: FIXTURES,
+    ...opts.emulator,
+  })
+  const env: Record<string, string> = opts.unconfigured
+    ? {}
+    : {
+        RUNPOD_API_KEY: apiKey,
+        RUNPOD_ENDPOINT_ID: 'scribe-test-ep',
+        RUNPOD_API_BASE: emulator.url,
+        RUNPOD_WORKER: opts.worker ?? 'whisperx',
+        RUNPOD_DATACENTER: s3.region,
+        RUNPOD_VOLUME_ID: s3.bucket,
+        RUNPOD_S3_ACCESS_KEY: s3.accessKeyId,
+        RUNPOD_S3_SECRET_KEY: s3.secretAccessKey,
+        RUNPOD_S3_ENDPOINT: s3.endpoint,
+        AUDIO_REFERENCE: opts.audioReference ?? 'auto',
+      }
+  Object.assign(env, { UPLOADS_DIR: dirs.uploads, OUTPUT_DIR: dirs.output, POLL_INTERVAL_MS: '200', PORT: '0' }, opts.env)
+  const config = parseConfig(env)
+  const logger = process.env.SCRIBE_TEST_LOG ? createLogger('debug') : silentLogger
+  const overrides: PanelOverrides = { runpodRetry: { retries: 3, minTimeoutMs: 50, maxTimeoutMs: 300 }, ...opts.overrides }
+
+  let panel: Panel
+  let server: Server
+  let port = 0
+  const boot = async () => {
+    panel = createPanel(config, logger, overrides)
+    panel.start()
+    const l = await listen(panel.app, '127.0.0.1', port)
+    server = l.server as Server
+    port = l.port
+  }
+  await boot()
+  const stack: Stack = {
+    get url() {
+      return `http://127.0.0.1:${port}`
+    },
+    get panel() {
+      return panel
+    },
+    s3,
+    emulator,
+    dirs,
+    env,
+    async stopPanel() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await panel.close()
+    },
+    async restartPanel() {
+      await boot()
+    },
+    async close() {
+      await stack.stopPanel().catch(() => {})
+      await emulator.close()
+      await s3.close()
+      await rm(root, { recursive: true, force: true })
+    },
+  }
+  return stack
+}
+
+/** Polls `GET /api/recordings/:id` until `predicate` holds; returns the recording. */
+export async function waitForRecording(
+  url: string,
+  id: string,
+  predicate: (r: { status: string; [k: string]: unknown }) => boolean,
+  timeoutMs = 20_000,
+): Promise<{ status: string; [k: string]: unknown }> {
+  const deadline = Date.now() + timeoutMs
+  let last: { status: string; [k: string]: unknown } | null = null
+  while (Date.now() < deadline) {
+    const res = await fetch(`${url}/api/recordings/${id}`)
+    last = (await res.json()) as { status: string }
+    if (predicate(last)) return last
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out waiting; last state: ${JSON.stringify(last)}`)
+}
