@@ -55,4 +55,9 @@ export interface RecordingStore {
   saveTranscript(recordingId: string, jobId: string, doc: Transcript): void
   getTranscript(recordingId: string): StoredTranscript | null
   saveEdit(recordingId: string, ops: unknown, previous: Transcript, next: Transcript): number
+  /**
+   * Undoes the newest edit: the transcript goes back to the document saved before it, as a new version,
+   * and that edit is removed from the log. Returns null when there is nothing to undo.
+   */
+  undoEdit(recordingId: string): { transcript: Transcript; version: number } | null
 }

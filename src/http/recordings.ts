@@ -190,6 +190,13 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
     return c.json({ ...transcript, version })
   })
 
+  // Not in DESIGN.md's table: undo of the newest edit (issue 4, "Editing … undo").
+  app.post('/:id/transcript/undo', (c) => {
+    const r = mustGet(c.req.param('id'))
+    const { transcript, version } = deps.transcripts.undo(r.id)
+    return c.json({ ...transcript, version })
+  })
+
   app.get('/:id/export/:format', async (c) => {
     const r = mustGet(c.req.param('id'))
     const { body, fileName, contentType } = await deps.exports.render(r.id, c.req.param('format'))

@@ -33,7 +33,23 @@ export class TranscriptService {
     const { transcript } = this.get(id)
     const next = applyEdits(transcript, ops)
     const version = this.deps.store.saveEdit(id, ops, transcript, next)
-    this.deps.exports.writeFiles(id).catch((err: unknown) => this.deps.logger.warn('rewriting export files failed', { id, error: err }))
+    this.rewriteFiles(id)
     return { transcript: next, version }
+  }
+
+  /**
+   * Undoes the newest edit (any op, including a whole batch sent in one PATCH).
+   * @throws AppError `conflict` when there is nothing left to undo, `not_found`.
+   */
+  undo(id: string): { transcript: Transcript; version: number } {
+    this.get(id)
+    const result = this.deps.store.undoEdit(id)
+    if (!result) throw new AppError('conflict', 'There is nothing to undo: the transcript is as the worker delivered it.')
+    this.rewriteFiles(id)
+    return result
+  }
+
+  private rewriteFiles(id: string): void {
+    this.deps.exports.writeFiles(id).catch((err: unknown) => this.deps.logger.warn('rewriting export files failed', { id, error: err }))
   }
 }

@@ -66,3 +66,19 @@ describe('SqliteStore', () => {
     expect(s.getTranscript('r1')).toBeNull()
   })
 })
+
+describe('undo', () => {
+  it('goes back one edit at a time, then reports nothing to undo', () => {
+    const s = new SqliteStore(':memory:')
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.saveTranscript('r1', 'job-1', transcript)
+    const a = { ...transcript, speakers: [{ id: 'SPEAKER_00', name: 'A' }] }
+    const b = { ...transcript, speakers: [{ id: 'SPEAKER_00', name: 'B' }] }
+    s.saveEdit('r1', [], transcript, a)
+    s.saveEdit('r1', [], a, b)
+    expect(s.undoEdit('r1')).toEqual({ transcript: a, version: 4 })
+    expect(s.undoEdit('r1')).toEqual({ transcript, version: 5 })
+    expect(s.getTranscript('r1')!.transcript).toEqual(transcript)
+    expect(s.undoEdit('r1')).toBeNull()
+  })
+})

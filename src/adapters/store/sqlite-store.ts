@@ -281,6 +281,20 @@ export class SqliteStore implements RecordingStore {
       return version
     })()
   }
+
+  undoEdit(recordingId: string): { transcript: Transcript; version: number } | null {
+    return this.db.transaction(() => {
+      const edit = this.db
+        .prepare('SELECT id, previous_document FROM transcript_edits WHERE recording_id = ? ORDER BY id DESC LIMIT 1')
+        .get(recordingId) as { id: number; previous_document: string } | undefined
+      if (!edit) return null
+      const row = this.db.prepare('SELECT version FROM transcripts WHERE recording_id = ?').get(recordingId) as { version: number }
+      const version = row.version + 1
+      this.db.prepare('DELETE FROM transcript_edits WHERE id = ?').run(edit.id)
+      this.db.prepare('UPDATE transcripts SET version = ?, document = ?, updated_at = ? WHERE recording_id = ?').run(version, edit.previous_document, new Date().toISOString(), recordingId)
+      return { transcript: JSON.parse(edit.previous_document) as Transcript, version }
+    })()
+  }
 }
 
 function toStored(row: RecordingRow): StoredRecording {
