@@ -25,8 +25,16 @@ export interface ObjectStore {
   uploadFile(
     key: string,
     filePath: string,
-    options: { contentType: string; onProgress?: (sentBytes: number) => void; signal?: AbortSignal },
+    options: {
+      contentType: string
+      onProgress?: (sentBytes: number) => void
+      /** Called once with the multipart UploadId as soon as the volume assigned it (persist it for crash recovery). */
+      onMultipartStarted?: (uploadId: string) => void
+      signal?: AbortSignal
+    },
   ): Promise<void>
+  /** Aborts a multipart upload left behind by a crash; an unknown upload is not an error. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>
   /** A presigned GET URL for `key`, valid for `expiresInSeconds`. */
   presignGet(key: string, expiresInSeconds: number): Promise<string>
   /** Deletes `key`; a missing object is not an error. */
@@ -71,6 +79,12 @@ export interface JobRunner {
    * @throws AppError `job_expired` when RunPod no longer knows the job (404), and the errors of `submit`.
    */
   status(jobId: string): Promise<JobStatusReport>
+  /**
+   * POST /retry/{id}: puts a FAILED or TIMED_OUT job RunPod still holds back in the queue, same id
+   * (reference/runpod.md §1.2; impossible once the result expired).
+   * @throws AppError `job_expired` when RunPod no longer has the job, `bad_request` when it cannot be retried.
+   */
+  retry(jobId: string): Promise<{ id: string; status: RunpodJobStatus }>
   /** POST /cancel/{id}. */
   cancel(jobId: string): Promise<void>
   /** GET /health: throws like `submit` when the endpoint cannot be reached. */

@@ -43,6 +43,12 @@ export interface JobOptions {
   diarize: boolean
   minSpeakers: number | null
   maxSpeakers: number | null
+  /** Whisper model name, or null for the panel's WHISPER_MODEL. */
+  model?: string | null
+  /** Names and jargon to prime Whisper with (its `initial_prompt`), or null. */
+  initialPrompt?: string | null
+  /** WhisperX batch size, or null for the panel's WHISPER_BATCH_SIZE. */
+  batchSize?: number | null
 }
 
 export interface Recording {

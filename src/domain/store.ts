@@ -18,6 +18,8 @@ export interface StoredRecording extends Recording {
   jobOptions: JobOptions | null
   /** Last progress update the worker sent during IN_PROGRESS (reference/runpod.md §1.5), if any. */
   jobProgress: unknown
+  /** UploadId of a multipart upload to the volume that has started and not finished (crash recovery). */
+  multipartUploadId: string | null
 }
 
 export interface StoredTranscript {
@@ -30,7 +32,7 @@ export interface StoredTranscript {
 }
 
 export interface RecordingStore {
-  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress'>): void
+  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId'>): void
   getRecording(id: string): StoredRecording | null
   listRecordings(): StoredRecording[]
   findBySha256(sha256: string): StoredRecording[]
@@ -44,6 +46,7 @@ export interface RecordingStore {
       sentBytes: number
       error: ErrorInfo | null
       jobOptions: JobOptions | null
+      multipartUploadId: string | null
     }>,
   ): void
   recordJobSubmitted(recordingId: string, job: JobInfo, status: RecordingStatus): void

@@ -47,6 +47,14 @@ export const JobOptionsSchema = z
     diarize: z.boolean().default(true),
     minSpeakers: z.number().int().min(1).max(20).nullish(),
     maxSpeakers: z.number().int().min(1).max(20).nullish(),
+    model: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._/-]{1,100}$/, 'model must be a model name such as "large-v3"')
+      .nullish(),
+    /** Whisper's initial prompt: names and jargon. Whisper reads at most 224 tokens of it; 1000 characters is ample. */
+    initialPrompt: z.string().trim().max(1000).nullish(),
+    batchSize: z.number().int().min(1).max(256).nullish(),
   })
   .strict()
   .refine((o) => o.minSpeakers == null || o.maxSpeakers == null || o.minSpeakers <= o.maxSpeakers, {
@@ -158,6 +166,9 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
       diarize: o.diarize,
       minSpeakers: o.minSpeakers ?? null,
       maxSpeakers: o.maxSpeakers ?? null,
+      model: o.model || null,
+      initialPrompt: o.initialPrompt || null,
+      batchSize: o.batchSize ?? null,
     }
     const updated = await deps.jobs.start(r.id, options)
     return c.json(toRecording(updated), 202)

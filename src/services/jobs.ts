@@ -60,6 +60,13 @@ export function jobPolicy(durationSeconds: number | null): JobPolicy {
 /** Presigned URLs given to the worker stay valid this long (s): the job may wait in the queue. */
 const PRESIGN_EXPIRY_SECONDS = 24 * 3600
 
+/** Whether two option sets would produce the same job input. */
+function sameOptions(a: JobOptions | null, b: JobOptions): boolean {
+  if (!a) return false
+  const norm = (o: JobOptions) => JSON.stringify([o.language, o.diarize, o.minSpeakers, o.maxSpeakers, o.model ?? null, o.initialPrompt ?? null, o.batchSize ?? null])
+  return norm(a) === norm(b)
+}
+
 export class JobService {
   private timer: NodeJS.Timeout | null = null
   private readonly inflight = new Set<string>()
@@ -87,7 +94,39 @@ export class JobService {
       throw new AppError('conflict', `The upload to the network volume failed (${r.error?.message ?? 'unknown reason'}). Fix the cause, then retry the upload before transcribing.`)
     }
     assertTransition(r.status, 'submitting')
+    if (r.status === 'failed' && r.job && (r.job.status === 'FAILED' || r.job.status === 'TIMED_OUT') && sameOptions(r.jobOptions, options)) {
+      const retried = await this.retry(r)
+      if (retried) return retried
+    }
     return this.submit(r, options)
+  }
+
+  /**
+   * Re-queues the same RunPod job with `/retry` (no new upload reference, same id). Returns null when
+   * RunPod cannot retry it any more (result expired, or not retryable), so the caller submits anew.
+   */
+  private async retry(r: StoredRecording): Promise<StoredRecording | null> {
+    const job = r.job!
+    this.deps.store.updateRecording(r.id, { status: 'submitting', error: null })
+    this.publish(r.id)
+    try {
+      const res = await this.deps.runner!.retry(job.id)
+      this.deps.store.updateJob(job.id, { status: res.status, delayTime: null, executionTime: null })
+      this.deps.store.updateRecording(r.id, { status: 'queued', error: null })
+      this.nextPollAt.set(r.id, Date.now() + Math.min(1000, this.deps.pollIntervalMs))
+      this.deps.logger.info('job retried on RunPod', { id: r.id, jobId: job.id })
+      this.publish(r.id)
+      return this.mustGet(r.id)
+    } catch (err) {
+      if (err instanceof AppError && (err.code === 'job_expired' || err.code === 'bad_request')) {
+        this.deps.logger.info('RunPod cannot retry the job; submitting a new one', { id: r.id, jobId: job.id, reason: err.code })
+        this.deps.store.updateRecording(r.id, { status: 'failed' })
+        return null
+      }
+      this.deps.store.updateRecording(r.id, { status: 'failed', error: toErrorInfo(err) })
+      this.publish(r.id)
+      throw err
+    }
   }
 
   /** Called by the upload service when a cloud upload completes: submits a transcription that was waiting. */
@@ -232,13 +271,20 @@ export class JobService {
         this.fail(r.id, err)
         return
       }
-      // Auth and network problems: the job may still be running on RunPod; keep following it.
+      // Auth and network problems: the job may still be running on RunPod; keep following it, and show
+      // the problem beside the status so the user can fix it (e.g. a revoked API key).
       this.deps.logger.warn('status check failed; will try again', { id: r.id, jobId: job.id, error: err })
       this.nextPollAt.set(r.id, Date.now() + Math.max(this.deps.pollIntervalMs, 5000))
+      const still = this.deps.store.getRecording(r.id)
+      if (still && still.job?.id === job.id && POLLED_STATUSES.includes(still.status)) {
+        this.deps.store.updateRecording(r.id, { error: toErrorInfo(err) })
+        this.publish(r.id)
+      }
       return
     }
     const current = this.deps.store.getRecording(r.id)
     if (!current || current.job?.id !== job.id) return // deleted or resubmitted meanwhile
+    if (current.error && POLLED_STATUSES.includes(current.status)) this.deps.store.updateRecording(r.id, { error: null })
     switch (report.status) {
       case 'IN_QUEUE':
         this.deps.store.updateJob(job.id, { status: 'IN_QUEUE' })

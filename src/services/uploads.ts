@@ -113,7 +113,7 @@ export class UploadService {
 
       const sha256 = hash.digest('hex')
       const duplicates = this.deps.store.findBySha256(sha256)
-      const recording: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress'> = {
+      const recording: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId'> = {
         id,
         filename,
         extension,
@@ -161,9 +161,16 @@ export class UploadService {
     let lastEvent = 0
     const run = async () => {
       try {
+        if (r.multipartUploadId) {
+          // The previous process died mid-upload: abort that multipart upload so its parts do not linger on the volume.
+          await os.abortMultipartUpload(r.objectKey, r.multipartUploadId)
+          this.deps.store.updateRecording(id, { multipartUploadId: null })
+          this.deps.logger.info('aborted an interrupted multipart upload', { id })
+        }
         await os.uploadFile(r.objectKey, this.audioPath(r), {
           contentType: r.contentType,
           signal: ac.signal,
+          onMultipartStarted: (uploadId) => this.deps.store.updateRecording(id, { multipartUploadId: uploadId }),
           onProgress: (sent) => {
             const now = Date.now()
             if (now - lastEvent >= 200 || sent === r.size) {
@@ -177,7 +184,7 @@ export class UploadService {
           },
         })
         if (ac.signal.aborted || !this.deps.store.getRecording(id)) return // stopped or deleted meanwhile
-        this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: r.size, error: null })
+        this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: r.size, error: null, multipartUploadId: null })
         this.deps.logger.info('cloud upload done', { id, bytes: r.size })
         this.publish(this.deps.store.getRecording(id)!)
         this.deps.onUploaded?.(id)
@@ -186,6 +193,8 @@ export class UploadService {
         const current = this.deps.store.getRecording(id)
         if (!current) return
         this.deps.logger.warn('cloud upload failed', { id, error: err })
+        // lib-storage aborted the multipart upload itself (leavePartsOnError: false).
+        this.deps.store.updateRecording(id, { multipartUploadId: null })
         this.fail(current, err)
       } finally {
         this.active.delete(id)

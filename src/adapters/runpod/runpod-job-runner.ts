@@ -39,22 +39,38 @@ export class RunpodJobRunner implements JobRunner {
         error: job.error,
       }
     } catch (err) {
-      if (err instanceof RunpodApiError && err.status === 404) {
-        // 404 means either the endpoint is wrong or the job is gone (TTL or result retention passed, §1.6, §1.7).
-        const endpointOk = await this.health().then(
-          () => true,
-          () => false,
-        )
-        if (endpointOk) {
-          throw new AppError(
-            'job_expired',
-            'RunPod no longer has this job: its result expired (RunPod keeps results for 30 minutes) or its time to live ran out. Start the transcription again.',
-            { cause: err },
-          )
-        }
-      }
-      throw translateRunpodError(err, 'checking the job')
+      throw await this.translateJobError(err, 'checking the job')
     }
+  }
+
+  async retry(jobId: string) {
+    try {
+      const job = await this.client.call('POST', `retry/${encodeURIComponent(jobId)}`, RunpodJobSchema, { body: {}, retry: SUBMIT_RETRY })
+      return { id: job.id, status: job.status }
+    } catch (err) {
+      throw await this.translateJobError(err, 'retrying the job')
+    }
+  }
+
+  /**
+   * A 404 about a job means either a wrong endpoint or a job that is gone (TTL or result retention
+   * passed, §1.6, §1.7): `/health` tells which.
+   */
+  private async translateJobError(err: unknown, what: string): Promise<AppError> {
+    if (err instanceof RunpodApiError && err.status === 404) {
+      const endpointOk = await this.health().then(
+        () => true,
+        () => false,
+      )
+      if (endpointOk) {
+        return new AppError(
+          'job_expired',
+          'RunPod no longer has this job: its result expired (RunPod keeps results for 30 minutes) or its time to live ran out. Start the transcription again.',
+          { cause: err },
+        )
+      }
+    }
+    return translateRunpodError(err, what)
   }
 
   async cancel(jobId: string): Promise<void> {

@@ -54,9 +54,10 @@ const whisperx: WorkerProfile = {
       ...(o.language ? { language: o.language } : {}),
       diarize: o.diarize,
       align: true,
-      batch_size: s.batchSize,
-      model: s.model,
+      batch_size: o.batchSize ?? s.batchSize,
+      model: o.model ?? s.model,
       ...speakerHints(o, 'min_speakers', 'max_speakers'),
+      ...(o.initialPrompt ? { initial_prompt: o.initialPrompt } : {}),
     }
   },
   readOutput(output) {
@@ -76,10 +77,12 @@ const whisperxHub: WorkerProfile = {
     return {
       audio_file: audio,
       ...(o.language ? { language: o.language } : {}),
-      batch_size: s.batchSize,
+      // The Hub worker's model is fixed (faster-whisper large-v3, §3.2): `model` is not sent.
+      batch_size: o.batchSize ?? s.batchSize,
       align_output: true,
       diarization: o.diarize,
       ...speakerHints(o, 'min_speakers', 'max_speakers'),
+      ...(o.initialPrompt ? { initial_prompt: o.initialPrompt } : {}),
     }
   },
   readOutput(output) {

@@ -5,7 +5,7 @@
  * or mangle the aws-chunked CRC32 uploads the SDK sends by default since 3.729).
  */
 import { createReadStream } from 'node:fs'
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
@@ -58,7 +58,12 @@ export class S3ObjectStore implements ObjectStore {
   async uploadFile(
     key: string,
     filePath: string,
-    options: { contentType: string; onProgress?: (sentBytes: number) => void; signal?: AbortSignal },
+    options: {
+      contentType: string
+      onProgress?: (sentBytes: number) => void
+      onMultipartStarted?: (uploadId: string) => void
+      signal?: AbortSignal
+    },
   ): Promise<void> {
     const upload = new Upload({
       client: this.client,
@@ -70,6 +75,14 @@ export class S3ObjectStore implements ObjectStore {
       abortController: options.signal ? abortControllerFor(options.signal) : undefined,
     })
     let sent = 0
+    // lib-storage exposes the UploadId (public `uploadId`) once CreateMultipartUpload answered; report it at once.
+    let reported = false
+    const watch = setInterval(() => {
+      if (!reported && upload.uploadId) {
+        reported = true
+        options.onMultipartStarted?.(upload.uploadId)
+      }
+    }, 50)
     upload.on('httpUploadProgress', (p) => {
       if (typeof p.loaded === 'number' && p.loaded > sent) {
         sent = p.loaded
@@ -80,6 +93,17 @@ export class S3ObjectStore implements ObjectStore {
       await upload.done()
     } catch (err) {
       throw translateS3Error(err, `upload of ${key}`)
+    } finally {
+      clearInterval(watch)
+    }
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+    } catch (err) {
+      if (err instanceof S3ServiceException && (err.$metadata.httpStatusCode === 404 || err.name === 'NoSuchUpload')) return
+      throw translateS3Error(err, `abort of an interrupted upload of ${key}`)
     }
   }
 

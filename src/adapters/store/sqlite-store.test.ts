@@ -25,7 +25,7 @@ describe('SqliteStore', () => {
   it('persists recordings, jobs and transcripts across reopening', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
     const a = new SqliteStore(file)
-    expect(a.schemaVersion).toBe(1)
+    expect(a.schemaVersion).toBe(2)
     a.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
     a.updateRecording('r1', { status: 'uploaded', sentBytes: 1000 })
     a.recordJobSubmitted('r1', { id: 'job-1', status: 'IN_QUEUE', audioReference: 'volume-path', delayTime: null, executionTime: null }, 'queued')

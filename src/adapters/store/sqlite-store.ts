@@ -62,6 +62,8 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX transcript_edits_recording ON transcript_edits(recording_id, version);
   `,
+  // 2: the UploadId of a running multipart upload, so one interrupted by a crash can be aborted on restart.
+  `ALTER TABLE recordings ADD COLUMN multipart_upload_id TEXT;`,
 ]
 
 interface RecordingRow {
@@ -81,6 +83,7 @@ interface RecordingRow {
   error_message: string | null
   job_options: string | null
   current_job_id: string | null
+  multipart_upload_id: string | null
   job_status: RunpodJobStatus | null
   job_audio_reference: AudioReferenceKind | null
   job_delay_time: number | null
@@ -125,7 +128,7 @@ export class SqliteStore implements RecordingStore {
     this.db.close()
   }
 
-  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress'>): void {
+  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId'>): void {
     const now = new Date().toISOString()
     this.db
       .prepare(
@@ -183,6 +186,7 @@ export class SqliteStore implements RecordingStore {
       sentBytes: number
       error: ErrorInfo | null
       jobOptions: JobOptions | null
+      multipartUploadId: string | null
     }>,
   ): void {
     const sets: string[] = ['updated_at = @now']
@@ -196,6 +200,7 @@ export class SqliteStore implements RecordingStore {
       params.errorCode = patch.error?.code ?? null
       params.errorMessage = patch.error?.message ?? null
     }
+    if (patch.multipartUploadId !== undefined) (sets.push('multipart_upload_id = @mpu'), (params.mpu = patch.multipartUploadId))
     if (patch.jobOptions !== undefined) {
       sets.push('job_options = @jobOptions')
       params.jobOptions = patch.jobOptions ? JSON.stringify(patch.jobOptions) : null
@@ -323,6 +328,7 @@ function toStored(row: RecordingRow): StoredRecording {
     job,
     jobProgress: row.job_progress ? (JSON.parse(row.job_progress) as unknown) : null,
     jobOptions: row.job_options ? (JSON.parse(row.job_options) as JobOptions) : null,
+    multipartUploadId: row.multipart_upload_id,
     error: row.error_code ? { code: row.error_code as ErrorCode, message: row.error_message ?? '' } : null,
   }
 }

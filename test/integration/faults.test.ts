@@ -1,0 +1,444 @@
+/**
+ * RunPod and S3 faults, cancel and retry, bad input and local-server security, over HTTP against
+ * the stand-ins with their fault switches. Each test names the fault and checks what the user sees.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { readObject } from '../servers/s3-server.ts'
+import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
+
+const INTERVIEW = readFileSync(path.join(FIXTURES, 'interview.m4a'))
+const TONE = readFileSync(path.join(FIXTURES, 'tone.wav'))
+
+type Rec = {
+  id: string
+  status: string
+  error: null | { code: string; message: string }
+  job: null | { id: string; status: string; audioReference: string }
+  jobProgress?: unknown
+}
+
+async function uploadAndWait(stack: Stack, body: Buffer = TONE, name = 'tone.wav'): Promise<Rec> {
+  const res = await fetch(`${stack.url}/api/recordings?filename=${encodeURIComponent(name)}`, { method: 'PUT', body: new Blob([new Uint8Array(body)]) })
+  expect(res.status).toBe(201)
+  const rec = (await res.json()) as Rec
+  await waitForRecording(stack.url, rec.id, (r) => r.status === 'uploaded')
+  return rec
+}
+
+const transcribe = (stack: Stack, id: string, body: unknown = {}) =>
+  fetch(`${stack.url}/api/recordings/${id}/transcribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+
+const finished = (stack: Stack, id: string, timeout = 20_000) =>
+  waitForRecording(stack.url, id, (r) => ['done', 'failed', 'cancelled'].includes(r.status), timeout) as Promise<Rec & { status: string }>
+
+describe('RunPod faults', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack()
+  })
+  afterEach(() => stack.emulator.faults.clear())
+  afterAll(async () => stack?.close())
+
+  it('401 on /run: the job fails with a message that names RUNPOD_API_KEY', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.httpError({ route: 'run', status: 401 })
+    const res = await transcribe(stack, rec.id)
+    expect(res.status).toBe(502)
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('runpod_auth')
+    expect(body.error.message).toMatch(/RUNPOD_API_KEY/)
+    const r = (await (await fetch(`${stack.url}/api/recordings/${rec.id}`)).json()) as Rec
+    expect(r).toMatchObject({ status: 'failed', error: { code: 'runpod_auth' } })
+  })
+
+  it('404 on /run means a wrong endpoint ID', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.httpError({ route: 'run', status: 404 })
+    const res = await transcribe(stack, rec.id)
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('runpod_not_found')
+    expect(body.error.message).toMatch(/RUNPOD_ENDPOINT_ID/)
+  })
+
+  it('429 with Retry-After on /run: the panel waits and the job goes through once', async () => {
+    const rec = await uploadAndWait(stack)
+    const before = stack.emulator.jobs.size
+    stack.emulator.faults.httpError({ route: 'run', status: 429, retryAfterSeconds: 1 })
+    const t0 = Date.now()
+    const res = await transcribe(stack, rec.id)
+    expect(res.status).toBe(202)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(950)
+    expect(stack.emulator.jobs.size).toBe(before + 1)
+    expect((await finished(stack, rec.id)).status).toBe('done')
+  })
+
+  it('5xx and dropped connections on /status are retried; the job still completes', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.httpError({ route: 'status', status: 502, times: 2 })
+    stack.emulator.faults.httpError({ route: 'status', status: 500, times: 1 })
+    stack.emulator.faults.dropConnection({ route: 'status', times: 2 })
+    expect((await transcribe(stack, rec.id)).status).toBe(202)
+    const r = await finished(stack, rec.id)
+    expect(r.status).toBe('done')
+    expect(stack.emulator.requests.filter((q) => q.path.includes('/status/') && q.status >= 500).length).toBeGreaterThanOrEqual(3)
+  })
+
+  it('401 while following a job: the problem is shown, the job is still followed, and recovers', async () => {
+    stack.emulator.faults.setDelays({ queueDelayMs: 1500 })
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.httpError({ route: 'status', status: 401, times: 2 })
+    expect((await transcribe(stack, rec.id)).status).toBe(202)
+    const warned = await waitForRecording(stack.url, rec.id, (r) => (r.error as { code?: string } | null)?.code === 'runpod_auth')
+    expect(['queued', 'transcribing']).toContain(warned.status)
+    const r = await finished(stack, rec.id)
+    stack.emulator.faults.setDelays({ queueDelayMs: 300 })
+    expect(r).toMatchObject({ status: 'done', error: null })
+  })
+
+  it.each([
+    ['fail-string', /The worker failed: CUDA out of memory/],
+    ['fail-json', /The worker failed: (\S+: )?CUDA out of memory/],
+  ] as const)('FAILED with %s: the reason is plain words', async (outcome, pattern) => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome })
+    await transcribe(stack, rec.id)
+    const r = await finished(stack, rec.id)
+    expect(r.status).toBe('failed')
+    expect(r.error!.code).toBe('job_failed')
+    expect(r.error!.message).toMatch(pattern)
+    expect(r.error!.message).not.toMatch(/error_traceback|"error_type"/)
+  })
+
+  it('a list as the worker error (Hub validator, §3.2): RunPod shows COMPLETED without output; the user is told', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'fail-list' })
+    await transcribe(stack, rec.id)
+    const r = await finished(stack, rec.id)
+    expect(r).toMatchObject({ status: 'failed', error: { code: 'invalid_output' } })
+    expect(r.error!.message).toMatch(/no output/)
+  })
+
+  it('TIMED_OUT says what to check', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'timed-out' })
+    await transcribe(stack, rec.id)
+    const r = await finished(stack, rec.id)
+    expect(r).toMatchObject({ status: 'failed', error: { code: 'job_timed_out' } })
+    expect(r.error!.message).toMatch(/workers/)
+  })
+
+  it('CANCELLED from outside the panel is reported as such', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'cancelled-outside' })
+    await transcribe(stack, rec.id)
+    const r = await finished(stack, rec.id)
+    expect(r).toMatchObject({ status: 'cancelled', error: { code: 'job_cancelled' } })
+  })
+
+  it('IN_PROGRESS with progress output: the progress is stored and shown, then the result', async () => {
+    stack.emulator.faults.setDelays({ executionMs: 2000 })
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'progress', progressSteps: 4 })
+    await transcribe(stack, rec.id)
+    const during = await waitForRecording(stack.url, rec.id, (r) => r.status === 'transcribing' && r.jobProgress != null)
+    expect(during.jobProgress).toMatchObject({ stage: 'transcribing' })
+    const r = await finished(stack, rec.id)
+    stack.emulator.faults.setDelays({ executionMs: 500 })
+    expect(r.status).toBe('done')
+  })
+
+  it('COMPLETED without output (RunPod quirk) fails with a clear message', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'completed-no-output' })
+    await transcribe(stack, rec.id)
+    const r = await finished(stack, rec.id)
+    expect(r).toMatchObject({ status: 'failed', error: { code: 'invalid_output' } })
+    expect(r.error!.message).toMatch(/no output/)
+  })
+
+  it('output that fails validation: job failed, raw output kept on disk', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'invalid-output', output: { segments: [{ text: 'hi' }] } })
+    await transcribe(stack, rec.id)
+    const r = await finished(stack, rec.id)
+    expect(r).toMatchObject({ status: 'failed', error: { code: 'invalid_output' } })
+    expect(r.error!.message).toMatch(/raw output was kept/)
+    const raw = readdirSync(path.join(stack.dirs.output, rec.id)).filter((f) => f.startsWith('raw-'))
+    expect(raw).toHaveLength(1)
+    expect(JSON.parse(readFileSync(path.join(stack.dirs.output, rec.id, raw[0]!), 'utf8'))).toEqual({ segments: [{ text: 'hi' }] })
+  })
+
+  it('retry uses /retry while RunPod holds the failed job (same job id), then finishes', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'fail-string' })
+    await transcribe(stack, rec.id)
+    const failed = await finished(stack, rec.id)
+    expect(failed.status).toBe('failed')
+    const jobsBefore = stack.emulator.jobs.size
+    const res = await transcribe(stack, rec.id)
+    expect(res.status).toBe(202)
+    const r = await finished(stack, rec.id)
+    expect(r.status).toBe('done')
+    expect(r.job!.id).toBe(failed.job!.id)
+    expect(stack.emulator.jobs.size).toBe(jobsBefore)
+    expect(stack.emulator.requests.some((q) => q.path.endsWith(`/retry/${failed.job!.id}`) && q.status === 200)).toBe(true)
+  })
+
+  it('retry after RunPod dropped the job submits a new one', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'fail-string' })
+    await transcribe(stack, rec.id)
+    const failed = await finished(stack, rec.id)
+    stack.emulator.faults.expireResult(failed.job!.id)
+    await transcribe(stack, rec.id)
+    const r = await finished(stack, rec.id)
+    expect(r.status).toBe('done')
+    expect(r.job!.id).not.toBe(failed.job!.id)
+  })
+
+  it('cancel while queued calls /cancel (no orphaned GPU billing)', async () => {
+    stack.emulator.faults.setDelays({ queueDelayMs: 5000 })
+    const rec = await uploadAndWait(stack)
+    await transcribe(stack, rec.id)
+    const res = await fetch(`${stack.url}/api/recordings/${rec.id}/cancel`, { method: 'POST' })
+    stack.emulator.faults.setDelays({ queueDelayMs: 300 })
+    expect(res.status).toBe(200)
+    const r = (await res.json()) as Rec
+    expect(r.status).toBe('cancelled')
+    expect(stack.emulator.jobs.get(r.job!.id)!.status).toBe('CANCELLED')
+    const again = await fetch(`${stack.url}/api/recordings/${rec.id}/cancel`, { method: 'POST' })
+    expect(again.status).toBe(409)
+  })
+
+  it('cancel while running calls /cancel too', async () => {
+    stack.emulator.faults.setDelays({ executionMs: 5000 })
+    const rec = await uploadAndWait(stack)
+    await transcribe(stack, rec.id)
+    await waitForRecording(stack.url, rec.id, (r) => r.status === 'transcribing')
+    const r = (await (await fetch(`${stack.url}/api/recordings/${rec.id}/cancel`, { method: 'POST' })).json()) as Rec
+    stack.emulator.faults.setDelays({ executionMs: 500 })
+    expect(r.status).toBe('cancelled')
+    expect(stack.emulator.jobs.get(r.job!.id)!.status).toBe('CANCELLED')
+  })
+
+  it('delete removes the running job, the local files, the rows and the volume object', async () => {
+    stack.emulator.faults.setDelays({ queueDelayMs: 5000 })
+    const rec = await uploadAndWait(stack, INTERVIEW, 'delete-me.m4a')
+    await transcribe(stack, rec.id)
+    const running = (await (await fetch(`${stack.url}/api/recordings/${rec.id}`)).json()) as Rec
+    const res = await fetch(`${stack.url}/api/recordings/${rec.id}`, { method: 'DELETE' })
+    stack.emulator.faults.setDelays({ queueDelayMs: 300 })
+    expect(res.status).toBe(200)
+    expect(stack.emulator.jobs.get(running.job!.id)!.status).toBe('CANCELLED')
+    expect((await fetch(`${stack.url}/api/recordings/${rec.id}`)).status).toBe(404)
+    expect(existsSync(path.join(stack.dirs.uploads, rec.id))).toBe(false)
+    await expect(readObject(stack.s3, `scribe-panel/${rec.id}/audio.m4a`)).rejects.toThrow()
+  })
+
+  it('sends the job options the user chose (worker contract whisperx)', async () => {
+    const rec = await uploadAndWait(stack)
+    await transcribe(stack, rec.id, { language: 'ru', diarize: true, minSpeakers: 2, maxSpeakers: 3, model: 'large-v2', initialPrompt: 'Анна Петрова, RunPod', batchSize: 8 })
+    const r = await finished(stack, rec.id)
+    expect(stack.emulator.jobs.get(r.job!.id)!.input).toEqual({
+      audio: `/runpod-volume/scribe-panel/${rec.id}/audio.wav`,
+      language: 'ru',
+      diarize: true,
+      align: true,
+      batch_size: 8,
+      model: 'large-v2',
+      min_speakers: 2,
+      max_speakers: 3,
+      initial_prompt: 'Анна Петрова, RunPod',
+    })
+  })
+})
+
+describe('a worker error that is a list, surfaced as FAILED', () => {
+  it('joins the messages', async () => {
+    const stack = await startStack({ emulator: { listError: 'failed-with-list' } })
+    try {
+      const rec = await uploadAndWait(stack)
+      stack.emulator.faults.nextJob({ outcome: 'fail-list', errors: ['Unexpected input. audio is not a valid input option.', 'audio_file is a required input.'] })
+      await transcribe(stack, rec.id)
+      const r = await finished(stack, rec.id)
+      expect(r).toMatchObject({ status: 'failed', error: { code: 'job_failed' } })
+      expect(r.error!.message).toContain('Unexpected input. audio is not a valid input option.; audio_file is a required input.')
+    } finally {
+      await stack.close()
+    }
+  })
+})
+
+describe('restart safety (in-process restart on the same folders)', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack()
+  })
+  afterAll(async () => stack?.close())
+
+  it('a job that completes while the panel is down is fetched after the restart, not submitted twice', async () => {
+    stack.emulator.faults.setDelays({ queueDelayMs: 300, executionMs: 300 })
+    const rec = await uploadAndWait(stack)
+    await transcribe(stack, rec.id)
+    const jobsBefore = stack.emulator.jobs.size
+    await stack.stopPanel()
+    await new Promise((r) => setTimeout(r, 1500))
+    await stack.restartPanel()
+    const r = await finished(stack, rec.id)
+    expect(r.status).toBe('done')
+    expect(stack.emulator.jobs.size).toBe(jobsBefore)
+  })
+
+  it('a result that expired while the panel was down is reported as expired', async () => {
+    const rec = await uploadAndWait(stack)
+    await transcribe(stack, rec.id)
+    const submitted = (await (await fetch(`${stack.url}/api/recordings/${rec.id}`)).json()) as Rec
+    await stack.stopPanel()
+    for (let i = 0; i < 50 && stack.emulator.jobs.get(submitted.job!.id)!.status !== 'COMPLETED'; i++) await new Promise((r) => setTimeout(r, 100))
+    stack.emulator.faults.expireResult(submitted.job!.id)
+    await stack.restartPanel()
+    const r = await finished(stack, rec.id)
+    expect(r).toMatchObject({ status: 'failed', error: { code: 'job_expired' } })
+    expect(r.error!.message).toMatch(/30 minutes/)
+  })
+})
+
+describe('S3 faults', () => {
+  it('wrong S3 keys: a clear error at upload and in /api/health', async () => {
+    const stack = await startStack({ env: { RUNPOD_S3_SECRET_KEY: 'rps_wrong' } })
+    try {
+      const res = await fetch(`${stack.url}/api/recordings?filename=tone.wav`, { method: 'PUT', body: new Blob([new Uint8Array(TONE)]) })
+      const rec = (await res.json()) as Rec
+      const r = await waitForRecording(stack.url, rec.id, (x) => x.status === 'failed')
+      expect(r.error).toMatchObject({ code: 'storage_auth' })
+      expect((r.error as { message: string }).message).toMatch(/RUNPOD_S3_SECRET_KEY/)
+      const h = (await (await fetch(`${stack.url}/api/health`)).json()) as { ok: boolean; s3: { ok: boolean; error: { code: string } } }
+      expect(h.ok).toBe(false)
+      expect(h.s3).toMatchObject({ ok: false, error: { code: 'storage_auth' } })
+    } finally {
+      await stack.close()
+    }
+  })
+
+  it('wrong volume ID: health says the volume was not found', async () => {
+    const stack = await startStack({ env: { RUNPOD_VOLUME_ID: 'novolume99' } })
+    try {
+      const h = (await (await fetch(`${stack.url}/api/health`)).json()) as { s3: { ok: boolean; error: { message: string } } }
+      expect(h.s3.ok).toBe(false)
+      expect(h.s3.error.message).toMatch(/RUNPOD_VOLUME_ID/)
+    } finally {
+      await stack.close()
+    }
+  })
+
+  it('502s during a multipart upload are retried by the SDK and the upload completes intact', async () => {
+    const stack = await startStack()
+    try {
+      stack.s3.faults.failNext(2, 502, { operation: 'UploadPart' })
+      stack.s3.faults.failNext(1, 503, { operation: 'CompleteMultipartUpload' })
+      const big = Buffer.concat(Array.from({ length: 60 }, () => INTERVIEW)) // ~20 MB: three 8 MB parts
+      const res = await fetch(`${stack.url}/api/recordings?filename=big.m4a`, { method: 'PUT', body: new Blob([new Uint8Array(INTERVIEW), new Uint8Array(big)]) })
+      // A concatenation of m4a files is still sniffed as m4a; ffprobe reads the first one.
+      expect(res.status).toBe(201)
+      const rec = (await res.json()) as Rec & { size: number }
+      await waitForRecording(stack.url, rec.id, (r) => r.status === 'uploaded', 30_000)
+      expect(stack.s3.faults.pending()).toBe(0)
+      const onVolume = await readObject(stack.s3, `scribe-panel/${rec.id}/audio.m4a`)
+      expect(onVolume.length).toBe(rec.size)
+    } finally {
+      await stack.close()
+    }
+  })
+})
+
+describe('bad input and local-server security', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack({ env: { MAX_UPLOAD_MB: '1' } })
+  })
+  afterAll(async () => stack?.close())
+
+  const put = (name: string, body: Buffer) => fetch(`${stack.url}/api/recordings?filename=${encodeURIComponent(name)}`, { method: 'PUT', body: new Blob([new Uint8Array(body)]) })
+
+  it('refuses files over the size limit without keeping anything', async () => {
+    const res = await put('big.wav', Buffer.concat([TONE, Buffer.alloc(1024 * 1024)]))
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/MAX_UPLOAD_MB/)
+    expect(readdirSync(stack.dirs.uploads)).toEqual([])
+  })
+
+  it('refuses names with control characters or over 255 characters; accepts Cyrillic', async () => {
+    expect((await put('a\u0007b.wav', TONE)).status).toBe(400)
+    expect((await put(`${'я'.repeat(300)}.wav`, TONE)).status).toBe(400)
+    expect((await put('C:\\Users\\x.wav', TONE)).status).toBe(400)
+    const ok = await put('Интервью с Анной.wav', TONE)
+    expect(ok.status).toBe(201)
+    expect(((await ok.json()) as { filename: string }).filename).toBe('Интервью с Анной.wav')
+  })
+
+  it('malformed PATCH bodies get 400 and change nothing', async () => {
+    const rec = await uploadAndWait(stack)
+    await transcribe(stack, rec.id)
+    await finished(stack, rec.id)
+    const before = await (await fetch(`${stack.url}/api/recordings/${rec.id}/transcript`)).json()
+    for (const body of ['not json', '{}', '{"ops": [{"op": "renameSpeaker"}]}', '{"ops": [{"op": "renameSpeaker", "speaker": "NOPE", "name": "x"}]}']) {
+      const res = await fetch(`${stack.url}/api/recordings/${rec.id}/transcript`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body })
+      expect(res.status).toBe(400)
+    }
+    expect(await (await fetch(`${stack.url}/api/recordings/${rec.id}/transcript`)).json()).toEqual(before)
+  })
+
+  it('refuses forged Host headers (DNS rebinding) and cross-site state changes', async () => {
+    const http = await import('node:http')
+    const port = Number(new URL(stack.url).port)
+    const raw = (method: string, p: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, method, path: p, headers }, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    expect(await raw('GET', '/api/recordings', { host: 'attacker.example' })).toBe(403)
+    expect(await raw('GET', '/api/recordings', { host: `localhost:${port}` })).toBe(200)
+    const list = (await (await fetch(`${stack.url}/api/recordings`)).json()) as { recordings: Rec[] }
+    const id = list.recordings[0]!.id
+    expect(await raw('DELETE', `/api/recordings/${id}`, { host: `127.0.0.1:${port}`, origin: 'https://attacker.example' })).toBe(403)
+    expect(await raw('POST', `/api/recordings/${id}/transcribe`, { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'cross-site' })).toBe(403)
+    expect((await fetch(`${stack.url}/api/recordings/${id}`)).status).toBe(200)
+  })
+
+  it('no route reads outside its folders', async () => {
+    for (const p of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/vendor/wavesurfer/../../../package.json', '/..%2f..%2fpackage.json']) {
+      const res = await fetch(`${stack.url}${p}`)
+      const text = await res.text()
+      expect(text).not.toMatch(/root:x:0|"name": "scribe-panel"/)
+    }
+  })
+
+  it('server-sent events carry a snapshot and then status changes', async () => {
+    const ac = new AbortController()
+    const res = await fetch(`${stack.url}/api/events`, { signal: ac.signal })
+    expect(res.headers.get('content-type')).toContain('text/event-stream')
+    const reader = res.body!.getReader()
+    let text = ''
+    const readUntil = async (pattern: RegExp) => {
+      const deadline = Date.now() + 10_000
+      while (!pattern.test(text) && Date.now() < deadline) {
+        const { value, done } = await reader.read()
+        if (done) break
+        text += new TextDecoder().decode(value)
+      }
+    }
+    await readUntil(/event: snapshot/)
+    expect(text).toMatch(/event: snapshot\ndata: \{"recordings"/)
+    text = ''
+    await put('sse.wav', TONE)
+    await readUntil(/"status":"uploaded"/)
+    expect(text).toMatch(/event: recording\ndata: \{"type":"recording","recording":\{[^\n]*"filename":"sse.wav"/)
+    ac.abort()
+  })
+})
