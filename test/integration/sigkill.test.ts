@@ -1,0 +1,144 @@
+/**
+ * Restart safety with a real process: the panel runs as `tsx src/main.ts` (as `npm start` runs it)
+ * and is killed with SIGKILL mid-upload and mid-job, then started again on the same folders.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRunpodEmulator, type RunpodEmulator } from '../servers/runpod-emulator.ts'
+import { startS3Server, type S3TestServer } from '../servers/s3-server.ts'
+import { FIXTURES, waitForRecording } from '../support/stack.ts'
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..')
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+describe('SIGKILL at any point', () => {
+  let s3: S3TestServer
+  let emulator: RunpodEmulator
+  let dir: string
+  let port: number
+  let child: ChildProcess | null = null
+  let env: Record<string, string>
+
+  const startPanel = async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    let log = ''
+    child.stderr!.on('data', (d: Buffer) => (log += d.toString()))
+    const deadline = Date.now() + 20_000
+    while (Date.now() < deadline) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok) return
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(`panel did not start: ${log}`)
+  }
+  const kill = async () => {
+    const c = child!
+    const exited = new Promise((r) => c.once('exit', r))
+    c.kill('SIGKILL')
+    await exited
+    child = null
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'scribe-kill-'))
+    s3 = await startS3Server({ accessKeyId: 'user_kill', secretAccessKey: 'rps_kill_secret', bucket: 'killvolume1', presign: 'unsupported' })
+    emulator = await startRunpodEmulator({
+      apiKey: 'kill-key',
+      endpointId: 'kill-ep',
+      queueDelayMs: 1500,
+      executionMs: 800,
+      volume: { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      scriptsDir: FIXTURES,
+    })
+    port = await freePort()
+    env = {
+      RUNPOD_API_KEY: 'kill-key',
+      RUNPOD_ENDPOINT_ID: 'kill-ep',
+      RUNPOD_API_BASE: emulator.url,
+      RUNPOD_DATACENTER: s3.region,
+      RUNPOD_VOLUME_ID: s3.bucket,
+      RUNPOD_S3_ACCESS_KEY: s3.accessKeyId,
+      RUNPOD_S3_SECRET_KEY: s3.secretAccessKey,
+      RUNPOD_S3_ENDPOINT: s3.endpoint,
+      UPLOADS_DIR: path.join(dir, 'uploads'),
+      OUTPUT_DIR: path.join(dir, 'output'),
+      POLL_INTERVAL_MS: '300',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    }
+    await startPanel()
+  })
+  afterAll(async () => {
+    if (child) await kill()
+    await emulator?.close()
+    await s3?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('mid-upload: the upload restarts by itself and the interrupted multipart upload is aborted', async () => {
+    const url = `http://127.0.0.1:${port}`
+    // ~24 MB so the upload is multipart (8 MB parts); 503s on parts make the SDK back off, so we can kill in the middle.
+    const m4a = readFileSync(path.join(FIXTURES, 'interview.m4a'))
+    const body = Buffer.concat(Array.from({ length: 70 }, () => m4a))
+    s3.faults.failNext(6, 503, { operation: 'UploadPart' })
+    const res = await fetch(`${url}/api/recordings?filename=long.m4a`, { method: 'PUT', body: new Blob([new Uint8Array(body)]) })
+    expect(res.status).toBe(201)
+    const rec = (await res.json()) as { id: string }
+    // Wait until the panel has stored the multipart upload's id (it is on the volume now), then kill.
+    const db = new Database(path.join(dir, 'output', 'scribe.db'), { readonly: true })
+    const pendingId = () => (db.prepare('SELECT multipart_upload_id AS m FROM recordings WHERE id = ?').get(rec.id) as { m: string | null }).m
+    const deadline = Date.now() + 10_000
+    while (!pendingId() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    const uploadId = pendingId()
+    expect(uploadId).toBeTruthy()
+    await kill()
+    s3.faults.clear()
+    const before = s3.requests.length
+    await startPanel()
+    const r = await waitForRecording(url, rec.id, (x) => x.status === 'uploaded', 30_000)
+    expect(r.upload).toEqual({ sentBytes: body.length, totalBytes: body.length })
+    expect(s3.requests.slice(before).some((q) => q.operation === 'AbortMultipartUpload' && q.query.includes(`uploadId=${uploadId}`))).toBe(true)
+    expect(pendingId()).toBeNull()
+    db.close()
+  })
+
+  it('mid-job: after SIGKILL the job is followed again, not submitted twice, and its transcript stored', async () => {
+    const url = `http://127.0.0.1:${port}`
+    const res = await fetch(`${url}/api/recordings?filename=interview.m4a`, { method: 'PUT', body: new Blob([new Uint8Array(readFileSync(path.join(FIXTURES, 'interview.m4a')))]) })
+    const rec = (await res.json()) as { id: string }
+    await waitForRecording(url, rec.id, (x) => x.status === 'uploaded')
+    const submitted = (await (await fetch(`${url}/api/recordings/${rec.id}/transcribe`, { method: 'POST' })).json()) as { status: string; job: { id: string } }
+    expect(submitted.status).toBe('queued')
+    const jobsBefore = emulator.jobs.size
+    await kill() // while IN_QUEUE
+    // Let it complete while the panel is down (completed but not yet fetched).
+    const deadline = Date.now() + 15_000
+    while (emulator.jobs.get(submitted.job.id)!.status !== 'COMPLETED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(emulator.jobs.get(submitted.job.id)!.status).toBe('COMPLETED')
+    await startPanel()
+    const done = await waitForRecording(url, rec.id, (x) => x.status === 'done' || x.status === 'failed', 20_000)
+    expect(done.status).toBe('done')
+    expect(emulator.jobs.size).toBe(jobsBefore)
+    const t = (await (await fetch(`${url}/api/recordings/${rec.id}/transcript`)).json()) as { segments: unknown[] }
+    expect(t.segments.length).toBeGreaterThan(5)
+  })
+})
