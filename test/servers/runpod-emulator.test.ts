@@ -1,0 +1,698 @@
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from './runpod-emulator.ts'
+import { createTestS3Client, startS3Server, type S3TestServer } from './s3-server.ts'
+import { HALLUCINATED_TAILS, PLACEHOLDER_TEXT, type WhisperxOutput } from './whisperx-output.ts'
+
+const run = promisify(execFile)
+const API_KEY = 'rpa_EMULATORTEST'
+const ENDPOINT = 'whisperx-ep-1'
+const FAST = { queueDelayMs: 60, executionMs: 120 }
+
+type Json = Record<string, unknown>
+
+let dir: string
+let s3: S3TestServer
+let s3NoPresign: S3TestServer
+let client: S3Client
+let wavBytes: Buffer
+let otherWavBytes: Buffer
+const scriptedKey = 'scribe-panel/rec1/audio.wav'
+const unscriptedKey = 'scribe-panel/rec2/audio.wav'
+const notAudioKey = 'scribe-panel/rec3/audio.m4a'
+const emulators: RunpodEmulator[] = []
+
+async function emulator(extra: Partial<RunpodEmulatorOptions> = {}): Promise<RunpodEmulator> {
+  const emu = await startRunpodEmulator({
+    apiKey: API_KEY,
+    endpointId: ENDPOINT,
+    scriptsDir: dir,
+    volume: {
+      endpoint: s3.endpoint,
+      region: s3.region,
+      bucket: s3.bucket,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+    },
+    ...FAST,
+    ...extra,
+  })
+  emulators.push(emu)
+  return emu
+}
+
+async function call(
+  emu: RunpodEmulator,
+  method: string,
+  op: string,
+  body?: unknown,
+  auth: string | null = `Bearer ${API_KEY}`,
+) {
+  const headers: Record<string, string> = {}
+  if (auth !== null) headers.authorization = auth
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const res = await fetch(`${emu.url}/${ENDPOINT}/${op}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let json: Json = {}
+  try {
+    json = JSON.parse(text) as Json
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, json, text, headers: res.headers }
+}
+
+const whisperxInput = (audio: string, extra: Json = {}): Json => ({
+  audio,
+  language: 'en',
+  diarize: true,
+  align: true,
+  batch_size: 16,
+  model: 'large-v2',
+  ...extra,
+})
+
+async function submit(emu: RunpodEmulator, input: Json, extra: Json = {}): Promise<string> {
+  const r = await call(emu, 'POST', 'run', { input, ...extra })
+  expect(r.status).toBe(200)
+  expect(r.json.status).toBe('IN_QUEUE')
+  return r.json.id as string
+}
+
+/** Polls /status until a final state (or 404); returns the last body and every status seen. */
+async function follow(emu: RunpodEmulator, id: string, timeoutMs = 10_000) {
+  const seen: string[] = []
+  const bodies: Json[] = []
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    const r = await call(emu, 'GET', `status/${id}`)
+    if (r.status === 404) return { last: null, seen, bodies, httpStatus: 404 }
+    bodies.push(r.json)
+    const s = r.json.status as string
+    if (seen.at(-1) !== s) seen.push(s)
+    if (['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'].includes(s))
+      return { last: r.json, seen, bodies, httpStatus: 200 }
+    await sleep(15)
+  }
+  throw new Error(`job ${id} did not finish; seen ${seen.join(' → ')}`)
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'emu-test-'))
+  await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', join(dir, 'tone.wav')])
+  await run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=660:duration=7', join(dir, 'other.wav')])
+  wavBytes = await readFile(join(dir, 'tone.wav'))
+  otherWavBytes = await readFile(join(dir, 'other.wav'))
+  // Our own tiny script for tone.wav: what the "GPU" will hear.
+  await writeFile(
+    join(dir, 'tone.script.json'),
+    JSON.stringify({
+      audio: 'tone.wav',
+      sha256: createHash('sha256').update(wavBytes).digest('hex'),
+      duration: 3,
+      language: 'en',
+      utterances: [
+        { speaker: 'SPEAKER_00', start: 0.1, end: 1.2, text: 'So, tell me how you started in 2016.' },
+        { speaker: 'SPEAKER_01', start: 1.3, end: 1.6, text: 'Okay.' },
+        { speaker: 'SPEAKER_01', start: 1.7, end: 2.4, text: 'I answered an ad.' },
+      ],
+    }),
+  )
+  await writeFile(join(dir, 'broken.script.json'), '{"not": "a script"}')
+  s3 = await startS3Server({
+    accessKeyId: 'user_emu',
+    secretAccessKey: 'rps_emu',
+    bucket: 'emuvolume1',
+    presign: 'supported',
+  })
+  s3NoPresign = await startS3Server({
+    accessKeyId: 'user_emu2',
+    secretAccessKey: 'rps_emu2',
+    bucket: 'emuvolume2',
+    presign: 'unsupported',
+  })
+  client = createTestS3Client(s3)
+  await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: scriptedKey, Body: wavBytes }))
+  await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: unscriptedKey, Body: otherWavBytes }))
+  await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: notAudioKey, Body: 'this is not audio at all' }))
+})
+
+afterAll(async () => {
+  for (const e of emulators) await e.close()
+  client?.destroy()
+  await s3?.close()
+  await s3NoPresign?.close()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+describe('auth and routing (§1.1, §1.8)', () => {
+  let emu: RunpodEmulator
+  beforeAll(async () => {
+    emu = await emulator()
+  })
+
+  it('answers 401 without a key or with a wrong one; accepts Bearer and the raw key', async () => {
+    expect((await call(emu, 'GET', 'health', undefined, null)).status).toBe(401)
+    expect((await call(emu, 'GET', 'health', undefined, 'Bearer nope')).status).toBe(401)
+    expect((await call(emu, 'POST', 'run', { input: {} }, 'Bearer nope')).status).toBe(401)
+    expect((await call(emu, 'GET', 'health')).status).toBe(200)
+    expect((await call(emu, 'GET', 'health', undefined, API_KEY)).status).toBe(200)
+  })
+
+  it('answers 404 for an unknown endpoint id and for unknown jobs', async () => {
+    const r = await fetch(`${emu.url}/other-endpoint/health`, { headers: { authorization: `Bearer ${API_KEY}` } })
+    expect(r.status).toBe(404)
+    expect((await call(emu, 'GET', 'status/does-not-exist')).status).toBe(404)
+    expect((await call(emu, 'POST', 'cancel/does-not-exist')).status).toBe(404)
+  })
+
+  it('validates the /run body: JSON with an input object, ≤ 10 MB, policy within §1.6 bounds', async () => {
+    expect((await call(emu, 'POST', 'run', 'not json')).status).toBe(400)
+    expect((await call(emu, 'POST', 'run', { notInput: {} })).status).toBe(400)
+    expect((await call(emu, 'POST', 'run', { input: [1, 2] })).status).toBe(400)
+    expect((await call(emu, 'POST', 'run', { input: 'x' })).status).toBe(400)
+    const big = { input: { audio: 'https://example.invalid/a.m4a', pad: 'x'.repeat(10 * 1024 * 1024) } }
+    expect((await call(emu, 'POST', 'run', big)).status).toBe(400)
+    expect((await call(emu, 'POST', 'run', { input: { audio: 'x' }, policy: { ttl: 9_999 } })).status).toBe(400)
+    expect(
+      (await call(emu, 'POST', 'run', { input: { audio: 'x' }, policy: { executionTimeout: 4_999 } })).status,
+    ).toBe(400)
+    expect((await call(emu, 'POST', 'run', { input: { audio: 'x' }, policy: { ttl: 8 * 86_400_000 } })).status).toBe(
+      400,
+    )
+    expect((await call(emu, 'POST', 'run', { input: { audio: 'x' }, policy: { ttl: '1h' } })).status).toBe(400)
+  })
+
+  it('logs every request with its status', async () => {
+    const n = emu.requests.length
+    await call(emu, 'GET', 'health')
+    expect(emu.requests.slice(n)).toEqual([
+      { method: 'GET', path: `/v2/${ENDPOINT}/health`, status: 200, at: expect.any(Number) },
+    ])
+  })
+})
+
+describe("lifecycle with the 'whisperx' worker", () => {
+  let emu: RunpodEmulator
+  beforeAll(async () => {
+    emu = await emulator()
+  })
+
+  it('runs a volume-path job IN_QUEUE → IN_PROGRESS → COMPLETED with WhisperX output (§1.3, §4)', async () => {
+    const r = await call(emu, 'POST', 'run', {
+      input: whisperxInput(`/runpod-volume/${scriptedKey}`),
+      policy: { ttl: 60_000, executionTimeout: 60_000 },
+    })
+    expect(r.status).toBe(200)
+    expect(Object.keys(r.json).sort()).toEqual(['id', 'status'])
+    const id = r.json.id as string
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}-u1$/)
+
+    const { last, seen, bodies } = await follow(emu, id)
+    expect(seen).toEqual(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED'])
+    expect(bodies.find((b) => b.status === 'IN_QUEUE')).toEqual({ id, status: 'IN_QUEUE' })
+    const inProgress = bodies.find((b) => b.status === 'IN_PROGRESS')!
+    expect(inProgress.delayTime).toBeGreaterThanOrEqual(FAST.queueDelayMs)
+    expect('output' in inProgress).toBe(false)
+    expect(last).toMatchObject({ id, status: 'COMPLETED', workerId: expect.stringMatching(/^[a-z]{14}$/) })
+    expect(last!.delayTime as number).toBeGreaterThanOrEqual(FAST.queueDelayMs)
+    expect(last!.executionTime as number).toBeGreaterThanOrEqual(FAST.executionMs)
+    expect('error' in last!).toBe(false)
+
+    const job = emu.jobs.get(id)!
+    expect(job.downloadedBytes).toBe(wavBytes.length)
+    expect(job.script).toBe('tone.script.json')
+    expect(job.policy).toEqual({ ttl: 60_000, executionTimeout: 60_000, lowPriority: false })
+    expect(job.history.map((h) => h.status)).toEqual(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED'])
+    expect(
+      s3.requests.filter((q) => q.source === 'volume-mount' && q.operation === 'GetObject').length,
+    ).toBeGreaterThan(0)
+
+    const out = last!.output as WhisperxOutput
+    expect(Object.keys(out)).toEqual(['segments', 'word_segments', 'language'])
+    expect(out.language).toBe('en')
+    expect(out.segments.map((s) => s.text)).toEqual([
+      ' So, tell me how you started in 2016.',
+      ' Okay.',
+      ' I answered an ad.',
+      ...HALLUCINATED_TAILS,
+    ])
+    // §4.4 quirks: digit word without timing; the shortest utterance without speaker; tails without speaker
+    expect(out.segments[0]!.words!.at(-1)).toEqual({ word: '2016.' })
+    expect(out.segments[0]!.speaker).toBe('SPEAKER_00')
+    expect('speaker' in out.segments[1]!).toBe(false)
+    expect(out.segments[2]!.speaker).toBe('SPEAKER_01')
+    expect(out.segments.slice(3).every((s) => !('speaker' in s) && s.words!.every((w) => (w.score ?? 1) < 0.31))).toBe(
+      true,
+    )
+    expect(out.word_segments).toEqual(out.segments.flatMap((s) => s.words))
+  })
+
+  it('takes the language from the script when the input has none, and answers POST /status too (Go SDK)', async () => {
+    const id = await submit(emu, { audio: `/runpod-volume/${scriptedKey}` })
+    await follow(emu, id)
+    const r = await call(emu, 'POST', `status/${id}`)
+    expect(r.status).toBe(200)
+    expect((r.json.output as WhisperxOutput).language).toBe('en')
+    // diarize defaults to false in the 'whisperx' contract: no speakers at all
+    expect((r.json.output as WhisperxOutput).segments.every((s) => !('speaker' in s))).toBe(true)
+  })
+
+  it('downloads a presigned URL; audio without a script gets the labelled placeholder', async () => {
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: s3.bucket, Key: unscriptedKey }), {
+      expiresIn: 600,
+    })
+    const id = await submit(emu, whisperxInput(url, { language: 'de' }))
+    const { last } = await follow(emu, id)
+    expect(last!.status).toBe('COMPLETED')
+    expect(emu.jobs.get(id)!.downloadedBytes).toBe(otherWavBytes.length)
+    expect(emu.jobs.get(id)!.script).toBeNull()
+    const out = last!.output as WhisperxOutput
+    expect(out.language).toBe('de')
+    expect(out.segments).toHaveLength(2) // 7 s → segments at 0 and 5 s
+    expect(out.segments.every((s) => s.text.includes(PLACEHOLDER_TEXT))).toBe(true)
+    expect(out.segments.map((s) => s.speaker)).toEqual(['SPEAKER_00', 'SPEAKER_01'])
+  })
+
+  it('fails a job whose download fails, with the JSON-encoded runpod-python error (§1.5)', async () => {
+    const missing = await getSignedUrl(client, new GetObjectCommand({ Bucket: s3.bucket, Key: 'nope.wav' }), {
+      expiresIn: 600,
+    })
+    const expiring = await getSignedUrl(client, new GetObjectCommand({ Bucket: s3.bucket, Key: scriptedKey }), {
+      expiresIn: 1,
+    })
+    const c2 = createTestS3Client(s3NoPresign)
+    const refused = await getSignedUrl(c2, new GetObjectCommand({ Bucket: s3NoPresign.bucket, Key: 'a.wav' }), {
+      expiresIn: 600,
+    })
+    c2.destroy()
+    await sleep(2100)
+
+    const cases: [string, string, RegExp][] = [
+      [
+        missing,
+        "<class 'requests.exceptions.HTTPError'>",
+        /^404 Client Error: Not Found for url: http:\/\/127\.0\.0\.1/,
+      ],
+      [expiring, "<class 'requests.exceptions.HTTPError'>", /^403 Client Error: Forbidden for url: /],
+      [refused, "<class 'requests.exceptions.HTTPError'>", /^403 Client Error: Forbidden for url: /],
+      [
+        '/runpod-volume/scribe-panel/missing.m4a',
+        "<class 'FileNotFoundError'>",
+        /^\[Errno 2\] No such file or directory: '\/runpod-volume\/scribe-panel\/missing\.m4a'$/,
+      ],
+      ['ftp://example.invalid/a.m4a', "<class 'ValueError'>", /must be an http\(s\) URL/],
+    ]
+    for (const [audio, type, message] of cases) {
+      const id = await submit(emu, whisperxInput(audio))
+      const { last } = await follow(emu, id)
+      expect(last!.status, audio).toBe('FAILED')
+      expect(typeof last!.error).toBe('string')
+      expect(last!.error as string).toMatch(/^\{"error_type": /)
+      const err = JSON.parse(last!.error as string) as Record<string, string>
+      expect(err.error_type, audio).toBe(type)
+      expect(err.error_message, audio).toMatch(message)
+      expect(err).toMatchObject({ worker_id: last!.workerId, runpod_version: '1.12.0' })
+      expect('output' in last!).toBe(false)
+      expect(last!.executionTime).toEqual(expect.any(Number))
+    }
+  })
+
+  it("returns the worker's error string for invalid input; raises for an unknown model and for non-audio", async () => {
+    const bad = await submit(emu, { audio_file: `/runpod-volume/${scriptedKey}`, diarize: true })
+    const a = await follow(emu, bad)
+    expect(a.last).toMatchObject({
+      status: 'FAILED',
+      error: expect.stringMatching(/^Invalid input: unexpected key 'audio_file'; .*'audio' is required/),
+    })
+    expect(emu.jobs.get(bad)!.downloadedBytes).toBe(0)
+
+    const model = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`, { model: 'large-v9' }))
+    const b = await follow(emu, model)
+    expect(JSON.parse(b.last!.error as string)).toMatchObject({ error_type: "<class 'ValueError'>" })
+
+    const noise = await submit(emu, whisperxInput(`/runpod-volume/${notAudioKey}`))
+    const c = await follow(emu, noise)
+    expect(JSON.parse(c.last!.error as string)).toMatchObject({
+      error_type: "<class 'RuntimeError'>",
+      error_message: expect.stringMatching(/^Failed to load audio: /),
+    })
+  })
+
+  it('cancels queued and running jobs: CANCELLED, and the job stops', async () => {
+    emu.faults.setDelays({ queueDelayMs: 300 })
+    const queued = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    const c1 = await call(emu, 'POST', `cancel/${queued}`)
+    expect(c1).toMatchObject({ status: 200, json: { id: queued, status: 'CANCELLED' } })
+    await sleep(450)
+    expect((await call(emu, 'GET', `status/${queued}`)).json).toEqual({ id: queued, status: 'CANCELLED' })
+    expect(emu.jobs.get(queued)!.startedAt).toBeNull()
+
+    emu.faults.setDelays({ queueDelayMs: 30, executionMs: 400 })
+    const running = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    while ((await call(emu, 'GET', `status/${running}`)).json.status !== 'IN_PROGRESS') await sleep(10)
+    expect((await call(emu, 'POST', `cancel/${running}`)).json).toEqual({ id: running, status: 'CANCELLED' })
+    await sleep(500)
+    const after = await call(emu, 'GET', `status/${running}`)
+    expect(after.json.status).toBe('CANCELLED')
+    expect('output' in after.json).toBe(false)
+    expect(emu.jobs.get(running)!.history.map((h) => h.status)).toEqual(['IN_QUEUE', 'IN_PROGRESS', 'CANCELLED'])
+    // cancelling a finished job changes nothing
+    expect((await call(emu, 'POST', `cancel/${running}`)).json).toEqual({ id: running, status: 'CANCELLED' })
+    emu.faults.setDelays(FAST)
+  })
+
+  it('retries only FAILED/TIMED_OUT jobs, same id, back through the queue (§1.2)', async () => {
+    emu.faults.nextJob({ outcome: 'fail-string' })
+    const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    expect((await follow(emu, id)).last!.status).toBe('FAILED')
+    const r = await call(emu, 'POST', `retry/${id}`)
+    expect(r.json).toEqual({ id, status: 'IN_QUEUE' })
+    expect((await call(emu, 'GET', `status/${id}`)).json).toEqual({ id, status: 'IN_QUEUE', retries: 1 })
+    const { last } = await follow(emu, id)
+    expect(last).toMatchObject({ id, status: 'COMPLETED', retries: 1 })
+    expect('error' in last!).toBe(false)
+    expect((await call(emu, 'POST', `retry/${id}`)).status).toBe(400)
+    expect((await call(emu, 'GET', 'health')).json.jobs).toMatchObject({ retried: 1 })
+  })
+
+  it('answers /runsync with the finished job (§1.2)', async () => {
+    const r = await call(emu, 'POST', 'runsync', { input: whisperxInput(`/runpod-volume/${scriptedKey}`) })
+    expect(r.status).toBe(200)
+    expect(r.json).toMatchObject({ status: 'COMPLETED', id: expect.stringMatching(/^sync-.*-u1$/) })
+    expect((r.json.output as WhisperxOutput).segments.length).toBe(5)
+  })
+
+  it('answers /runsync?wait= with an unfinished job when time runs out; /status-sync waits for the end', async () => {
+    emu.faults.setDelays({ executionMs: 1_500 })
+    const r = await call(emu, 'POST', 'runsync?wait=1000', { input: whisperxInput(`/runpod-volume/${scriptedKey}`) })
+    emu.faults.setDelays(FAST)
+    expect(r.status).toBe(200)
+    expect(r.json.status).toBe('IN_PROGRESS')
+    const done = await call(emu, 'GET', `status-sync/${r.json.id as string}?wait=5000`)
+    expect(done.json.status).toBe('COMPLETED')
+    expect((await call(emu, 'POST', 'runsync?wait=10', { input: {} })).status).toBe(400)
+  })
+
+  it('reports /health counts and purges only queued jobs (§1.2)', async () => {
+    emu.faults.setDelays({ queueDelayMs: 5_000 })
+    const a = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    const b = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    const health = await call(emu, 'GET', 'health')
+    expect(health.json).toMatchObject({ jobs: { inQueue: 2, inProgress: 0 }, workers: { idle: 1, running: 0 } })
+    expect(await call(emu, 'POST', 'purge-queue')).toMatchObject({
+      status: 200,
+      json: { removed: 2, status: 'completed' },
+    })
+    expect((await call(emu, 'GET', `status/${a}`)).status).toBe(404)
+    expect(emu.jobs.get(b)!.expired).toBe('purged')
+    emu.faults.setDelays(FAST)
+  })
+})
+
+describe('ttl, execution timeout and result retention (§1.6, §1.7)', () => {
+  it('deletes a job when its ttl passes, even mid-queue: /status → 404', async () => {
+    const emu = await emulator({ queueDelayMs: 2_000, policyMinimums: { ttlMs: 100 } })
+    const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`), { policy: { ttl: 300 } })
+    expect((await call(emu, 'GET', `status/${id}`)).status).toBe(200)
+    await sleep(400)
+    expect((await call(emu, 'GET', `status/${id}`)).status).toBe(404)
+    expect(emu.jobs.get(id)!.expired).toBe('ttl')
+    expect((await call(emu, 'POST', `retry/${id}`)).status).toBe(404)
+  })
+
+  it('times a running job out when executionTimeout passes: TIMED_OUT (assumption, §1.4)', async () => {
+    const emu = await emulator({ executionMs: 3_000, policyMinimums: { executionTimeoutMs: 50 } })
+    const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`), { policy: { executionTimeout: 250 } })
+    const { last } = await follow(emu, id)
+    expect(last!.status).toBe('TIMED_OUT')
+    expect(last!.executionTime as number).toBeGreaterThanOrEqual(250)
+    expect(last!.executionTime as number).toBeLessThan(1_000)
+    expect('output' in last!).toBe(false)
+  })
+
+  it('forgets finished results after resultRetentionMs, and at once with expireResult()', async () => {
+    const emu = await emulator({ resultRetentionMs: 250 })
+    const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    expect((await follow(emu, id)).last!.status).toBe('COMPLETED')
+    expect((await call(emu, 'GET', `status/${id}`)).status).toBe(200)
+    await sleep(350)
+    expect((await call(emu, 'GET', `status/${id}`)).status).toBe(404)
+    expect(emu.jobs.get(id)!.expired).toBe('retention')
+
+    const emu2 = await emulator()
+    const id2 = await submit(emu2, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    expect(() => emu2.faults.expireResult(id2)).toThrow(/not finished/)
+    await follow(emu2, id2)
+    emu2.faults.expireResult(id2)
+    expect((await call(emu2, 'GET', `status/${id2}`)).status).toBe(404)
+    expect(() => emu2.faults.expireResult('nope')).toThrow(/unknown job/)
+  })
+})
+
+describe('fault switches', () => {
+  let emu: RunpodEmulator
+  beforeAll(async () => {
+    emu = await emulator()
+  })
+  const audio = () => whisperxInput(`/runpod-volume/${scriptedKey}`)
+
+  it('httpError answers the next N requests of a route with the status, body and Retry-After', async () => {
+    emu.faults.httpError({ route: 'run', status: 503, times: 2, retryAfterSeconds: 7 })
+    const a = await call(emu, 'POST', 'run', { input: audio() })
+    expect(a.status).toBe(503)
+    expect(a.headers.get('retry-after')).toBe('7')
+    expect(a.json).toEqual({ error: 'Service unavailable' })
+    expect((await call(emu, 'GET', 'health')).status).toBe(200)
+    expect((await call(emu, 'POST', 'run', { input: audio() })).status).toBe(503)
+    expect((await call(emu, 'POST', 'run', { input: audio() })).status).toBe(200)
+
+    emu.faults.httpError({ route: 'status', status: 500, body: 'upstream exploded' })
+    const s = await call(emu, 'GET', 'status/anything')
+    expect(s).toMatchObject({ status: 500, text: 'upstream exploded' })
+    emu.faults.httpError({ route: 'any', status: 401 })
+    expect((await call(emu, 'GET', 'health')).status).toBe(401)
+    expect((await call(emu, 'GET', 'health')).status).toBe(200)
+  })
+
+  it('dropConnection destroys the socket without an answer', async () => {
+    emu.faults.dropConnection({ route: 'health', times: 1 })
+    await expect(call(emu, 'GET', 'health')).rejects.toThrow()
+    expect((await call(emu, 'GET', 'health')).status).toBe(200)
+    expect(emu.requests.some((r) => r.path.endsWith('/health') && r.status === 0)).toBe(true)
+  })
+
+  it('fail-string → FAILED with a plain string', async () => {
+    emu.faults.nextJob({ outcome: 'fail-string' })
+    const { last } = await follow(emu, await submit(emu, audio()))
+    expect(last).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^CUDA out of memory/) })
+  })
+
+  it('fail-json → FAILED with the JSON-encoded raised exception', async () => {
+    emu.faults.nextJob({ outcome: 'fail-json', message: 'boom' })
+    const { last } = await follow(emu, await submit(emu, audio()))
+    expect(last!.status).toBe('FAILED')
+    expect(JSON.parse(last!.error as string)).toMatchObject({
+      error_type: "<class 'torch.OutOfMemoryError'>",
+      error_message: 'boom',
+    })
+  })
+
+  it('fail-list → COMPLETED without output by default (assumption, runpod-python #299)', async () => {
+    emu.faults.nextJob({ outcome: 'fail-list' })
+    const { last } = await follow(emu, await submit(emu, audio()))
+    expect(last!.status).toBe('COMPLETED')
+    expect('output' in last!).toBe(false)
+    expect('error' in last!).toBe(false)
+  })
+
+  it("fail-list → FAILED with the list when listError is 'failed-with-list'", async () => {
+    const other = await emulator({ listError: 'failed-with-list' })
+    other.faults.nextJob({ outcome: 'fail-list' })
+    const { last } = await follow(other, await submit(other, audio()))
+    expect(last!.status).toBe('FAILED')
+    expect(last!.error).toEqual([
+      'Unexpected input. audio is not a valid input option.',
+      'Unexpected input. diarize is not a valid input option.',
+      'Unexpected input. align is not a valid input option.',
+      'Unexpected input. model is not a valid input option.',
+      'audio_file is a required input.',
+    ])
+  })
+
+  it('timed-out → TIMED_OUT', async () => {
+    emu.faults.nextJob({ outcome: 'timed-out' })
+    const { last, seen } = await follow(emu, await submit(emu, audio()))
+    expect(seen).toEqual(['IN_QUEUE', 'IN_PROGRESS', 'TIMED_OUT'])
+    expect(last).toMatchObject({ status: 'TIMED_OUT', executionTime: expect.any(Number) })
+  })
+
+  it('cancelled-outside → CANCELLED while IN_PROGRESS without a /cancel call', async () => {
+    emu.faults.nextJob({ outcome: 'cancelled-outside' })
+    const n = emu.requests.length
+    const { seen } = await follow(emu, await submit(emu, audio()))
+    expect(seen).toEqual(['IN_QUEUE', 'IN_PROGRESS', 'CANCELLED'])
+    expect(emu.requests.slice(n).some((r) => r.path.includes('/cancel/'))).toBe(false)
+  })
+
+  it('completed-no-output → COMPLETED without output (§1.5, #309)', async () => {
+    emu.faults.nextJob({ outcome: 'completed-no-output' })
+    const { last } = await follow(emu, await submit(emu, audio()))
+    expect(last!.status).toBe('COMPLETED')
+    expect('output' in last!).toBe(false)
+  })
+
+  it('invalid-output → COMPLETED with an output that is not WhisperX-shaped', async () => {
+    emu.faults.nextJob({ outcome: 'invalid-output' })
+    const { last } = await follow(emu, await submit(emu, audio()))
+    expect(last).toMatchObject({ status: 'COMPLETED', output: { segments: 'oops' } })
+  })
+
+  it('progress → IN_PROGRESS bodies carry {stage, percent} before the final output (§1.5)', async () => {
+    emu.faults.setDelays({ executionMs: 400 })
+    emu.faults.nextJob({ outcome: 'progress', progressSteps: 4 })
+    const { last, bodies } = await follow(emu, await submit(emu, audio()))
+    emu.faults.setDelays(FAST)
+    const updates = bodies.filter((b) => b.status === 'IN_PROGRESS' && 'output' in b).map((b) => b.output as Json)
+    expect(updates.length).toBeGreaterThan(1)
+    expect(updates[0]).toEqual({ stage: 'transcribing', percent: expect.any(Number) })
+    expect(new Set(updates.map((u) => u.percent)).size).toBeGreaterThan(1)
+    expect(last!.status).toBe('COMPLETED')
+    expect((last!.output as WhisperxOutput).segments.length).toBe(5)
+  })
+
+  it('nextJob faults apply to submissions in order, one each', async () => {
+    emu.faults.nextJob({ outcome: 'fail-string', message: 'first' })
+    emu.faults.nextJob({ outcome: 'invalid-output', output: { nope: true } })
+    const a = await submit(emu, audio())
+    const b = await submit(emu, audio())
+    const c = await submit(emu, audio())
+    expect((await follow(emu, a)).last).toMatchObject({ status: 'FAILED', error: 'first' })
+    expect((await follow(emu, b)).last).toMatchObject({ status: 'COMPLETED', output: { nope: true } })
+    expect((await follow(emu, c)).last!.status).toBe('COMPLETED')
+    expect([a, b, c].map((id) => emu.jobs.get(id)!.fault)).toEqual(['fail-string', 'invalid-output', null])
+  })
+
+  it('setDelays changes the queue time of later jobs', async () => {
+    emu.faults.setDelays({ queueDelayMs: 350 })
+    const { last } = await follow(emu, await submit(emu, audio()))
+    emu.faults.setDelays(FAST)
+    expect(last!.delayTime as number).toBeGreaterThanOrEqual(350)
+  })
+})
+
+describe('rate limits (§1.7)', () => {
+  it('answers 429 once an operation exceeds its limit in the sliding window', async () => {
+    const emu = await emulator({ rateLimits: { status: 3, run: 1000 }, rateLimitWindowMs: 400 })
+    for (let i = 0; i < 3; i++) expect((await call(emu, 'GET', 'status/x')).status).toBe(404)
+    const limited = await call(emu, 'GET', 'status/x')
+    expect(limited.status).toBe(429)
+    expect((await call(emu, 'POST', 'run', { input: whisperxInput(`/runpod-volume/${scriptedKey}`) })).status).toBe(200)
+    await sleep(450)
+    expect((await call(emu, 'GET', 'status/x')).status).toBe(404)
+  })
+})
+
+describe("the 'whisperx-hub' worker (kodxana, §3.2)", () => {
+  it('rejects the whisperx payload with the validator list → COMPLETED without output by default', async () => {
+    const emu = await emulator({ worker: 'whisperx-hub' })
+    const { last } = await follow(emu, await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`)))
+    expect(last!.status).toBe('COMPLETED')
+    expect('output' in last!).toBe(false)
+  })
+
+  it('transcribes its own payload into {segments, detected_language}; align/diarize are opt-in', async () => {
+    const emu = await emulator({ worker: 'whisperx-hub' })
+    const full = await follow(
+      emu,
+      await submit(emu, {
+        audio_file: `/runpod-volume/${scriptedKey}`,
+        align_output: true,
+        diarization: true,
+        batch_size: 16,
+      }),
+    )
+    const out = full.last!.output as { segments: WhisperxOutput['segments']; detected_language: string }
+    expect(Object.keys(out)).toEqual(['segments', 'detected_language'])
+    expect(out.detected_language).toBe('en')
+    expect(out.segments[0]!.speaker).toBe('SPEAKER_00')
+    expect(out.segments[0]!.words!.length).toBeGreaterThan(0)
+
+    const plain = await follow(emu, await submit(emu, { audio_file: `/runpod-volume/${scriptedKey}`, language: 'ru' }))
+    const p = plain.last!.output as typeof out
+    expect(p.detected_language).toBe('ru')
+    expect(p.segments.every((s) => !('words' in s) && !('speaker' in s))).toBe(true)
+  })
+
+  it("returns kodxana's error string when the audio cannot be fetched (or is a volume path)", async () => {
+    const emu = await emulator({ worker: 'whisperx-hub', hubVolumePaths: 'reject-like-kodxana' })
+    for (const ref of ['/runpod-volume/scribe-panel/missing.m4a', `/runpod-volume/${scriptedKey}`]) {
+      const { last } = await follow(emu, await submit(emu, { audio_file: ref }))
+      expect(last).toMatchObject({ status: 'FAILED', error: 'expected str, bytes or os.PathLike object, not NoneType' })
+    }
+  })
+
+  it("with listError 'failed-with-list' surfaces the validator list as FAILED", async () => {
+    const emu = await emulator({ worker: 'whisperx-hub', listError: 'failed-with-list' })
+    const { last } = await follow(emu, await submit(emu, { audio_file: 3, batch_size: '16' }))
+    expect(last).toMatchObject({
+      status: 'FAILED',
+      error: [
+        "audio_file should be <class 'str'> type, not <class 'int'>.",
+        "batch_size should be <class 'int'> type, not <class 'str'>.",
+      ],
+    })
+  })
+})
+
+const fixture = fileURLToPath(new URL('../fixtures/interview.m4a', import.meta.url))
+describe.skipIf(!existsSync(fixture) || !existsSync(fixture.replace(/\.m4a$/, '.script.json')))(
+  'the shared fixtures (default scriptsDir = test/fixtures)',
+  () => {
+    it('transcribes interview.m4a from its script', async () => {
+      const emu = await emulator({ scriptsDir: undefined })
+      const key = 'fixtures/interview.m4a'
+      await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: await readFile(fixture) }))
+      const { last } = await follow(emu, await submit(emu, whisperxInput(`/runpod-volume/${key}`, { language: null })))
+      const script = JSON.parse(await readFile(fixture.replace(/\.m4a$/, '.script.json'), 'utf8')) as {
+        language: string
+        utterances: { text: string }[]
+      }
+      const out = last!.output as WhisperxOutput
+      expect(out.language).toBe(script.language)
+      expect(out.segments.map((s) => s.text.trim())).toEqual([
+        ...script.utterances.map((u) => u.text),
+        ...HALLUCINATED_TAILS.map((t) => t.trim()),
+      ])
+    })
+  },
+)
+
+describe('private download URLs (§0.3)', () => {
+  it('raises SSRFError for a loopback URL when private URLs are not allowed', async () => {
+    const emu = await emulator({ allowPrivateDownloadUrls: false })
+    const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: s3.bucket, Key: scriptedKey }), {
+      expiresIn: 600,
+    })
+    const { last } = await follow(emu, await submit(emu, whisperxInput(url)))
+    expect(last!.status).toBe('FAILED')
+    expect(JSON.parse(last!.error as string)).toMatchObject({
+      error_type: "<class 'runpod.serverless.utils.rp_ssrf.SSRFError'>",
+    })
+  })
+})

@@ -1,0 +1,922 @@
+/**
+ * A local stand-in for a RunPod Serverless endpoint's queue API (reference/runpod.md §1) with an emulated
+ * WhisperX worker behind it (§3.1 `whisperx`, §3.2 `whisperx-hub`, output §4), for tests.
+ *
+ * `url` (`http://127.0.0.1:PORT/v2`) is what the panel takes as RUNPOD_API_BASE. Every section number below
+ * refers to reference/runpod.md. Where RunPod's behaviour is not documented the choice is marked ASSUMPTION.
+ *
+ * Not emulated: webhooks (accepted, never called), `/stream`, `/requests`, `/status?ttl=`, concurrency limits
+ * (§1.7 "200 concurrent"), worker scaling (jobs run in parallel, each on "the" worker).
+ */
+import { randomUUID, createHash } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { getRequestListener, type HttpBindings } from '@hono/node-server'
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import {
+  createVolumeClient,
+  downloadUrl,
+  findScript,
+  probeDuration,
+  RaisedException,
+  raisedErrorString,
+  readVolumePath,
+  ReturnedError,
+  sha256Hex,
+  validateHubInput,
+  validateWhisperxInput,
+  VOLUME_PREFIX,
+  type FetchOptions,
+  type VolumeConfig,
+  type WorkerContract,
+} from './runpod-worker.ts'
+import {
+  hubOutput,
+  placeholderSegments,
+  scriptSegments,
+  whisperxOutput,
+  type Stages,
+  type WhisperxSegment,
+} from './whisperx-output.ts'
+
+/** Job states (§1.4; `RUNNING` is never returned, docs issue #511). */
+export type JobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT'
+const FINAL: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']
+
+/** Operations with a rate limit (§1.7, per endpoint, sliding window). `health`/`retry` have none documented. */
+export type RateLimitedOperation = 'run' | 'runsync' | 'status' | 'cancel' | 'purge-queue' | 'retry' | 'health'
+
+/** §1.7 rate limits per 10 s. */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedOperation, number>> = {
+  run: 1000,
+  runsync: 2000,
+  status: 2000,
+  cancel: 100,
+  'purge-queue': 2,
+  retry: Number.POSITIVE_INFINITY,
+  health: Number.POSITIVE_INFINITY,
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000
+/** §1.6 policy bounds (ms). */
+export const POLICY_BOUNDS = {
+  executionTimeout: { min: 5_000, max: 7 * DAY_MS, default: 600_000 },
+  ttl: { min: 10_000, max: 7 * DAY_MS, default: DAY_MS },
+} as const
+/** §1.7 payload limits. ASSUMPTION: "10 MB" / "20 MB" read as MiB. */
+export const RUN_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+export const RUNSYNC_PAYLOAD_LIMIT_BYTES = 20 * 1024 * 1024
+
+export interface RunpodEmulatorOptions {
+  apiKey: string
+  endpointId: string
+  /** Worker contract of the endpoint's image. Default `whisperx`. */
+  worker?: WorkerContract
+  /** Time a job stays IN_QUEUE (ms). Default 1000. */
+  queueDelayMs?: number
+  /** IN_PROGRESS time after the audio is downloaded (ms). Default 1500. */
+  executionMs?: number
+  /** How long a finished `/run` job stays readable (ms, §1.7). Default 30 min. */
+  resultRetentionMs?: number
+  /** Same for `/runsync` jobs (ms, §1.7: fixed 1 min). Default 60 000. */
+  runsyncRetentionMs?: number
+  /** The network volume attached to the endpoint: `/runpod-volume/<key>` reads `<key>` from it (§2.6). */
+  volume?: VolumeConfig
+  /** Where `*.script.json` files are looked up. Default `test/fixtures`. */
+  scriptsDir?: string
+  host?: string
+  port?: number
+  /** Test-only override of §1.7 limits (requests per window). */
+  rateLimits?: Partial<Record<RateLimitedOperation, number>>
+  /** Sliding window (ms). Default 10 000 (§1.7). */
+  rateLimitWindowMs?: number
+  /** Test-only override of the §1.6 minimums for `policy.ttl` / `policy.executionTimeout` (ms). */
+  policyMinimums?: { ttlMs?: number; executionTimeoutMs?: number }
+  /**
+   * What a handler's non-string `error` (kodxana's validator list, §3.2) becomes. ASSUMPTION (unconfirmed, §1.5):
+   * default `'completed-no-output'` follows runpod-python issue #299 ("a dict … results in the job returning as
+   * COMPLETED instead of FAILED without any output"); `'failed-with-list'` surfaces FAILED with `error` = the list.
+   */
+  listError?: 'completed-no-output' | 'failed-with-list'
+  /**
+   * Whether the `whisperx-hub` worker reads `/runpod-volume/…` paths. The real kodxana worker (684dca3) only
+   * downloads URLs: a path fails (download returns None → the handler returns an error string). Default
+   * `'accept'` (the emulator reads the volume, as for `whisperx`); `'reject-like-kodxana'` reproduces the failure.
+   */
+  hubVolumePaths?: 'accept' | 'reject-like-kodxana'
+  /**
+   * §0.3: runpod-python ≥ 1.12 refuses private URLs unless RUNPOD_ALLOW_PRIVATE_DOWNLOAD_URLS=true. Default true
+   * (the local S3 server is on loopback); false makes URL downloads from private addresses raise SSRFError.
+   */
+  allowPrivateDownloadUrls?: boolean
+  /** Default 5 GiB (§0.3). */
+  maxDownloadBytes?: number
+  /** Default `ffprobe` on PATH. */
+  ffprobePath?: string
+}
+
+/** One job as the emulator keeps it (read-only for tests). Times: epoch ms; durations: ms. */
+export interface EmulatedJob {
+  id: string
+  status: JobStatus
+  input: Record<string, unknown>
+  policy: { executionTimeout: number; ttl: number; lowPriority: boolean }
+  webhook: string | null
+  /** Submitted with `/runsync`. */
+  sync: boolean
+  submittedAt: number
+  /** Last time it entered IN_QUEUE (submit or retry). */
+  queuedAt: number
+  startedAt: number | null
+  finishedAt: number | null
+  delayTime: number | null
+  executionTime: number | null
+  /** `undefined` = no `output` field. During IN_PROGRESS: the latest progress update. */
+  output: unknown
+  /** `undefined` = no `error` field. */
+  error: unknown
+  workerId: string | null
+  /** Audio bytes the worker fetched (URL or volume). */
+  downloadedBytes: number
+  audioSha256: string | null
+  /** The `*.script.json` that matched, or null (placeholder output). */
+  script: string | null
+  retries: number
+  /** The `faults.nextJob` outcome applied to this job. */
+  fault: NextJobOutcome | null
+  /** Why `/status` now answers 404. */
+  expired: null | 'ttl' | 'retention' | 'purged'
+  /** Status changes with their time (epoch ms). */
+  history: { status: JobStatus; at: number }[]
+}
+
+export type FaultRoute = 'run' | 'runsync' | 'status' | 'cancel' | 'health' | 'retry' | 'purge-queue' | 'any'
+
+/**
+ * How `faults.nextJob` ends the next submitted job. The worker still validates the input and fetches the audio
+ * (natural failures win); then, after `executionMs`:
+ * - `fail-string`: FAILED, `error` = a plain string (handler returned `{"error": "CUDA out of memory…"}`, §1.5);
+ * - `fail-json`: FAILED, `error` = runpod-python's JSON-encoded raised exception (§1.5);
+ * - `fail-list`: the handler returns kodxana's validator list (§3.2), surfaced per `listError`;
+ * - `timed-out`: TIMED_OUT; `cancelled-outside`: CANCELLED at half of `executionMs`, without a /cancel call;
+ * - `completed-no-output`: COMPLETED without `output` (§1.5, runpod-python #309);
+ * - `invalid-output`: COMPLETED with an output that is not WhisperX-shaped (default `{segments: 'oops'}`);
+ * - `progress`: IN_PROGRESS carries `output: {stage: 'transcribing', percent}` updates, then the real output.
+ */
+export type NextJobOutcome =
+  | 'fail-string'
+  | 'fail-json'
+  | 'fail-list'
+  | 'timed-out'
+  | 'cancelled-outside'
+  | 'completed-no-output'
+  | 'invalid-output'
+  | 'progress'
+
+export interface NextJobFault {
+  outcome: NextJobOutcome
+  /** fail-string / fail-json: the message (default: a CUDA out-of-memory message). */
+  message?: string
+  /** fail-list: the list (default: the hub validator's errors for the job's input, or a type error). */
+  errors?: string[]
+  /** invalid-output: the output (default `{segments: 'oops'}`). */
+  output?: unknown
+  /** progress: number of updates before the final output (default 4). */
+  progressSteps?: number
+}
+
+export interface FaultControl {
+  /** The next `times` (default 1) requests to `route` answer `status` with `body` (default a JSON error). */
+  httpError(f: {
+    route: FaultRoute
+    status: 401 | 404 | 429 | 500 | 502 | 503
+    times?: number
+    retryAfterSeconds?: number
+    body?: string
+  }): void
+  /** The next `times` requests to `route` get their socket destroyed without an answer. */
+  dropConnection(f: { route: FaultRoute; times: number }): void
+  /** The next submitted job ends the way `f.outcome` says (calls queue: one per submission, in order). */
+  nextJob(f: NextJobFault): void
+  /** Changes the delays of phases that start from now on (ms). */
+  setDelays(d: { queueDelayMs?: number; executionMs?: number }): void
+  /**
+   * Makes a finished job's result expire now, as if `resultRetentionMs` had passed (§1.7): `/status` → 404.
+   * @throws Error for an unknown, already expired or unfinished job.
+   */
+  expireResult(jobId: string): void
+  /** Drops all pending httpError / dropConnection / nextJob faults. */
+  clear(): void
+}
+
+export interface RunpodEmulator {
+  /** Base URL for RUNPOD_API_BASE, e.g. `http://127.0.0.1:PORT/v2`. */
+  url: string
+  endpointId: string
+  jobs: ReadonlyMap<string, Readonly<EmulatedJob>>
+  requests: { method: string; path: string; status: number; at: number }[]
+  faults: FaultControl
+  close(): Promise<void>
+}
+
+const CUDA_OOM =
+  'CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 23.65 GiB total capacity; 21.12 GiB already allocated; ' +
+  '1.19 GiB free; 21.50 GiB reserved in total by PyTorch)'
+
+const PolicySchema = z
+  .object({
+    executionTimeout: z.number().int().optional(),
+    ttl: z.number().int().optional(),
+    lowPriority: z.boolean().optional(),
+  })
+  .loose()
+
+const RunBodySchema = z
+  .object({
+    input: z.record(z.string(), z.unknown()),
+    webhook: z.string().optional(),
+    policy: PolicySchema.optional(),
+    s3Config: z.looseObject({}).optional(),
+  })
+  .loose()
+
+interface RunState {
+  abort: AbortController
+  timers: Set<NodeJS.Timeout>
+  fault: NextJobFault | null
+}
+
+const ROUTE_RE = /^\/v2\/([^/]+)\/([a-z-]+)(?:\/([^/]+))?\/?$/
+
+/**
+ * Starts the emulator on `host:port` (default 127.0.0.1, any free port).
+ * @returns the emulator; `close()` stops its timers, its worker runs and its server.
+ * @throws Error when the port cannot be bound.
+ */
+export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<RunpodEmulator> {
+  const contract: WorkerContract = opts.worker ?? 'whisperx'
+  const delays = { queueDelayMs: opts.queueDelayMs ?? 1000, executionMs: opts.executionMs ?? 1500 }
+  const retentionMs = opts.resultRetentionMs ?? 30 * 60_000
+  const runsyncRetentionMs = opts.runsyncRetentionMs ?? 60_000
+  const scriptsDir = opts.scriptsDir ?? fileURLToPath(new URL('../fixtures/', import.meta.url))
+  const limits: Record<RateLimitedOperation, number> = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits }
+  const windowMs = opts.rateLimitWindowMs ?? 10_000
+  const minTtl = opts.policyMinimums?.ttlMs ?? POLICY_BOUNDS.ttl.min
+  const minExecutionTimeout = opts.policyMinimums?.executionTimeoutMs ?? POLICY_BOUNDS.executionTimeout.min
+  const listErrorMode = opts.listError ?? 'completed-no-output'
+  const volumeClient: S3Client | undefined = opts.volume ? createVolumeClient(opts.volume) : undefined
+  // One worker per endpoint; RunPod worker ids look like `oqk7ao1uomckye` (§1.3).
+  const workerId = createHash('sha256')
+    .update(opts.endpointId)
+    .digest('hex')
+    .replace(/[^a-z]/g, '')
+    .padEnd(14, 'x')
+    .slice(0, 14)
+
+  const jobs = new Map<string, EmulatedJob>()
+  const runs = new Map<string, RunState>()
+  const lifeTimers = new Map<string, Set<NodeJS.Timeout>>()
+  const requests: RunpodEmulator['requests'] = []
+  const hits = new Map<RateLimitedOperation, number[]>()
+  const httpFaults: {
+    route: FaultRoute
+    status: number
+    remaining: number
+    retryAfterSeconds?: number
+    body?: string
+  }[] = []
+  const dropFaults: { route: FaultRoute; remaining: number }[] = []
+  const jobFaults: NextJobFault[] = []
+  let retriedCount = 0
+  let closed = false
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Job lifecycle
+
+  const setStatus = (job: EmulatedJob, status: JobStatus) => {
+    job.status = status
+    job.history.push({ status, at: Date.now() })
+  }
+  /**
+   * Runs `fn` once `ms` have passed by the wall clock. Node timers may fire up to ~1 ms early as seen by
+   * `Date.now()`; re-arming for the remainder keeps `delayTime >= queueDelayMs` and friends exact.
+   */
+  const deadlineTimer = (timers: Set<NodeJS.Timeout>, ms: number, fn: () => void) => {
+    const due = Date.now() + ms
+    const arm = (wait: number) => {
+      const t = setTimeout(() => {
+        timers.delete(t)
+        if (Date.now() < due) arm(due - Date.now())
+        else fn()
+      }, wait)
+      timers.add(t)
+    }
+    arm(ms)
+  }
+  const lifeTimer = (job: EmulatedJob, ms: number, fn: () => void) => {
+    const set = lifeTimers.get(job.id) ?? new Set<NodeJS.Timeout>()
+    lifeTimers.set(job.id, set)
+    deadlineTimer(set, ms, fn)
+  }
+  const runTimer = (run: RunState, ms: number, fn: () => void) => deadlineTimer(run.timers, ms, fn)
+  const stopRun = (job: EmulatedJob) => {
+    const run = runs.get(job.id)
+    if (!run) return
+    for (const t of run.timers) clearTimeout(t)
+    run.abort.abort()
+    runs.delete(job.id)
+  }
+  const expire = (job: EmulatedJob, why: 'ttl' | 'retention' | 'purged') => {
+    if (job.expired) return
+    stopRun(job)
+    for (const t of lifeTimers.get(job.id) ?? []) clearTimeout(t)
+    lifeTimers.delete(job.id)
+    job.expired = why
+  }
+  const isLive = (job: EmulatedJob | undefined): job is EmulatedJob => job !== undefined && job.expired === null
+
+  /** Ends the current run with a final status; later results of that run are ignored. */
+  const finish = (
+    job: EmulatedJob,
+    run: RunState,
+    status: JobStatus,
+    fields: { output?: unknown; error?: unknown },
+  ) => {
+    if (runs.get(job.id) !== run || FINAL.includes(job.status)) return
+    stopRun(job)
+    const now = Date.now()
+    job.finishedAt = now
+    if (job.startedAt !== null) job.executionTime = now - job.startedAt
+    job.output = fields.output
+    job.error = fields.error
+    setStatus(job, status)
+    // §1.7: results are kept 30 min after /run (1 min after /runsync), then gone (404, presumably like TTL, §5).
+    lifeTimer(job, job.sync ? runsyncRetentionMs : retentionMs, () => expire(job, 'retention'))
+  }
+
+  const enqueue = (job: EmulatedJob, fault: NextJobFault | null) => {
+    const run: RunState = { abort: new AbortController(), timers: new Set(), fault }
+    runs.set(job.id, run)
+    job.queuedAt = Date.now()
+    setStatus(job, 'IN_QUEUE')
+    runTimer(run, delays.queueDelayMs, () => pickUp(job, run))
+  }
+
+  const pickUp = (job: EmulatedJob, run: RunState) => {
+    if (runs.get(job.id) !== run) return
+    const now = Date.now()
+    job.startedAt = now
+    job.delayTime = now - job.queuedAt
+    job.workerId = workerId
+    setStatus(job, 'IN_PROGRESS')
+    // §1.4: whether an exceeded executionTimeout reports FAILED or TIMED_OUT is not confirmed.
+    // ASSUMPTION: TIMED_OUT ("the worker failed to report back before reaching the timeout threshold").
+    runTimer(run, job.policy.executionTimeout, () => finish(job, run, 'TIMED_OUT', {}))
+    void work(job, run).catch((err: unknown) => {
+      if (run.abort.signal.aborted) return
+      // A bug in the emulator itself: report it as a raised exception rather than hanging the job.
+      const e = new RaisedException('RuntimeError', `emulator: ${String(err)}`)
+      finish(job, run, 'FAILED', { error: raisedErrorString(e, workerId) })
+    })
+  }
+
+  /** The emulated worker: validate → fetch audio → "transcribe" → wait executionMs → result (§1.5). */
+  const work = async (job: EmulatedJob, run: RunState) => {
+    const outcome = await runHandler(job, run)
+    if (runs.get(job.id) !== run) return
+    if (outcome.kind === 'raised') {
+      finish(job, run, 'FAILED', { error: raisedErrorString(outcome.err, workerId, handlerFile(contract)) })
+      return
+    }
+    if (outcome.kind === 'returned-error') {
+      failWithReturnedError(job, run, outcome.value)
+      return
+    }
+    const fault = run.fault
+    const exec = delays.executionMs
+    switch (fault?.outcome) {
+      case 'fail-string':
+        return runTimer(run, exec, () => failWithReturnedError(job, run, fault.message ?? CUDA_OOM))
+      case 'fail-json':
+        return runTimer(run, exec, () => {
+          const err = new RaisedException(
+            'torch.OutOfMemoryError',
+            fault.message ?? CUDA_OOM,
+            'result = model.transcribe(audio, batch_size=batch_size)',
+          )
+          finish(job, run, 'FAILED', { error: raisedErrorString(err, workerId, handlerFile(contract)) })
+        })
+      case 'fail-list':
+        return runTimer(run, exec, () => failWithReturnedError(job, run, fault.errors ?? defaultListErrors(job.input)))
+      case 'timed-out':
+        return runTimer(run, exec, () => finish(job, run, 'TIMED_OUT', {}))
+      case 'cancelled-outside':
+        return runTimer(run, Math.max(1, Math.floor(exec / 2)), () => finish(job, run, 'CANCELLED', {}))
+      case 'completed-no-output':
+        // §1.5 known quirk (runpod-python #309): the result post failed, the client sees COMPLETED without output.
+        return runTimer(run, exec, () => finish(job, run, 'COMPLETED', {}))
+      case 'invalid-output':
+        return runTimer(run, exec, () =>
+          finish(job, run, 'COMPLETED', { output: fault.output ?? { segments: 'oops' } }),
+        )
+      case 'progress': {
+        // §1.5 / finding 4: progress_update() posts {status: IN_PROGRESS, output: x}; /status shows it.
+        const steps = Math.max(1, fault.progressSteps ?? 4)
+        for (let i = 0; i < steps; i++) {
+          runTimer(run, Math.floor((exec * i) / steps), () => {
+            job.output = { stage: 'transcribing', percent: Math.round((100 * i) / steps) }
+          })
+        }
+        return runTimer(run, exec, () => finish(job, run, 'COMPLETED', { output: outcome.output }))
+      }
+      default:
+        return runTimer(run, exec, () => finish(job, run, 'COMPLETED', { output: outcome.output }))
+    }
+  }
+
+  /**
+   * §1.5: a handler-returned `{"error": "msg"}` → FAILED with that string. A list (kodxana's validator, §3.2) is
+   * not a string: see `listError` (ASSUMPTION).
+   */
+  const failWithReturnedError = (job: EmulatedJob, run: RunState, value: string | string[]) => {
+    if (typeof value === 'string') return finish(job, run, 'FAILED', { error: value })
+    if (listErrorMode === 'failed-with-list') return finish(job, run, 'FAILED', { error: value })
+    finish(job, run, 'COMPLETED', {})
+  }
+
+  type HandlerOutcome =
+    | { kind: 'output'; output: unknown }
+    | { kind: 'raised'; err: RaisedException }
+    | { kind: 'returned-error'; value: string | string[] }
+
+  const runHandler = async (job: EmulatedJob, run: RunState): Promise<HandlerOutcome> => {
+    const fetchOpts: FetchOptions = {
+      volume: opts.volume,
+      volumeClient,
+      allowPrivateDownloadUrls: opts.allowPrivateDownloadUrls ?? true,
+      maxDownloadBytes: opts.maxDownloadBytes ?? 5 * 1024 ** 3,
+      signal: run.abort.signal,
+      onBytes: (n) => {
+        job.downloadedBytes = n
+      },
+    }
+    try {
+      return contract === 'whisperx' ? await whisperxHandler(job, fetchOpts) : await hubHandler(job, fetchOpts)
+    } catch (err) {
+      if (err instanceof RaisedException) return { kind: 'raised', err }
+      if (err instanceof ReturnedError) return { kind: 'returned-error', value: err.value }
+      throw err
+    }
+  }
+
+  /** Our image's handler (§3.1): errors it raises become runpod-python's JSON error (§1.5). */
+  const whisperxHandler = async (job: EmulatedJob, fetchOpts: FetchOptions): Promise<HandlerOutcome> => {
+    const input = validateWhisperxInput(job.input)
+    const bytes = await fetchAudio(input.audio, fetchOpts)
+    const stages: Stages = { align: input.align, diarize: input.diarize }
+    const { segments, language } = await transcribe(job, bytes, stages, input.language, (msg) => {
+      throw new RaisedException(
+        'RuntimeError',
+        `Failed to load audio: ${msg}`,
+        'audio = whisperx.load_audio(audio_path)',
+      )
+    })
+    return { kind: 'output', output: whisperxOutput(segments, language, stages) }
+  }
+
+  /**
+   * kodxana/whisperx-worker 684dca3 (§3.2): validator errors are returned as a list; a failed download
+   * makes `download_files_from_urls` return None, then `predict(None)` raises inside the handler's try and the
+   * handler returns the message as a string; errors of predict likewise.
+   */
+  const hubHandler = async (job: EmulatedJob, fetchOpts: FetchOptions): Promise<HandlerOutcome> => {
+    const v = validateHubInput(job.input)
+    if ('errors' in v) return { kind: 'returned-error', value: v.errors }
+    const ref = String(v.validated_input.audio_file)
+    let bytes: Buffer
+    try {
+      if (ref.startsWith(VOLUME_PREFIX) && opts.hubVolumePaths === 'reject-like-kodxana') {
+        throw new RaisedException('requests.exceptions.MissingSchema', `Invalid URL '${ref}': No scheme supplied.`)
+      }
+      bytes = await fetchAudio(ref, fetchOpts)
+    } catch (err) {
+      // SSRFError is raised by download_files_from_urls itself (v1.12.0, §0.3): outside the handler's try.
+      if (err instanceof RaisedException && err.pythonType.endsWith('SSRFError')) throw err
+      if (!(err instanceof RaisedException)) throw err
+      // ASSUMPTION (inferred): pydub's AudioSegment.from_file(None) fails with this TypeError message.
+      return { kind: 'returned-error', value: 'expected str, bytes or os.PathLike object, not NoneType' }
+    }
+    const stages: Stages = {
+      align: v.validated_input.align_output === true,
+      diarize: v.validated_input.diarization === true,
+    }
+    const language = typeof v.validated_input.language === 'string' ? v.validated_input.language : null
+    const { segments, language: detected } = await transcribe(job, bytes, stages, language, (msg) => {
+      throw new ReturnedError(`Decoding failed. ffmpeg returned error code: 1\n\nOutput from ffmpeg/avlib:\n\n${msg}`)
+    })
+    return { kind: 'output', output: hubOutput(segments, detected) }
+  }
+
+  const fetchAudio = async (ref: string, fetchOpts: FetchOptions): Promise<Buffer> => {
+    if (/^https?:\/\//i.test(ref)) return downloadUrl(ref, fetchOpts)
+    if (ref.startsWith(VOLUME_PREFIX)) return readVolumePath(ref, fetchOpts)
+    throw new RaisedException('ValueError', `audio must be an http(s) URL or a path under ${VOLUME_PREFIX}: '${ref}'`)
+  }
+
+  /** What the GPU would hear: the matching script, else an honest placeholder from ffprobe's duration. */
+  const transcribe = async (
+    job: EmulatedJob,
+    bytes: Buffer,
+    stages: Stages,
+    language: string | null,
+    undecodable: (msg: string) => never,
+  ): Promise<{ segments: WhisperxSegment[]; language: string }> => {
+    const sha = sha256Hex(bytes)
+    job.audioSha256 = sha
+    const found = await findScript(scriptsDir, sha)
+    if (found) {
+      job.script = found.file
+      return { segments: scriptSegments(found.script, stages), language: language ?? found.script.language }
+    }
+    let duration: number
+    try {
+      duration = await probeDuration(bytes, opts.ffprobePath)
+    } catch (err) {
+      return undecodable(err instanceof Error ? err.message : String(err))
+    }
+    return { segments: placeholderSegments(duration, stages), language: language ?? 'en' }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // HTTP
+
+  const app = new Hono<{ Bindings: HttpBindings }>()
+
+  app.use('/v2/:endpointId/*', async (c, next) => {
+    // §1.1: `Authorization: Bearer <key>`; the docs' curl examples send the raw key: accept both.
+    const auth = c.req.header('authorization') ?? ''
+    const key = auth.replace(/^Bearer\s+/i, '').trim()
+    if (key === '' || key !== opts.apiKey) return jsonError(c, 401, 'Unauthorized')
+    if (c.req.param('endpointId') !== opts.endpointId) return jsonError(c, 404, 'Endpoint not found')
+    const op = rateOperation(c.req.path)
+    if (op) {
+      const now = Date.now()
+      const list = (hits.get(op) ?? []).filter((t) => t > now - windowMs)
+      hits.set(op, list)
+      if (list.length >= limits[op]) return jsonError(c, 429, 'Too many requests')
+      list.push(now)
+    }
+    await next()
+  })
+
+  const submit = async (c: Context, sync: boolean) => {
+    const raw = new Uint8Array(await c.req.arrayBuffer())
+    if (raw.byteLength > (sync ? RUNSYNC_PAYLOAD_LIMIT_BYTES : RUN_PAYLOAD_LIMIT_BYTES)) {
+      return jsonError(c, 400, `Payload too large: ${raw.byteLength} bytes (limit ${sync ? '20' : '10'} MB)`)
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(new TextDecoder().decode(raw))
+    } catch {
+      return jsonError(c, 400, 'Body must be JSON')
+    }
+    const parsed = RunBodySchema.safeParse(json)
+    if (!parsed.success) return jsonError(c, 400, 'Body must be a JSON object with an "input" object')
+    const policy = parsed.data.policy ?? {}
+    const executionTimeout = policy.executionTimeout ?? POLICY_BOUNDS.executionTimeout.default
+    const ttl = policy.ttl ?? POLICY_BOUNDS.ttl.default
+    if (executionTimeout < minExecutionTimeout || executionTimeout > POLICY_BOUNDS.executionTimeout.max) {
+      return jsonError(
+        c,
+        400,
+        `policy.executionTimeout must be between ${minExecutionTimeout} and ${POLICY_BOUNDS.executionTimeout.max} ms`,
+      )
+    }
+    if (ttl < minTtl || ttl > POLICY_BOUNDS.ttl.max) {
+      return jsonError(c, 400, `policy.ttl must be between ${minTtl} and ${POLICY_BOUNDS.ttl.max} ms`)
+    }
+    const now = Date.now()
+    // §1.3 id formats: `<uuid>-u1`; runsync `sync-<uuid>-u1`.
+    const id = `${sync ? 'sync-' : ''}${randomUUID()}-u1`
+    const job: EmulatedJob = {
+      id,
+      status: 'IN_QUEUE',
+      input: parsed.data.input,
+      policy: { executionTimeout, ttl, lowPriority: policy.lowPriority ?? false },
+      webhook: parsed.data.webhook ?? null,
+      sync,
+      submittedAt: now,
+      queuedAt: now,
+      startedAt: null,
+      finishedAt: null,
+      delayTime: null,
+      executionTime: null,
+      output: undefined,
+      error: undefined,
+      workerId: null,
+      downloadedBytes: 0,
+      audioSha256: null,
+      script: null,
+      retries: 0,
+      fault: null,
+      expired: null,
+      history: [],
+    }
+    const fault = jobFaults.shift() ?? null
+    job.fault = fault?.outcome ?? null
+    jobs.set(id, job)
+    // §1.6: ttl = total lifespan from submit; on expiry the job is deleted and /status answers 404, even mid-run.
+    lifeTimer(job, ttl, () => expire(job, 'ttl'))
+    enqueue(job, fault)
+    return job
+  }
+
+  app.post('/v2/:endpointId/run', async (c) => {
+    const job = await submit(c, false)
+    if (job instanceof Response) return job
+    return c.json({ id: job.id, status: 'IN_QUEUE' })
+  })
+
+  app.post('/v2/:endpointId/runsync', async (c) => {
+    const wait = parseWait(c.req.query('wait'), 90_000)
+    if (wait === null) return jsonError(c, 400, 'wait must be between 1000 and 300000 ms')
+    const job = await submit(c, true)
+    if (job instanceof Response) return job
+    await waitForFinal(job, wait)
+    return c.json(jobView(job))
+  })
+
+  const statusRoute = async (c: Context) => {
+    const job = jobs.get(c.req.param('id') ?? '')
+    if (!isLive(job)) return jsonError(c, 404, 'Job not found')
+    return c.json(jobView(job))
+  }
+  // §1.2 / finding 5: GET (Python/JS SDKs) and POST (Go SDK).
+  app.get('/v2/:endpointId/status/:id', statusRoute)
+  app.post('/v2/:endpointId/status/:id', statusRoute)
+
+  const statusSyncRoute = async (c: Context) => {
+    const wait = parseWait(c.req.query('wait'), 90_000)
+    if (wait === null) return jsonError(c, 400, 'wait must be between 1000 and 300000 ms')
+    const job = jobs.get(c.req.param('id') ?? '')
+    if (!isLive(job)) return jsonError(c, 404, 'Job not found')
+    await waitForFinal(job, wait)
+    if (!isLive(job)) return jsonError(c, 404, 'Job not found')
+    return c.json(jobView(job))
+  }
+  app.get('/v2/:endpointId/status-sync/:id', statusSyncRoute)
+  app.post('/v2/:endpointId/status-sync/:id', statusSyncRoute)
+
+  app.post('/v2/:endpointId/cancel/:id', (c) => {
+    const job = jobs.get(c.req.param('id'))
+    if (!isLive(job)) return jsonError(c, 404, 'Job not found')
+    if (job.status === 'IN_QUEUE' || job.status === 'IN_PROGRESS') {
+      const run = runs.get(job.id)
+      if (run) finish(job, run, 'CANCELLED', {})
+      return c.json({ id: job.id, status: 'CANCELLED' })
+    }
+    // ASSUMPTION: cancelling a finished job changes nothing and answers its current status (undocumented).
+    return c.json({ id: job.id, status: job.status })
+  })
+
+  app.post('/v2/:endpointId/retry/:id', (c) => {
+    const job = jobs.get(c.req.param('id'))
+    // §1.2: impossible once the result expired.
+    if (!isLive(job)) return jsonError(c, 404, 'Job not found')
+    // §1.2: only FAILED / TIMED_OUT. ASSUMPTION: other states answer 400 (undocumented).
+    if (job.status !== 'FAILED' && job.status !== 'TIMED_OUT') {
+      return jsonError(c, 400, `Job ${job.id} is ${job.status}; only FAILED or TIMED_OUT jobs can be retried`)
+    }
+    // Clear the retention timer; the ttl (total lifespan from the first submit) keeps running.
+    for (const t of lifeTimers.get(job.id) ?? []) clearTimeout(t)
+    lifeTimers.delete(job.id)
+    const remainingTtl = job.submittedAt + job.policy.ttl - Date.now()
+    lifeTimer(job, Math.max(0, remainingTtl), () => expire(job, 'ttl'))
+    job.retries += 1
+    retriedCount += 1
+    job.output = undefined
+    job.error = undefined
+    job.delayTime = null
+    job.executionTime = null
+    job.startedAt = null
+    job.finishedAt = null
+    job.workerId = null
+    job.downloadedBytes = 0
+    enqueue(job, null)
+    return c.json({ id: job.id, status: 'IN_QUEUE' })
+  })
+
+  app.get('/v2/:endpointId/health', (c) => {
+    const live = [...jobs.values()].filter((j) => j.expired === null)
+    const count = (s: JobStatus) => live.filter((j) => j.status === s).length
+    const running = count('IN_PROGRESS') > 0 ? 1 : 0
+    return c.json({
+      jobs: {
+        completed: count('COMPLETED'),
+        failed: count('FAILED') + count('TIMED_OUT'),
+        inProgress: count('IN_PROGRESS'),
+        inQueue: count('IN_QUEUE'),
+        retried: retriedCount,
+      },
+      workers: { idle: 1 - running, running },
+    })
+  })
+
+  app.post('/v2/:endpointId/purge-queue', (c) => {
+    // §1.2: removes queued jobs only; answers with lower-case "completed".
+    let removed = 0
+    for (const job of jobs.values()) {
+      if (job.expired === null && job.status === 'IN_QUEUE') {
+        expire(job, 'purged')
+        removed += 1
+      }
+    }
+    return c.json({ removed, status: 'completed' })
+  })
+
+  app.notFound((c) => jsonError(c, 404, 'Not found'))
+  app.onError((err, c) => jsonError(c, 500, `emulator error: ${err.message}`))
+
+  const honoListener = getRequestListener(app.fetch)
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    const entry = { method: req.method ?? 'GET', path, status: 0, at: Date.now() }
+    requests.push(entry)
+    res.on('finish', () => {
+      entry.status = res.statusCode
+    })
+    const route = ROUTE_RE.exec(path)?.[2] ?? ''
+    const drop = dropFaults.find((f) => f.remaining > 0 && (f.route === 'any' || f.route === route))
+    if (drop) {
+      drop.remaining -= 1
+      req.socket.destroy()
+      return
+    }
+    const fault = httpFaults.find((f) => f.remaining > 0 && (f.route === 'any' || f.route === route))
+    if (fault) {
+      fault.remaining -= 1
+      const body = fault.body ?? JSON.stringify({ error: defaultErrorMessage(fault.status) })
+      const headers: Record<string, string | number> = {
+        'content-type': fault.body === undefined ? 'application/json' : 'text/plain; charset=utf-8',
+      }
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = fault.retryAfterSeconds
+      req.resume()
+      req.on('end', () => {
+        res.writeHead(fault.status, headers)
+        res.end(body)
+      })
+      return
+    }
+    void honoListener(req, res)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve())
+  })
+  const address = server.address() as AddressInfo
+  const host = opts.host ?? '127.0.0.1'
+
+  /** §1.3 job object: fields appear once known. */
+  function jobView(job: EmulatedJob): Record<string, unknown> {
+    const view: Record<string, unknown> = { id: job.id, status: job.status }
+    if (job.delayTime !== null) view.delayTime = job.delayTime
+    if (job.executionTime !== null) view.executionTime = job.executionTime
+    // §1.5: an output that is an empty dict is dropped.
+    if (job.output !== undefined && !isEmptyObject(job.output)) view.output = job.output
+    if (job.error !== undefined) view.error = job.error
+    if (job.workerId !== null) view.workerId = job.workerId
+    if (job.retries > 0) view.retries = job.retries
+    return view
+  }
+
+  async function waitForFinal(job: EmulatedJob, waitMs: number): Promise<void> {
+    const until = Date.now() + waitMs
+    while (!closed && job.expired === null && !FINAL.includes(job.status) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+
+  const faults: FaultControl = {
+    httpError(f) {
+      httpFaults.push({
+        route: f.route,
+        status: f.status,
+        remaining: f.times ?? 1,
+        retryAfterSeconds: f.retryAfterSeconds,
+        body: f.body,
+      })
+    },
+    dropConnection(f) {
+      dropFaults.push({ route: f.route, remaining: f.times })
+    },
+    nextJob(f) {
+      jobFaults.push(f)
+    },
+    setDelays(d) {
+      if (d.queueDelayMs !== undefined) delays.queueDelayMs = d.queueDelayMs
+      if (d.executionMs !== undefined) delays.executionMs = d.executionMs
+    },
+    expireResult(jobId) {
+      const job = jobs.get(jobId)
+      if (!job) throw new Error(`expireResult: unknown job ${jobId}`)
+      if (job.expired) throw new Error(`expireResult: job ${jobId} already expired (${job.expired})`)
+      if (!FINAL.includes(job.status)) throw new Error(`expireResult: job ${jobId} is ${job.status}, not finished`)
+      expire(job, 'retention')
+    },
+    clear() {
+      httpFaults.length = 0
+      dropFaults.length = 0
+      jobFaults.length = 0
+    },
+  }
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/v2`,
+    endpointId: opts.endpointId,
+    jobs,
+    requests,
+    faults,
+    async close() {
+      if (closed) return
+      closed = true
+      for (const job of jobs.values()) {
+        stopRun(job)
+        for (const t of lifeTimers.get(job.id) ?? []) clearTimeout(t)
+      }
+      lifeTimers.clear()
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      volumeClient?.destroy()
+    },
+  }
+}
+
+// -------------------------------------------------------------------------------------------------------------
+
+/** ASSUMPTION: RunPod's error bodies are not documented (§1.8); the emulator answers `{"error": "<message>"}`. */
+function jsonError(c: Context, status: 400 | 401 | 404 | 429 | 500, message: string): Response {
+  return c.json({ error: message }, status)
+}
+
+function defaultErrorMessage(status: number): string {
+  switch (status) {
+    case 401:
+      return 'Unauthorized'
+    case 404:
+      return 'Not found'
+    case 429:
+      return 'Too many requests'
+    case 502:
+      return 'Bad gateway'
+    case 503:
+      return 'Service unavailable'
+    default:
+      return 'Internal server error'
+  }
+}
+
+function rateOperation(path: string): RateLimitedOperation | null {
+  const op = ROUTE_RE.exec(path)?.[2]
+  switch (op) {
+    case 'run':
+    case 'runsync':
+    case 'cancel':
+    case 'purge-queue':
+    case 'retry':
+    case 'health':
+      return op
+    case 'status':
+    case 'status-sync':
+      return 'status'
+    default:
+      return null
+  }
+}
+
+/** `?wait=` (§1.7: 1000–300000 ms); null when out of range. */
+function parseWait(v: string | undefined, fallback: number): number | null {
+  if (v === undefined) return fallback
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1000 || n > 300_000) return null
+  return n
+}
+
+function isEmptyObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0
+}
+
+function handlerFile(contract: WorkerContract): string {
+  return contract === 'whisperx' ? '/handler.py' : '/src/rp_handler.py'
+}
+
+/** kodxana's validator errors for the job's input (§3.2), or a type error when the input passes. */
+function defaultListErrors(input: Record<string, unknown>): string[] {
+  const v = validateHubInput(input)
+  return 'errors' in v ? v.errors : ["batch_size should be <class 'int'> type, not <class 'str'>."]
+}

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest'
+import {
+  isPrivateHost,
+  pythonJsonDumps,
+  RaisedException,
+  raisedErrorString,
+  ReturnedError,
+  validateHubInput,
+  validateWhisperxInput,
+} from './runpod-worker.ts'
+
+describe('pythonJsonDumps (json.dumps defaults, §1.5)', () => {
+  it("uses ', ' and ': ' separators and escapes non-ASCII like ensure_ascii=True", () => {
+    expect(pythonJsonDumps({ a: 'x', b: [1, true, null] })).toBe('{"a": "x", "b": [1, true, null]}')
+    expect(pythonJsonDumps('Продолжение "q"\n')).toBe(
+      '"\\u041f\\u0440\\u043e\\u0434\\u043e\\u043b\\u0436\\u0435\\u043d\\u0438\\u0435 \\"q\\"\\n"',
+    )
+    expect(JSON.parse(pythonJsonDumps({ s: 'é€😀' }))).toEqual({ s: 'é€😀' })
+  })
+})
+
+describe('raisedErrorString', () => {
+  it('is the JSON-encoded runpod-python error object, keys in rp_job.py order', () => {
+    const s = raisedErrorString(
+      new RaisedException('FileNotFoundError', "[Errno 2] No such file or directory: '/x'"),
+      'abcdefghijklmn',
+    )
+    expect(s.startsWith('{"error_type": "<class \'FileNotFoundError\'>", "error_message": ')).toBe(true)
+    const o = JSON.parse(s) as Record<string, string>
+    expect(Object.keys(o)).toEqual([
+      'error_type',
+      'error_message',
+      'error_traceback',
+      'hostname',
+      'worker_id',
+      'runpod_version',
+    ])
+    expect(o.error_message).toBe("[Errno 2] No such file or directory: '/x'")
+    expect(o.error_traceback).toMatch(/^Traceback \(most recent call last\):\n[\s\S]*FileNotFoundError: \[Errno 2\]/)
+    expect(o.worker_id).toBe('abcdefghijklmn')
+    expect(o.runpod_version).toBe('1.12.0')
+  })
+})
+
+describe("validateWhisperxInput (the 'whisperx' contract, §3.1)", () => {
+  const good = {
+    audio: '/runpod-volume/a.m4a',
+    language: 'en',
+    diarize: true,
+    align: true,
+    batch_size: 16,
+    model: 'large-v3',
+  }
+
+  it('accepts the six keys plus speaker hints and fills defaults', () => {
+    expect(
+      validateWhisperxInput({ ...good, min_speakers: 2, max_speakers: 3, initial_prompt: 'Names: Ann.' }),
+    ).toMatchObject({
+      ...good,
+      min_speakers: 2,
+      max_speakers: 3,
+    })
+    expect(validateWhisperxInput({ audio: 'https://x/y.m4a' })).toEqual({
+      audio: 'https://x/y.m4a',
+      language: null,
+      diarize: false,
+      align: true,
+      batch_size: 16,
+      model: 'large-v2',
+      min_speakers: null,
+      max_speakers: null,
+      initial_prompt: null,
+    })
+  })
+
+  it('returns one error string naming every problem (unknown keys, types, missing audio)', () => {
+    try {
+      validateWhisperxInput({ audio_file: 'x', diarize: 'yes', batch_size: 0, min_speakers: 3, max_speakers: 2 })
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(ReturnedError)
+      const msg = (err as ReturnedError).value as string
+      expect(msg).toMatch(/^Invalid input: /)
+      for (const part of [
+        "unexpected key 'audio_file'",
+        "'audio' is required",
+        "'diarize' must be true or false",
+        "'batch_size' must be an integer",
+        "'min_speakers' must not exceed",
+      ]) {
+        expect(msg).toContain(part)
+      }
+    }
+  })
+
+  it('raises ValueError for a model faster-whisper does not know', () => {
+    expect(() => validateWhisperxInput({ ...good, model: 'large-v9' })).toThrow(RaisedException)
+    try {
+      validateWhisperxInput({ ...good, model: 'large-v9' })
+    } catch (err) {
+      expect((err as RaisedException).pythonType).toBe('ValueError')
+      expect((err as RaisedException).message).toMatch(/^Invalid model size 'large-v9', expected one of: tiny.en, tiny/)
+    }
+  })
+})
+
+describe("validateHubInput (runpod-python rp_validator over kodxana's schema, §3.2)", () => {
+  it('reports the default whisperx payload exactly as §3.2 describes', () => {
+    const r = validateHubInput({
+      audio: 'u',
+      language: 'en',
+      diarize: true,
+      align: true,
+      batch_size: 16,
+      model: 'large-v2',
+    })
+    expect(r).toEqual({
+      errors: [
+        'Unexpected input. audio is not a valid input option.',
+        'Unexpected input. diarize is not a valid input option.',
+        'Unexpected input. align is not a valid input option.',
+        'Unexpected input. model is not a valid input option.',
+        'audio_file is a required input.',
+      ],
+    })
+  })
+
+  it('checks Python types (bool is an int; int is coerced to float; None passes)', () => {
+    expect(
+      validateHubInput({ audio_file: 'u', batch_size: '16', align_output: 1, temperature: 0, language: null }),
+    ).toEqual({
+      errors: [
+        "batch_size should be <class 'int'> type, not <class 'str'>.",
+        "align_output should be <class 'bool'> type, not <class 'int'>.",
+      ],
+    })
+    const ok = validateHubInput({ audio_file: 'u', batch_size: true, temperature: 1 })
+    expect('validated_input' in ok && ok.validated_input).toMatchObject({
+      audio_file: 'u',
+      batch_size: true,
+      align_output: false,
+      diarization: false,
+      vad_onset: 0.5,
+    })
+  })
+})
+
+describe('isPrivateHost (§0.3)', () => {
+  it('recognises loopback, RFC1918, CGNAT, link-local and localhost', () => {
+    for (const h of [
+      '127.0.0.1',
+      'localhost',
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '100.64.0.1',
+      '169.254.1.1',
+      '[::1]',
+    ]) {
+      expect(isPrivateHost(h), h).toBe(true)
+    }
+    for (const h of ['8.8.8.8', 's3api-eu-ro-1.runpod.io', '172.32.0.1']) expect(isPrivateHost(h), h).toBe(false)
+  })
+})
