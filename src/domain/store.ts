@@ -20,6 +20,18 @@ export interface StoredRecording extends Recording {
   jobProgress: unknown
   /** UploadId of a multipart upload to the volume that has started and not finished (crash recovery). */
   multipartUploadId: string | null
+  /** When the user asked for a transcription that waits for its upload or a free job slot (ISO 8601), else null. */
+  submitRequestedAt: string | null
+  /** Library summary: from the transcript (language, names of speakers with kept segments) and all jobs (ms). */
+  summary: { language: string | null; speakers: string[]; gpuMs: number; queueMs: number }
+}
+
+/** A full-text search hit (see SqliteStore.searchSegments). */
+export interface SegmentHit {
+  recordingId: string
+  segmentId: string
+  start: number
+  snippet: { text: string; match: boolean }[]
 }
 
 export interface StoredTranscript {
@@ -32,7 +44,7 @@ export interface StoredTranscript {
 }
 
 export interface RecordingStore {
-  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId'>): void
+  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'>): void
   getRecording(id: string): StoredRecording | null
   listRecordings(): StoredRecording[]
   findBySha256(sha256: string): StoredRecording[]
@@ -47,8 +59,11 @@ export interface RecordingStore {
       error: ErrorInfo | null
       jobOptions: JobOptions | null
       multipartUploadId: string | null
+      submitRequestedAt: string | null
     }>,
   ): void
+  /** Full-text search over kept segments; all words must occur (prefix match). */
+  searchSegments(q: string, limit?: number, perRecording?: number): SegmentHit[]
   recordJobSubmitted(recordingId: string, job: JobInfo, status: RecordingStatus): void
   updateJob(
     jobId: string,

@@ -113,7 +113,7 @@ export class UploadService {
 
       const sha256 = hash.digest('hex')
       const duplicates = this.deps.store.findBySha256(sha256)
-      const recording: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId'> = {
+      const recording: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'> = {
         id,
         filename,
         extension,

@@ -25,7 +25,7 @@ describe('SqliteStore', () => {
   it('persists recordings, jobs and transcripts across reopening', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
     const a = new SqliteStore(file)
-    expect(a.schemaVersion).toBe(2)
+    expect(a.schemaVersion).toBe(3)
     a.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
     a.updateRecording('r1', { status: 'uploaded', sentBytes: 1000 })
     a.recordJobSubmitted('r1', { id: 'job-1', status: 'IN_QUEUE', audioReference: 'volume-path', delayTime: null, executionTime: null }, 'queued')
@@ -80,5 +80,37 @@ describe('undo', () => {
     expect(s.undoEdit('r1')).toEqual({ transcript, version: 5 })
     expect(s.getTranscript('r1')!.transcript).toEqual(transcript)
     expect(s.undoEdit('r1')).toBeNull()
+  })
+})
+
+describe('library search', () => {
+  const seg = (id: string, text: string, filtered = false) => ({
+    id,
+    start: Number(id.slice(1)),
+    end: Number(id.slice(1)) + 1,
+    speaker: 'SPEAKER_00',
+    text,
+    words: [],
+    filtered: filtered ? { rule: 'media-artifact', reason: 'x' } : null,
+  })
+  it('finds Cyrillic and Latin words by prefix, case-insensitively, marks the match, skips filtered segments', () => {
+    const s = new SqliteStore(':memory:')
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.createRecording(rec('r2', '2026-11-21T11:00:00.000Z'))
+    s.saveTranscript('r1', 'j1', { ...transcript, segments: [seg('s1', 'Мы записали Интервью в архиве'), seg('s2', 'Продолжение следует...', true)] })
+    s.saveTranscript('r2', 'j2', { ...transcript, language: 'en', segments: [seg('s5', 'The Weasels have eaten our phone system')] })
+    const hits = s.searchSegments('интерв')
+    expect(hits).toHaveLength(1)
+    expect(hits[0]).toMatchObject({ recordingId: 'r1', segmentId: 's1', start: 1 })
+    expect(hits[0]!.snippet).toEqual([
+      { text: 'Мы записали ', match: false },
+      { text: 'Интервью', match: true },
+      { text: ' в архиве', match: false },
+    ])
+    expect(s.searchSegments('WEASELS phone').map((h) => h.recordingId)).toEqual(['r2'])
+    expect(s.searchSegments('продолжение')).toEqual([])
+    expect(s.searchSegments('"); DROP TABLE recordings; --')).toEqual([])
+    expect(s.searchSegments('   ')).toEqual([])
+    expect(s.getRecording('r2')!.summary).toEqual({ language: 'en', speakers: ['Speaker 1'], gpuMs: 0, queueMs: 0 })
   })
 })

@@ -10,7 +10,7 @@ import type { RecordingStore, StoredRecording, StoredTranscript } from '../../do
 import type { Transcript } from '../../domain/transcript.ts'
 
 /** Ordered migrations; index + 1 = schema version. Never edit a released one: append. */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `
   CREATE TABLE recordings (
     id TEXT PRIMARY KEY,
@@ -64,7 +64,52 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 2: the UploadId of a running multipart upload, so one interrupted by a crash can be aborted on restart.
   `ALTER TABLE recordings ADD COLUMN multipart_upload_id TEXT;`,
+  // 3: library search (FTS5 over kept segments; unicode61 folds case for Cyrillic and Latin alike),
+  // library summary columns, and transcriptions waiting for a free job slot.
+  (db) => {
+    db.exec(`
+      CREATE VIRTUAL TABLE segment_fts USING fts5(
+        text, recording_id UNINDEXED, segment_id UNINDEXED, start UNINDEXED,
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      ALTER TABLE recordings ADD COLUMN language TEXT;
+      ALTER TABLE recordings ADD COLUMN speaker_names TEXT;
+      ALTER TABLE recordings ADD COLUMN submit_requested_at TEXT;
+    `)
+    const rows = db.prepare('SELECT recording_id, document FROM transcripts').all() as { recording_id: string; document: string }[]
+    for (const row of rows) indexTranscript(db, row.recording_id, JSON.parse(row.document) as Transcript)
+  },
 ]
+
+/** Re-indexes one recording's kept segments for search and refreshes its library summary (language, speakers). */
+function indexTranscript(db: Database.Database, recordingId: string, t: Transcript): void {
+  db.prepare('DELETE FROM segment_fts WHERE recording_id = ?').run(recordingId)
+  const insert = db.prepare('INSERT INTO segment_fts (text, recording_id, segment_id, start) VALUES (?, ?, ?, ?)')
+  for (const seg of t.segments) if (seg.filtered === null) insert.run(seg.text, recordingId, seg.id, seg.start)
+  const used = new Set(t.segments.filter((s) => s.filtered === null).map((s) => s.speaker))
+  const names = t.speakers.filter((s) => used.has(s.id)).map((s) => s.name)
+  db.prepare('UPDATE recordings SET language = ?, speaker_names = ? WHERE id = ?').run(t.language, JSON.stringify(names), recordingId)
+}
+
+/** One search hit: a kept segment whose text matches, with the matched words marked. */
+export interface SearchHit {
+  recordingId: string
+  segmentId: string
+  /** Seconds. */
+  start: number
+  /** The segment's text in parts; `match` parts are the words that matched the query. */
+  snippet: { text: string; match: boolean }[]
+}
+
+/**
+ * FTS5 query for what a user typed: every word must occur, as a word prefix ("интерв" finds
+ * "интервью"). Words are quoted, so FTS5 operators in the input are taken literally.
+ */
+export function ftsQuery(q: string): string | null {
+  const words = q.match(/[\p{L}\p{N}]+/gu)
+  if (!words || words.length === 0) return null
+  return words.slice(0, 12).map((w) => `"${w}"*`).join(' ')
+}
 
 interface RecordingRow {
   id: string
@@ -84,6 +129,11 @@ interface RecordingRow {
   job_options: string | null
   current_job_id: string | null
   multipart_upload_id: string | null
+  language: string | null
+  speaker_names: string | null
+  submit_requested_at: string | null
+  gpu_ms: number
+  queue_ms: number
   job_status: RunpodJobStatus | null
   job_audio_reference: AudioReferenceKind | null
   job_delay_time: number | null
@@ -93,7 +143,9 @@ interface RecordingRow {
 
 const SELECT_RECORDING = `
   SELECT r.*, j.status AS job_status, j.audio_reference AS job_audio_reference, j.delay_time AS job_delay_time,
-         j.execution_time AS job_execution_time, j.progress AS job_progress
+         j.execution_time AS job_execution_time, j.progress AS job_progress,
+         (SELECT COALESCE(SUM(execution_time), 0) FROM jobs WHERE recording_id = r.id) AS gpu_ms,
+         (SELECT COALESCE(SUM(delay_time), 0) FROM jobs WHERE recording_id = r.id) AS queue_ms
   FROM recordings r LEFT JOIN jobs j ON j.id = r.current_job_id`
 
 export class SqliteStore implements RecordingStore {
@@ -118,7 +170,9 @@ export class SqliteStore implements RecordingStore {
     const current = this.schemaVersion
     for (let v = current; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!)
+        const m = MIGRATIONS[v]!
+        if (typeof m === 'string') this.db.exec(m)
+        else m(this.db)
         this.db.pragma(`user_version = ${v + 1}`)
       })()
     }
@@ -128,7 +182,7 @@ export class SqliteStore implements RecordingStore {
     this.db.close()
   }
 
-  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId'>): void {
+  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'>): void {
     const now = new Date().toISOString()
     this.db
       .prepare(
@@ -187,6 +241,7 @@ export class SqliteStore implements RecordingStore {
       error: ErrorInfo | null
       jobOptions: JobOptions | null
       multipartUploadId: string | null
+      submitRequestedAt: string | null
     }>,
   ): void {
     const sets: string[] = ['updated_at = @now']
@@ -201,6 +256,7 @@ export class SqliteStore implements RecordingStore {
       params.errorMessage = patch.error?.message ?? null
     }
     if (patch.multipartUploadId !== undefined) (sets.push('multipart_upload_id = @mpu'), (params.mpu = patch.multipartUploadId))
+    if (patch.submitRequestedAt !== undefined) (sets.push('submit_requested_at = @sra'), (params.sra = patch.submitRequestedAt))
     if (patch.jobOptions !== undefined) {
       sets.push('job_options = @jobOptions')
       params.jobOptions = patch.jobOptions ? JSON.stringify(patch.jobOptions) : null
@@ -245,14 +301,42 @@ export class SqliteStore implements RecordingStore {
 
   saveTranscript(recordingId: string, jobId: string, doc: Transcript): void {
     const now = new Date().toISOString()
-    this.db
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO transcripts (recording_id, job_id, version, document, created_at, updated_at)
+           VALUES (?, ?, 1, ?, ?, ?)
+           ON CONFLICT(recording_id) DO UPDATE SET job_id = excluded.job_id, version = transcripts.version + 1,
+             document = excluded.document, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+        )
+        .run(recordingId, jobId, JSON.stringify(doc), now, now)
+      indexTranscript(this.db, recordingId, doc)
+    })()
+  }
+
+  /**
+   * Full-text search over kept transcript segments (FTS5).
+   * @returns up to `limit` hits, best first (bm25), at most `perRecording` per recording.
+   */
+  searchSegments(q: string, limit = 200, perRecording = 5): SearchHit[] {
+    const query = ftsQuery(q)
+    if (!query) return []
+    const rows = this.db
       .prepare(
-        `INSERT INTO transcripts (recording_id, job_id, version, document, created_at, updated_at)
-         VALUES (?, ?, 1, ?, ?, ?)
-         ON CONFLICT(recording_id) DO UPDATE SET job_id = excluded.job_id, version = transcripts.version + 1,
-           document = excluded.document, created_at = excluded.created_at, updated_at = excluded.updated_at`,
+        `SELECT recording_id, segment_id, start, highlight(segment_fts, 0, char(1), char(2)) AS marked
+         FROM segment_fts WHERE segment_fts MATCH ? ORDER BY bm25(segment_fts) LIMIT ?`,
       )
-      .run(recordingId, jobId, JSON.stringify(doc), now, now)
+      .all(query, limit * 4) as { recording_id: string; segment_id: string; start: number; marked: string }[]
+    const perRec = new Map<string, number>()
+    const hits: SearchHit[] = []
+    for (const row of rows) {
+      const n = perRec.get(row.recording_id) ?? 0
+      if (n >= perRecording) continue
+      perRec.set(row.recording_id, n + 1)
+      hits.push({ recordingId: row.recording_id, segmentId: row.segment_id, start: Number(row.start), snippet: splitMarked(row.marked) })
+      if (hits.length >= limit) break
+    }
+    return hits
   }
 
   getTranscript(recordingId: string): StoredTranscript | null {
@@ -283,6 +367,7 @@ export class SqliteStore implements RecordingStore {
         .prepare('INSERT INTO transcript_edits (recording_id, version, ops, previous_document, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(recordingId, version, JSON.stringify(ops), JSON.stringify(previous), now)
       this.db.prepare('UPDATE transcripts SET version = ?, document = ?, updated_at = ? WHERE recording_id = ?').run(version, JSON.stringify(next), now, recordingId)
+      indexTranscript(this.db, recordingId, next)
       return version
     })()
   }
@@ -297,9 +382,26 @@ export class SqliteStore implements RecordingStore {
       const version = row.version + 1
       this.db.prepare('DELETE FROM transcript_edits WHERE id = ?').run(edit.id)
       this.db.prepare('UPDATE transcripts SET version = ?, document = ?, updated_at = ? WHERE recording_id = ?').run(version, edit.previous_document, new Date().toISOString(), recordingId)
-      return { transcript: JSON.parse(edit.previous_document) as Transcript, version }
+      const transcript = JSON.parse(edit.previous_document) as Transcript
+      indexTranscript(this.db, recordingId, transcript)
+      return { transcript, version }
     })()
   }
+}
+
+/** Splits FTS5 highlight() output (matches between \x01 and \x02) into parts. */
+function splitMarked(marked: string): { text: string; match: boolean }[] {
+  const parts: { text: string; match: boolean }[] = []
+  for (const piece of marked.split('\u0001')) {
+    const end = piece.indexOf('\u0002')
+    if (end === -1) {
+      if (piece) parts.push({ text: piece, match: false })
+      continue
+    }
+    parts.push({ text: piece.slice(0, end), match: true })
+    if (end + 1 < piece.length) parts.push({ text: piece.slice(end + 1), match: false })
+  }
+  return parts
 }
 
 function toStored(row: RecordingRow): StoredRecording {
@@ -329,6 +431,13 @@ function toStored(row: RecordingRow): StoredRecording {
     jobProgress: row.job_progress ? (JSON.parse(row.job_progress) as unknown) : null,
     jobOptions: row.job_options ? (JSON.parse(row.job_options) as JobOptions) : null,
     multipartUploadId: row.multipart_upload_id,
+    submitRequestedAt: row.submit_requested_at,
+    summary: {
+      language: row.language,
+      speakers: row.speaker_names ? (JSON.parse(row.speaker_names) as string[]) : [],
+      gpuMs: row.gpu_ms,
+      queueMs: row.queue_ms,
+    },
     error: row.error_code ? { code: row.error_code as ErrorCode, message: row.error_message ?? '' } : null,
   }
 }
