@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Hono {
   app.onError(errorHandler(deps.logger))
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No such page or API route: ${c.req.method} ${c.req.path}` } }, 404))
 
-  app.route('/api/recordings', recordingRoutes({ ...deps, outputDir: deps.config.paths.outputDir }))
+  app.route('/api/recordings', recordingRoutes({ ...deps, outputDir: deps.config.paths.outputDir, gpuPricePerSecond: deps.config.gpuPricePerSecond }))
   app.route('/api/events', eventRoutes(deps))
   app.route('/api/health', healthRoutes(deps))
 

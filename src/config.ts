@@ -59,6 +59,9 @@ const EnvSchema = z.object({
   UPLOADS_DIR: z.preprocess(emptyToUndefined, z.string().default('uploads')),
   OUTPUT_DIR: z.preprocess(emptyToUndefined, z.string().default('output')),
   MAX_UPLOAD_MB: positiveInt(4096),
+  UPLOAD_CONCURRENCY: positiveInt(2),
+  JOB_CONCURRENCY: positiveInt(4),
+  GPU_PRICE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().nonnegative().default(0.00019)),
   POLL_INTERVAL_MS: positiveInt(2000),
   WHISPER_MODEL: z.preprocess(emptyToUndefined, z.string().trim().default('large-v3')),
   WHISPER_BATCH_SIZE: positiveInt(16),
@@ -71,7 +74,15 @@ const EnvSchema = z.object({
 export interface Config {
   server: { host: string; port: number; demo: boolean }
   paths: { uploadsDir: string; outputDir: string }
-  limits: { maxUploadBytes: number }
+  limits: {
+    maxUploadBytes: number
+    /** Cloud uploads running at once; more wait their turn. */
+    uploadConcurrency: number
+    /** RunPod jobs in flight at once (queued or running); more wait in the panel. */
+    jobConcurrency: number
+  }
+  /** USD per second of GPU execution, for the cost estimate (set it to your endpoint's GPU price). */
+  gpuPricePerSecond: number
   runpod: {
     apiKey: string | undefined
     endpointId: string | undefined
@@ -119,7 +130,8 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   return {
     server: { host: e.HOST, port: e.PORT, demo: e.SCRIBE_DEMO === '1' || e.SCRIBE_DEMO === 'true' },
     paths: { uploadsDir: path.resolve(cwd, e.UPLOADS_DIR), outputDir: path.resolve(cwd, e.OUTPUT_DIR) },
-    limits: { maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024 },
+    limits: { maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024, uploadConcurrency: e.UPLOAD_CONCURRENCY, jobConcurrency: e.JOB_CONCURRENCY },
+    gpuPricePerSecond: e.GPU_PRICE_PER_SECOND,
     runpod: {
       apiKey: e.RUNPOD_API_KEY,
       endpointId: e.RUNPOD_ENDPOINT_ID,

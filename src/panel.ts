@@ -71,6 +71,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     logger,
     uploadsDir: config.paths.uploadsDir,
     maxUploadBytes: config.limits.maxUploadBytes,
+    uploadConcurrency: config.limits.uploadConcurrency,
     onUploaded: (id) => jobs?.onUploaded(id),
   })
   jobs = new JobService({
@@ -85,6 +86,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     logger,
     outputDir: config.paths.outputDir,
     pollIntervalMs: rp.pollIntervalMs,
+    jobConcurrency: config.limits.jobConcurrency,
     maxStatusPerSecond: overrides.maxStatusPerSecond,
   })
   const app = createApp({ config, store, uploads, jobs, transcripts, exports, events, objectStore, runner, logger })

@@ -49,6 +49,8 @@ export interface RecordingStore {
   listRecordings(): StoredRecording[]
   findBySha256(sha256: string): StoredRecording[]
   listByStatus(statuses: readonly RecordingStatus[]): StoredRecording[]
+  /** Transcriptions the user asked for that wait for their upload or a job slot, oldest request first. */
+  listPendingSubmissions(): StoredRecording[]
   updateRecording(
     id: string,
     patch: Partial<{

@@ -22,6 +22,21 @@ import type { JobService } from '../services/jobs.ts'
 import type { TranscriptService } from '../services/transcripts.ts'
 import type { UploadService } from '../services/uploads.ts'
 
+/**
+ * A library entry: the recording plus its language, speakers, time and estimated cost. Cost is GPU
+ * execution time × the configured price (RunPod bills worker time; queue time is shown, not priced).
+ */
+export function libraryItem(r: StoredRecording, pricePerSecond: number) {
+  const gpuSeconds = r.summary.gpuMs / 1000
+  return {
+    ...toRecording(r),
+    language: r.summary.language,
+    speakers: r.summary.speakers,
+    pendingSubmit: r.submitRequestedAt !== null,
+    cost: { queueSeconds: r.summary.queueMs / 1000, gpuSeconds, estimatedUsd: Math.round(gpuSeconds * pricePerSecond * 1e6) / 1e6 },
+  }
+}
+
 export interface RecordingRoutesDeps {
   store: RecordingStore
   uploads: UploadService
@@ -32,6 +47,7 @@ export interface RecordingRoutesDeps {
   events: EventBus
   logger: Logger
   outputDir: string
+  gpuPricePerSecond: number
 }
 
 /** Body of `POST /api/recordings/:id/transcribe` (all optional). */
@@ -85,21 +101,30 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   })
 
   app.get('/', (c) => {
-    const q = (c.req.query('q') ?? '').trim().toLowerCase()
-    let list = deps.store.listRecordings()
-    if (q) {
-      list = list.filter((r) => {
-        if (r.filename.toLowerCase().includes(q)) return true
-        const t = deps.store.getTranscript(r.id)
-        return t ? t.transcript.segments.some((s) => s.text.toLowerCase().includes(q)) : false
-      })
+    const q = (c.req.query('q') ?? '').trim()
+    const all = deps.store.listRecordings()
+    const items = all.map((r) => libraryItem(r, deps.gpuPricePerSecond))
+    const totals = {
+      count: items.length,
+      duration: items.reduce((n, r) => n + (r.duration ?? 0), 0),
+      gpuSeconds: items.reduce((n, r) => n + r.cost.gpuSeconds, 0),
+      estimatedUsd: Math.round(items.reduce((n, r) => n + r.cost.estimatedUsd, 0) * 1e6) / 1e6,
     }
-    return c.json({ recordings: list.map(toRecording) })
+    if (!q) return c.json({ recordings: items, totals })
+    // File names (case-insensitive in any script) and transcript text (FTS5, word prefixes).
+    const needle = q.toLocaleLowerCase()
+    const hits = deps.store.searchSegments(q)
+    const byRecording = new Map<string, typeof hits>()
+    for (const h of hits) byRecording.set(h.recordingId, [...(byRecording.get(h.recordingId) ?? []), h])
+    const found = items
+      .filter((r) => r.filename.toLocaleLowerCase().includes(needle) || byRecording.has(r.id))
+      .map((r) => ({ ...r, matches: (byRecording.get(r.id) ?? []).map(({ segmentId, start, snippet }) => ({ segmentId, start, snippet })) }))
+    return c.json({ recordings: found, totals })
   })
 
   app.get('/:id', (c) => {
     const r = mustGet(c.req.param('id'))
-    return c.json({ ...toRecording(r), jobOptions: r.jobOptions, jobProgress: r.jobProgress })
+    return c.json({ ...libraryItem(r, deps.gpuPricePerSecond), jobOptions: r.jobOptions, jobProgress: r.jobProgress })
   })
 
   app.delete('/:id', async (c) => {

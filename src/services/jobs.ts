@@ -34,6 +34,8 @@ export interface JobDeps {
   outputDir: string
   /** Poll each job at most this often (ms). */
   pollIntervalMs: number
+  /** RunPod jobs in flight at once; further transcriptions wait in the panel (JOB_CONCURRENCY). */
+  jobConcurrency: number
   /**
    * Cap on `/status` requests per second across all jobs. RunPod allows 2000 per 10 s per endpoint
    * (reference/runpod.md §1.7); the default 100/s leaves room for other clients of the endpoint.
@@ -86,14 +88,13 @@ export class JobService {
     if (!this.deps.runner) {
       throw new AppError('not_configured', 'Transcription needs RunPod settings: set RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID (and the volume settings) in .env and restart the panel.')
     }
-    if (r.status === 'uploading') {
-      this.deps.store.updateRecording(id, { jobOptions: options })
-      return this.mustGet(id)
-    }
+    if (r.status === 'uploading') return this.defer(r, options)
     if (r.status === 'failed' && r.upload.sentBytes < r.upload.totalBytes) {
       throw new AppError('conflict', `The upload to the network volume failed (${r.error?.message ?? 'unknown reason'}). Fix the cause, then retry the upload before transcribing.`)
     }
     assertTransition(r.status, 'submitting')
+    // Batches: at most JOB_CONCURRENCY jobs on RunPod at once; the rest wait here, in order.
+    if (this.inFlight() >= this.deps.jobConcurrency) return this.defer(r, options)
     if (r.status === 'failed' && r.job && (r.job.status === 'FAILED' || r.job.status === 'TIMED_OUT') && sameOptions(r.jobOptions, options)) {
       const retried = await this.retry(r)
       if (retried) return retried
@@ -129,11 +130,33 @@ export class JobService {
     }
   }
 
+  /** Stores the request; `dispatch()` submits it when the upload is done and a job slot is free. */
+  private defer(r: StoredRecording, options: JobOptions): StoredRecording {
+    this.deps.store.updateRecording(r.id, { jobOptions: options, submitRequestedAt: r.submitRequestedAt ?? new Date().toISOString() })
+    this.publish(r.id)
+    return this.mustGet(r.id)
+  }
+
+  /** Jobs on RunPod (or being submitted) right now. */
+  private inFlight(): number {
+    return this.deps.store.listByStatus(['submitting', ...POLLED_STATUSES]).length
+  }
+
   /** Called by the upload service when a cloud upload completes: submits a transcription that was waiting. */
-  onUploaded(id: string): void {
-    const r = this.deps.store.getRecording(id)
-    if (r && r.status === 'uploaded' && r.jobOptions && this.deps.runner) {
-      this.submit(r, r.jobOptions).catch((err: unknown) => this.deps.logger.warn('queued submission failed', { id, error: err }))
+  onUploaded(_id: string): void {
+    this.dispatch()
+  }
+
+  /** Submits waiting transcriptions, oldest request first, while job slots are free. */
+  dispatch(): void {
+    if (!this.deps.runner) return
+    let free = this.deps.jobConcurrency - this.inFlight()
+    if (free <= 0) return
+    for (const r of this.deps.store.listPendingSubmissions()) {
+      if (free <= 0) break
+      if (this.submitting.has(r.id) || !r.jobOptions) continue
+      free--
+      this.submit(r, r.jobOptions).catch((err: unknown) => this.deps.logger.warn('queued submission failed', { id: r.id, error: err }))
     }
   }
 
@@ -143,7 +166,7 @@ export class JobService {
     this.submitting.add(r.id)
     try {
       // Persist first: a crash from here on leaves a visible 'submitting' state that resume() resolves.
-      this.deps.store.updateRecording(r.id, { status: 'submitting', jobOptions: options, error: null })
+      this.deps.store.updateRecording(r.id, { status: 'submitting', jobOptions: options, error: null, submitRequestedAt: null })
       this.publish(r.id)
       const { audio, kind } = await this.audioReference(r)
       const input = this.deps.profile.buildInput(audio, options, this.deps.workerSettings)
@@ -198,8 +221,9 @@ export class JobService {
    */
   async cancel(id: string): Promise<StoredRecording> {
     const r = this.mustGet(id)
-    if (r.status === 'uploading' && r.jobOptions) {
-      this.deps.store.updateRecording(id, { jobOptions: null })
+    if (r.submitRequestedAt) {
+      this.deps.store.updateRecording(id, { submitRequestedAt: null })
+      this.publish(id)
       return this.mustGet(id)
     }
     if (!(r.status === 'queued' || r.status === 'transcribing') || !r.job) {
@@ -242,6 +266,7 @@ export class JobService {
 
   private tick(): void {
     if (!this.deps.runner) return
+    this.dispatch()
     const now = Date.now()
     const maxPerSecond = this.deps.maxStatusPerSecond ?? 100
     let budget = Math.max(1, Math.floor(maxPerSecond / 4)) // ticks are 250 ms

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileTypeFromFile } from 'file-type'
+import pLimit, { type LimitFunction } from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import type { Logger, MediaProbe, ObjectStore } from '../domain/ports.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
@@ -25,6 +26,8 @@ export interface UploadDeps {
   logger: Logger
   uploadsDir: string
   maxUploadBytes: number
+  /** Cloud uploads running at once (UPLOAD_CONCURRENCY); more wait their turn, shown as uploading at 0 %. */
+  uploadConcurrency: number
   /** Called when a cloud upload finishes (the job service submits a waiting transcription). */
   onUploaded?: (recordingId: string) => void
 }
@@ -58,8 +61,11 @@ export function validateFilename(raw: string | undefined): string {
 
 export class UploadService {
   private readonly active = new Map<string, AbortController>()
+  private readonly limit: LimitFunction
 
-  constructor(private readonly deps: UploadDeps) {}
+  constructor(private readonly deps: UploadDeps) {
+    this.limit = pLimit(deps.uploadConcurrency)
+  }
 
   /** Folder of a recording's local files. */
   recordingDir(id: string): string {
@@ -160,6 +166,7 @@ export class UploadService {
     let lastPersist = 0
     let lastEvent = 0
     const run = async () => {
+      if (ac.signal.aborted) return
       try {
         if (r.multipartUploadId) {
           // The previous process died mid-upload: abort that multipart upload so its parts do not linger on the volume.
@@ -200,7 +207,7 @@ export class UploadService {
         this.active.delete(id)
       }
     }
-    void run()
+    void this.limit(run)
   }
 
   /** Stops a running cloud upload (before delete). The multipart upload is aborted by lib-storage. */

@@ -223,6 +223,13 @@ export class SqliteStore implements RecordingStore {
     return rows.map(toStored)
   }
 
+  listPendingSubmissions(): StoredRecording[] {
+    const rows = this.db
+      .prepare(`${SELECT_RECORDING} WHERE r.submit_requested_at IS NOT NULL AND r.sent_bytes >= r.total_bytes AND r.status NOT IN ('uploading', 'submitting', 'queued', 'transcribing', 'processing') ORDER BY r.submit_requested_at, r.id`)
+      .all() as RecordingRow[]
+    return rows.map(toStored)
+  }
+
   listByStatus(statuses: readonly RecordingStatus[]): StoredRecording[] {
     if (statuses.length === 0) return []
     const rows = this.db
