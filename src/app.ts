@@ -12,11 +12,13 @@ import type { RecordingStore } from './domain/store.ts'
 import { errorHandler } from './http/errors.ts'
 import { eventRoutes } from './http/events.ts'
 import { healthRoutes } from './http/health.ts'
+import { liveRoutes } from './http/live.ts'
 import { recordingRoutes } from './http/recordings.ts'
 import { localOnly } from './http/security.ts'
 import type { EventBus } from './services/events.ts'
 import type { ExportService } from './services/exports.ts'
 import type { JobService } from './services/jobs.ts'
+import type { LiveRecordingService } from './services/live.ts'
 import type { TranscriptService } from './services/transcripts.ts'
 import type { UploadService } from './services/uploads.ts'
 
@@ -25,6 +27,7 @@ export interface AppDeps {
   store: RecordingStore
   uploads: UploadService
   jobs: JobService
+  live: LiveRecordingService
   transcripts: TranscriptService
   exports: ExportService
   events: EventBus
@@ -53,6 +56,7 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No such page or API route: ${c.req.method} ${c.req.path}` } }, 404))
 
   app.route('/api/recordings', recordingRoutes({ ...deps, outputDir: deps.config.paths.outputDir, gpuPricePerSecond: deps.config.gpuPricePerSecond }))
+  app.route('/api/live', liveRoutes(deps))
   app.route('/api/events', eventRoutes(deps))
   app.route('/api/health', healthRoutes(deps))
 

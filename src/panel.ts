@@ -19,6 +19,7 @@ import { createApp } from './app.ts'
 import { EventBus } from './services/events.ts'
 import { ExportService } from './services/exports.ts'
 import { JobService } from './services/jobs.ts'
+import { LiveRecordingService } from './services/live.ts'
 import { TranscriptService } from './services/transcripts.ts'
 import { UploadService } from './services/uploads.ts'
 
@@ -27,6 +28,7 @@ export interface Panel {
   store: SqliteStore
   uploads: UploadService
   jobs: JobService
+  live: LiveRecordingService
   events: EventBus
   /** Resumes unfinished uploads and jobs and starts the poller. */
   start(): void
@@ -89,7 +91,9 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     jobConcurrency: config.limits.jobConcurrency,
     maxStatusPerSecond: overrides.maxStatusPerSecond,
   })
-  const app = createApp({ config, store, uploads, jobs, transcripts, exports, events, objectStore, runner, logger })
+  const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })
+  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, logger })
+  let sweeper: NodeJS.Timeout | null = null
   const jobService = jobs
 
   return {
@@ -97,6 +101,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     store,
     uploads,
     jobs: jobService,
+    live,
     events,
     start() {
       const missing = missingRunpodSettings(config)
@@ -109,8 +114,14 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
         }
       }
       jobService.resume()
+      // Microphone sessions nobody finished (tab closed, panel restarted) become recordings after 60 s of silence.
+      const sweep = () => void live.sweepIdle(60_000).catch((err: unknown) => logger.warn('microphone sweep failed', { error: err }))
+      sweep()
+      sweeper = setInterval(sweep, 30_000)
+      sweeper.unref()
     },
     async close() {
+      if (sweeper) clearInterval(sweeper)
       jobService.stop()
       uploads.stopAll()
       // Let aborted uploads and in-flight polls settle before the database closes.

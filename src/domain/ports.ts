@@ -102,4 +102,10 @@ export interface MediaProbe {
    * Waveform peaks: `bins` values in [0, 1] (max |sample| per window, mono), plus duration in seconds.
    */
   peaks(filePath: string, bins: number): Promise<{ duration: number; peaks: number[] }>
+  /**
+   * Copies the streams of `input` into a fresh container at `output` (no re-encoding), which writes
+   * the duration and index that a browser's MediaRecorder leaves out of its WebM.
+   * @throws AppError `unsupported_media` when ffmpeg cannot read the input.
+   */
+  remux(input: string, output: string): Promise<void>
 }

@@ -4,7 +4,7 @@
  * playable before the cloud upload starts; a failed cloud upload never touches it.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, writeFile, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
@@ -87,6 +87,21 @@ export class UploadService {
   async receive(filenameRaw: string | undefined, body: ReadableStream<Uint8Array> | null): Promise<{ recording: StoredRecording; duplicateOf: string | null }> {
     const filename = validateFilename(filenameRaw)
     if (!body) throw new AppError('bad_request', 'The request has no body: send the file bytes as the PUT body.')
+    return this.ingest(filename, Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>))
+  }
+
+  /**
+   * Adopts a finished local file (e.g. a microphone recording) as a new recording, exactly like an
+   * upload; the source file is removed once it is stored.
+   * @throws like `receive`.
+   */
+  async adoptFile(filenameRaw: string, filePath: string): Promise<{ recording: StoredRecording; duplicateOf: string | null }> {
+    const result = await this.ingest(validateFilename(filenameRaw), createReadStream(filePath))
+    await rm(filePath, { force: true })
+    return result
+  }
+
+  private async ingest(filename: string, source: Readable): Promise<{ recording: StoredRecording; duplicateOf: string | null }> {
     const id = randomUUID()
     const dir = this.recordingDir(id)
     await mkdir(dir, { recursive: true })
@@ -106,7 +121,7 @@ export class UploadService {
           cb(null, chunk)
         },
       })
-      await pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), meter, createWriteStream(partPath))
+      await pipeline(source, meter, createWriteStream(partPath))
       if (size === 0) throw new AppError('bad_request', 'The file is empty (0 bytes). Choose the recording again; it may not have finished saving.')
 
       const sniffed = await fileTypeFromFile(partPath)

@@ -30,6 +30,11 @@ export class FfmpegMedia implements MediaProbe {
     return { duration, format: info.format?.format_name ?? 'unknown' }
   }
 
+  async remux(input: string, output: string): Promise<void> {
+    const { code, stderr } = await run(this.bins.ffmpeg, ['-v', 'error', '-y', '-i', input, '-vn', '-c', 'copy', output])
+    if (code !== 0) throw new AppError('unsupported_media', `The recorded audio could not be read (${firstLine(stderr) || 'ffmpeg failed'}).`)
+  }
+
   async peaks(filePath: string, bins: number): Promise<{ duration: number; peaks: number[] }> {
     const { duration } = await this.probe(filePath)
     const totalSamples = Math.max(1, Math.round(duration * PEAK_SAMPLE_RATE))

@@ -1,0 +1,138 @@
+/**
+ * Microphone recordings made in the page (MediaRecorder). The page sends a chunk every couple of
+ * seconds; each chunk is written to disk before it is acknowledged, so a closed tab or a crash loses
+ * at most the chunk in flight. Finishing (or, for an abandoned session, the idle sweep) joins the
+ * chunks, remuxes them with ffmpeg (MediaRecorder's WebM has no duration) and adopts the result as an
+ * ordinary recording, which then uploads and transcribes like a dropped file.
+ */
+import { randomUUID } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { AppError } from '../domain/errors.ts'
+import type { Logger, MediaProbe } from '../domain/ports.ts'
+import type { StoredRecording } from '../domain/store.ts'
+import { validateFilename, type UploadService } from './uploads.ts'
+
+/** Largest accepted chunk (bytes): a few seconds of Opus is tens of KB; 16 MB leaves room for video tracks. */
+const MAX_CHUNK_BYTES = 16 * 1024 * 1024
+const SESSION_ID = /^[0-9a-f-]{36}$/
+
+export class LiveRecordingService {
+  private readonly finishing = new Map<string, Promise<{ recording: StoredRecording; duplicateOf: string | null }>>()
+
+  constructor(
+    private readonly deps: { uploads: UploadService; media: MediaProbe; logger: Logger; liveDir: string },
+  ) {}
+
+  private dir(sessionId: string): string {
+    if (!SESSION_ID.test(sessionId)) throw new AppError('not_found', 'There is no such microphone recording session.')
+    return path.join(this.deps.liveDir, sessionId)
+  }
+
+  /**
+   * Starts a session.
+   * @returns its id; chunks go to `appendChunk(id, 0…)`.
+   * @throws AppError `bad_request` for a bad file name (same rules as uploads).
+   */
+  async start(filenameRaw: string | undefined): Promise<{ sessionId: string }> {
+    const filename = validateFilename(filenameRaw ?? `Recording ${new Date().toISOString().slice(0, 19).replace('T', ' ').replace(/:/g, '-')}.webm`)
+    const sessionId = randomUUID()
+    const dir = path.join(this.deps.liveDir, sessionId)
+    await mkdir(dir, { recursive: true })
+    await writeFile(path.join(dir, 'session.json'), JSON.stringify({ filename, startedAt: new Date().toISOString() }))
+    return { sessionId }
+  }
+
+  /**
+   * Stores chunk `seq` (0-based) durably. Sending the same seq again replaces it (safe retries).
+   * @throws AppError `not_found` (unknown session), `bad_request` (empty chunk), `payload_too_large`.
+   */
+  async appendChunk(sessionId: string, seq: number, bytes: Uint8Array): Promise<{ received: number }> {
+    const dir = this.dir(sessionId)
+    await this.mustExist(dir)
+    if (!Number.isInteger(seq) || seq < 0 || seq > 999_999) throw new AppError('bad_request', 'The chunk number must be a whole number from 0.')
+    if (bytes.length === 0) throw new AppError('bad_request', 'The chunk is empty.')
+    if (bytes.length > MAX_CHUNK_BYTES) throw new AppError('payload_too_large', 'A recording chunk may be at most 16 MB.')
+    const file = path.join(dir, `chunk-${String(seq).padStart(6, '0')}.part`)
+    await writeFile(`${file}.tmp`, bytes)
+    await rename(`${file}.tmp`, file)
+    return { received: (await this.chunks(dir)).length }
+  }
+
+  /**
+   * Ends a session and adopts the audio as a recording (idempotent while it runs).
+   * @throws AppError `not_found`, `bad_request` (no audio received), `unsupported_media`.
+   */
+  finish(sessionId: string): Promise<{ recording: StoredRecording; duplicateOf: string | null }> {
+    const running = this.finishing.get(sessionId)
+    if (running) return running
+    const job = this.doFinish(sessionId).finally(() => this.finishing.delete(sessionId))
+    this.finishing.set(sessionId, job)
+    return job
+  }
+
+  private async doFinish(sessionId: string) {
+    const dir = this.dir(sessionId)
+    await this.mustExist(dir)
+    const { filename } = JSON.parse(await readFile(path.join(dir, 'session.json'), 'utf8')) as { filename: string }
+    const chunks = await this.chunks(dir)
+    if (chunks.length === 0) {
+      await rm(dir, { recursive: true, force: true })
+      throw new AppError('bad_request', 'Nothing was recorded (no audio arrived from the microphone).')
+    }
+    const joined = path.join(dir, 'joined.webm')
+    const out = createWriteStream(joined)
+    for (const c of chunks) await pipeline(createReadStream(path.join(dir, c)), out, { end: false })
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))
+    const remuxed = path.join(dir, 'recording.webm')
+    await this.deps.media.remux(joined, remuxed)
+    const result = await this.deps.uploads.adoptFile(filename, remuxed)
+    await rm(dir, { recursive: true, force: true })
+    this.deps.logger.info('microphone recording stored', { sessionId, id: result.recording.id, chunks: chunks.length })
+    return result
+  }
+
+  /**
+   * Finishes sessions that received nothing for `idleMs` (the tab was closed or the panel restarted),
+   * so what was recorded becomes a recording instead of lingering. Returns how many were adopted.
+   */
+  async sweepIdle(idleMs: number): Promise<number> {
+    let adopted = 0
+    let names: string[] = []
+    try {
+      names = await readdir(this.deps.liveDir)
+    } catch {
+      return 0
+    }
+    for (const name of names) {
+      if (!SESSION_ID.test(name) || this.finishing.has(name)) continue
+      const dir = path.join(this.deps.liveDir, name)
+      const files = await readdir(dir).catch(() => [] as string[])
+      let last = 0
+      for (const f of files) last = Math.max(last, (await stat(path.join(dir, f)).catch(() => ({ mtimeMs: 0 }))).mtimeMs)
+      if (Date.now() - last < idleMs) continue
+      try {
+        await this.finish(name)
+        adopted++
+      } catch (err) {
+        this.deps.logger.warn('abandoned microphone recording could not be kept', { sessionId: name, error: err })
+        if (err instanceof AppError && err.code === 'bad_request') continue
+      }
+    }
+    return adopted
+  }
+
+  private async chunks(dir: string): Promise<string[]> {
+    return (await readdir(dir)).filter((f) => /^chunk-\d{6}\.part$/.test(f)).sort()
+  }
+
+  private async mustExist(dir: string): Promise<void> {
+    try {
+      await stat(path.join(dir, 'session.json'))
+    } catch {
+      throw new AppError('not_found', 'There is no such microphone recording session (it may have been finished already).')
+    }
+  }
+}
