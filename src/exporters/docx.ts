@@ -63,7 +63,7 @@ export async function renderDocx(doc: ExportDocument): Promise<Uint8Array> {
   }
   const filtered = filteredSegments(t)
   if (filtered.length > 0) {
-    children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, children: [new TextRun(FILTERED_HEADING)] }))
+    children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, spacing: { before: 480, after: 120 }, children: [new TextRun(FILTERED_HEADING)] }))
     for (const s of filtered) {
       children.push(
         new Paragraph({
