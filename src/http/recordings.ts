@@ -77,6 +77,24 @@ export const JobOptionsSchema = z
     message: 'minSpeakers cannot be larger than maxSpeakers',
   })
 
+/**
+ * Parses a JSON request body with `schema`.
+ * @throws AppError `bad_request` with `notJson` when the body is not JSON, or naming each invalid field.
+ */
+function parseJsonBody<T>(text: string, schema: z.ZodType<T>, what: string, notJson: string): T {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new AppError('bad_request', notJson)
+  }
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) {
+    throw new AppError('bad_request', `Invalid ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`)
+  }
+  return parsed.data
+}
+
 const idParam = z.string().regex(/^[0-9a-f-]{36}$/i)
 
 export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
@@ -175,17 +193,8 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   app.post('/:id/transcribe', async (c) => {
     const r = mustGet(c.req.param('id'))
     const text = await c.req.text()
-    let body: unknown = {}
-    if (text.trim()) {
-      try {
-        body = JSON.parse(text)
-      } catch {
-        throw new AppError('bad_request', 'The job options must be JSON, e.g. {"language": "ru", "diarize": true}.')
-      }
-    }
-    const parsed = JobOptionsSchema.safeParse(body)
-    if (!parsed.success) throw new AppError('bad_request', `Invalid job options: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`)
-    const o = parsed.data
+    // An empty body means "all defaults".
+    const o = parseJsonBody(text.trim() ? text : '{}', JobOptionsSchema, 'job options', 'The job options must be JSON, e.g. {"language": "ru", "diarize": true}.')
     const options: JobOptions = {
       language: o.language && o.language !== 'auto' ? o.language : null,
       diarize: o.diarize,
@@ -212,17 +221,8 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
 
   app.patch('/:id/transcript', async (c) => {
     const r = mustGet(c.req.param('id'))
-    let body: unknown
-    try {
-      body = await c.req.json()
-    } catch {
-      throw new AppError('bad_request', 'Send the edits as JSON: {"ops": [{"op": "renameSpeaker", "speaker": "SPEAKER_00", "name": "Interviewer"}]}.')
-    }
-    const parsed = EditRequestSchema.safeParse(body)
-    if (!parsed.success) {
-      throw new AppError('bad_request', `Invalid edit: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`)
-    }
-    const { transcript, version } = await deps.transcripts.edit(r.id, parsed.data.ops)
+    const { ops } = parseJsonBody(await c.req.text(), EditRequestSchema, 'edit', 'Send the edits as JSON: {"ops": [{"op": "renameSpeaker", "speaker": "SPEAKER_00", "name": "Interviewer"}]}.')
+    const { transcript, version } = await deps.transcripts.edit(r.id, ops)
     return c.json({ ...transcript, version })
   })
 
