@@ -26,6 +26,26 @@ async function check<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | 
   }
 }
 
+/**
+ * Setting combinations that are known not to work on real RunPod (plain words, shown in the page).
+ * Sources: reference/runpod.md §0.1 (presigned URLs unsupported on RunPod volumes) and §3.2
+ * (the Hub worker downloads `audio_file` as a URL; it cannot read a /runpod-volume path).
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = []
+  const runpodS3 = (config.s3.endpoint ?? '').includes('.runpod.io')
+  if (config.runpod.worker === 'whisperx-hub' && config.audioReference === 'volume-path') {
+    warnings.push('RUNPOD_WORKER=whisperx-hub with AUDIO_REFERENCE=volume-path: the Hub worker only downloads URLs, so it cannot read /runpod-volume paths. Use the whisperx worker, or a presigned URL from storage that supports it.')
+  }
+  if (config.runpod.worker === 'whisperx-hub' && config.audioReference === 'auto' && runpodS3) {
+    warnings.push("RUNPOD_WORKER=whisperx-hub with a RunPod network volume: RunPod's S3 API does not support presigned URLs, so the panel falls back to /runpod-volume paths, which the Hub worker cannot read. Use the whisperx worker.")
+  }
+  if (config.audioReference === 'presigned' && runpodS3) {
+    warnings.push("AUDIO_REFERENCE=presigned with a RunPod network volume: RunPod documents presigned URLs as unsupported. Use auto or volume-path.")
+  }
+  return warnings
+}
+
 export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | null; runner: JobRunner | null }): Hono {
   const app = new Hono()
   app.get('/', async (c) => {
@@ -39,6 +59,7 @@ export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | 
       demo: deps.config.server.demo,
       configured: missing.length === 0,
       missing,
+      warnings: configWarnings(deps.config),
       worker: deps.config.runpod.worker,
       audioReference: deps.config.audioReference,
       endpointId: deps.config.runpod.endpointId ?? null,
