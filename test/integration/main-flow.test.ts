@@ -324,3 +324,29 @@ describe('without RunPod settings', () => {
     expect((await json<{ error: { message: string } }>(res)).error.message).toMatch(/RUNPOD_API_KEY/)
   })
 })
+
+describe('RunPod Hub worker contract (whisperx-hub)', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack({ worker: 'whisperx-hub', presign: 'supported', audioReference: 'presigned' })
+  })
+  afterAll(async () => stack?.close())
+
+  it('sends audio_file / align_output / diarization and reads {segments, detected_language}', async () => {
+    const rec = await json<ApiRecording>(await upload(stack, 'interview.m4a', INTERVIEW))
+    await waitForRecording(stack.url, rec.id, (r) => r.status === 'uploaded')
+    await fetch(`${stack.url}/api/recordings/${rec.id}/transcribe`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ language: 'en', diarize: true, minSpeakers: 2, initialPrompt: 'Weasels' }),
+    })
+    const done = (await waitForRecording(stack.url, rec.id, (r) => r.status === 'done' || r.status === 'failed')) as unknown as ApiRecording
+    expect(done.error).toBeNull()
+    const input = stack.emulator.jobs.get(done.job!.id)!.input
+    expect(Object.keys(input).sort()).toEqual(['align_output', 'audio_file', 'batch_size', 'diarization', 'initial_prompt', 'language', 'min_speakers'])
+    expect(input).toMatchObject({ align_output: true, diarization: true, language: 'en', min_speakers: 2 })
+    const t = await json<ApiTranscript>(await fetch(`${stack.url}/api/recordings/${rec.id}/transcript`))
+    expect(t.language).toBe('en')
+    expect(t.speakers.map((s) => s.id)).toEqual(['SPEAKER_00', 'SPEAKER_01'])
+  })
+})
