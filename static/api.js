@@ -42,6 +42,8 @@ export const api = {
   cancel: (id) => call('POST', `${rec(id)}/cancel`),
   transcript: (id) => call('GET', `${rec(id)}/transcript`),
   edit: (id, ops) => call('PATCH', `${rec(id)}/transcript`, { ops }),
+  /** Reverts the newest edit; answers like `edit`. ApiError status 409 when nothing is left to undo. */
+  undo: (id) => call('POST', `${rec(id)}/transcript/undo`),
   audioUrl: (id) => `${rec(id)}/audio`,
   exportUrl: (id, format) => `${rec(id)}/export/${format}`,
 

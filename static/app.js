@@ -1,42 +1,25 @@
 // Scribe Panel page: library, drop zone, live status (SSE), player with waveform, transcript review.
 // Transcript text and speaker names are user data: they are only ever set with textContent / value.
+// The review tools live in review.js (transcript, speakers, edits), player.js (playback) and shortcuts.js (keys).
 import WaveSurfer from '/vendor/wavesurfer/wavesurfer.esm.js'
 import { api, ApiError } from './api.js'
+import { $, clock, el } from './dom.js'
+import { createPlayer, RATES } from './player.js'
+import { createReview } from './review.js'
+import { installShortcuts, openHelp } from './shortcuts.js'
 
-const $ = (sel, root = document) => root.querySelector(sel)
-const el = (tag, props = {}, ...children) => {
-  const node = document.createElement(tag)
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') node.className = v
-    else if (k === 'text') node.textContent = v
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v)
-    else if (k === 'dataset') Object.assign(node.dataset, v)
-    else node.setAttribute(k, v)
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c)
-  return node
-}
-
-const SPEAKER_COLORS = ['#2459d6', '#c2410c', '#15803d', '#7c3aed', '#be185d', '#0e7490', '#a16207', '#4b5563']
+export { clock }
 
 const state = {
   recordings: new Map(),
   uploadProgress: new Map(), // id -> {sentBytes, totalBytes} from the server's cloud upload
   jobProgress: new Map(),
   selectedId: null,
-  detail: null, // { id, root, wavesurfer, transcript, segmentsByTime, playingEl }
+  detail: null, // { id, wavesurfer, player, review, observer } of the recording on the right
   query: '',
 }
 
 // ---------- formatting ----------
-/** Seconds → "M:SS" or "H:MM:SS". */
-export function clock(seconds) {
-  const s = Math.max(0, Math.floor(seconds || 0))
-  const h = Math.floor(s / 3600)
-  const m = Math.floor((s % 3600) / 60)
-  const ss = String(s % 60).padStart(2, '0')
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`
-}
 const bytes = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`)
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
@@ -193,7 +176,7 @@ function connectEvents() {
     renderLibrary()
     if (recording.id === state.selectedId) {
       updateDetailStatus(recording)
-      if (recording.status === 'done' && (!before || before.status !== 'done' || !state.detail.transcript)) loadTranscript(recording.id)
+      if (recording.status === 'done' && (!before || before.status !== 'done' || !state.detail.review?.loaded)) loadTranscript(recording.id)
     }
   })
   source.addEventListener('upload-progress', (e) => {
@@ -215,9 +198,18 @@ function connectEvents() {
 }
 
 // ---------- detail view ----------
-function clearDetail() {
-  if (state.detail && state.detail.wavesurfer) state.detail.wavesurfer.destroy()
+function teardownDetail() {
+  const d = state.detail
+  if (!d) return
+  d.review?.destroy()
+  d.player?.destroy()
+  d.wavesurfer?.destroy()
+  d.observer?.disconnect()
   state.detail = null
+}
+
+function clearDetail() {
+  teardownDetail()
   state.selectedId = null
   $('#detail').replaceChildren(el('p', { class: 'empty-hint', text: 'Drop a recording on the left, or pick one from the library.' }))
   renderLibrary()
@@ -225,14 +217,14 @@ function clearDetail() {
 
 async function select(id) {
   if (state.selectedId === id && state.detail) return
-  if (state.detail && state.detail.wavesurfer) state.detail.wavesurfer.destroy()
+  teardownDetail()
   state.selectedId = id
   renderLibrary()
   const r = state.recordings.get(id)
   const root = $('#detail-template').content.cloneNode(true)
   const detail = $('#detail')
   detail.replaceChildren(root)
-  state.detail = { id, wavesurfer: null, transcript: null, playingEl: null, segmentEls: [] }
+  state.detail = { id, wavesurfer: null, player: null, review: null, observer: null }
   $('.title', detail).textContent = r.filename
   $('.meta', detail).textContent = `${bytes(r.size)} · ${r.duration ? clock(r.duration) : ''} · added ${dateFmt.format(new Date(r.createdAt))}`
   setupJobForm(r)
@@ -294,20 +286,42 @@ function setupJobForm(r) {
 }
 
 function setupPlayer(r) {
-  const root = $('#detail .player')
+  const detailRoot = $('#detail')
+  const root = $('.player', detailRoot)
   const audio = $('.audio', root)
   audio.src = api.audioUrl(r.id)
   const playBtn = $('.play-button', root)
   const clockEl = $('.clock', root)
+  const speed = $('.speed', root)
   const detail = state.detail
-  playBtn.addEventListener('click', () => (audio.paused ? audio.play() : audio.pause()))
-  audio.addEventListener('play', () => (playBtn.textContent = '❚❚ Pause'))
-  audio.addEventListener('pause', () => (playBtn.textContent = '▶ Play'))
-  audio.addEventListener('timeupdate', () => {
-    clockEl.textContent = `${clock(audio.currentTime)} / ${clock(audio.duration || r.duration || 0)}`
-    highlightAt(audio.currentTime)
-  })
-  $('.speed', root).addEventListener('change', (e) => (audio.playbackRate = Number(e.target.value)))
+  speed.replaceChildren(...RATES.map((rate) => el('option', { value: String(rate), text: `${rate}×` })))
+
+  let shown = ''
+  const onTime = (t) => {
+    const text = `${clock(t)} / ${clock(audio.duration || r.duration || 0)}`
+    if (text !== shown) clockEl.textContent = shown = text // once a second, not every frame
+    detail.review?.onTime(t)
+  }
+  const onChange = () => {
+    const playing = !audio.paused
+    playBtn.textContent = playing ? '❚❚ Pause' : '▶ Play'
+    playBtn.setAttribute('aria-label', playing ? 'Pause' : 'Play')
+    speed.value = String(audio.playbackRate)
+    detail.review?.onPlayerChange()
+  }
+  detail.player = createPlayer(audio, { onTime, onChange })
+  detail.review = createReview(detailRoot, { id: r.id, player: detail.player, audio })
+  playBtn.addEventListener('click', () => detail.player.toggle())
+  speed.addEventListener('change', () => detail.player.setRate(Number(speed.value)))
+  $('.help-button', root).addEventListener('click', openHelp)
+  audio.addEventListener('loadedmetadata', () => onTime(audio.currentTime))
+
+  // The player sticks to the top while the transcript scrolls; the speakers column sticks below it. The height
+  // goes on that column only: a custom property on #detail would restyle every word of the transcript.
+  const side = $('.review-side', detailRoot)
+  detail.observer = new ResizeObserver(() => side.style.setProperty('--player-h', `${root.offsetHeight}px`))
+  detail.observer.observe(root)
+
   const makeWave = (peaks) =>
     WaveSurfer.create({
       container: $('.waveform', root),
@@ -331,159 +345,15 @@ function setupPlayer(r) {
     })
 }
 
-function seek(seconds, play = true) {
-  const audio = $('#detail .audio')
-  if (!audio) return
-  audio.currentTime = seconds
-  if (play) audio.play().catch(() => {})
-}
-
-function highlightAt(t) {
-  const d = state.detail
-  if (!d || !d.segmentEls.length) return
-  // Binary search over kept segments sorted by start.
-  let lo = 0
-  let hi = d.segmentEls.length - 1
-  let found = -1
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1
-    if (d.segmentEls[mid].start <= t) {
-      found = mid
-      lo = mid + 1
-    } else hi = mid - 1
-  }
-  const hit = found >= 0 && t < d.segmentEls[found].end + 0.05 ? d.segmentEls[found].el : null
-  if (hit === d.playingEl) return
-  if (d.playingEl) d.playingEl.classList.remove('playing')
-  if (hit) hit.classList.add('playing')
-  d.playingEl = hit
-}
-
 // ---------- transcript ----------
 async function loadTranscript(id) {
   try {
     const t = await api.transcript(id)
     if (!state.detail || state.detail.id !== id) return
-    renderTranscript(t)
+    state.detail.review.render(t)
   } catch (err) {
     $('#detail .status-text').textContent = `Transcript could not be loaded: ${err.message}`
   }
-}
-
-async function applyEdits(ops) {
-  const d = state.detail
-  try {
-    const t = await api.edit(d.id, ops)
-    renderTranscript(t)
-  } catch (err) {
-    alert(`The change was not saved: ${err.message}`)
-  }
-}
-
-function speakerColor(t, id) {
-  const idx = t.speakers.findIndex((s) => s.id === id)
-  return idx < 0 ? '#6b7280' : SPEAKER_COLORS[idx % SPEAKER_COLORS.length]
-}
-const nameOf = (t, id) => (id === null ? 'Unknown speaker' : (t.speakers.find((s) => s.id === id) || { name: id }).name)
-
-function renderTranscript(t) {
-  const d = state.detail
-  d.transcript = t
-  const root = $('#detail')
-  $('.review', root).hidden = false
-
-  // Speakers panel: rename in place.
-  $('.speakers', root).replaceChildren(
-    ...t.speakers.map((s) => {
-      const input = el('input', { type: 'text', 'aria-label': `Name of ${s.id}`, dataset: { speaker: s.id } })
-      input.value = s.name
-      const commit = () => {
-        const name = input.value.trim()
-        if (name && name !== s.name) applyEdits([{ op: 'renameSpeaker', speaker: s.id, name }])
-        else input.value = s.name
-      }
-      input.addEventListener('change', commit)
-      input.addEventListener('keydown', (e) => e.key === 'Enter' && input.blur())
-      const swatch = el('span', { class: 'swatch' })
-      swatch.style.background = speakerColor(t, s.id)
-      return el('li', {}, swatch, input)
-    }),
-  )
-
-  $('.exports', root).replaceChildren(
-    ...['docx', 'md', 'json', 'txt', 'srt', 'vtt', 'maxqda'].map((f) =>
-      el('a', { href: api.exportUrl(d.id, f), download: '', dataset: { format: f }, text: f === 'maxqda' ? 'MAXQDA' : f }),
-    ),
-  )
-  const filteredCount = t.segments.filter((s) => s.filtered).length
-  $('.filter-summary', root).textContent = filteredCount
-    ? `${filteredCount} segment${filteredCount > 1 ? 's' : ''} hidden as likely Whisper hallucinations (shown in orange; you can restore them).`
-    : 'No hallucinations detected.'
-
-  // Turns: consecutive segments of one speaker; filtered segments shown in place, marked.
-  const container = $('.transcript', root)
-  const frag = document.createDocumentFragment()
-  d.segmentEls = []
-  let turn = null
-  let turnSpeaker
-  for (const seg of t.segments) {
-    if (seg.filtered) {
-      const box = el('div', { class: 'filtered', dataset: { segmentId: seg.id } },
-        el('span', { text: `Hidden at ${clock(seg.start)}: ` }),
-        el('span', { class: 'text', text: seg.text }),
-        el('span', { text: ` — ${seg.filtered.reason}` }),
-        el('button', { type: 'button', text: 'Restore', onclick: () => applyEdits([{ op: 'restoreSegment', segmentId: seg.id }]) }),
-      )
-      ;(turn ? turn.body : frag).append(box)
-      continue
-    }
-    if (!turn || turnSpeaker !== seg.speaker) {
-      turnSpeaker = seg.speaker
-      turn = renderTurnHead(t, seg)
-      frag.append(turn.node)
-    }
-    const segEl = el('span', { class: 'segment', dataset: { segmentId: seg.id, start: String(seg.start) } })
-    for (const w of seg.words.length ? seg.words : [{ text: seg.text, start: seg.start, end: seg.end, estimated: true }]) {
-      const wEl = el('span', { class: w.estimated ? 'word estimated' : 'word', text: w.text })
-      wEl.addEventListener('click', () => seek(w.start, false))
-      segEl.append(wEl, ' ')
-    }
-    turn.body.append(segEl)
-    d.segmentEls.push({ start: seg.start, end: seg.end, el: segEl })
-  }
-  container.replaceChildren(frag)
-  d.playingEl = null
-  const audio = $('#detail .audio')
-  if (audio) highlightAt(audio.currentTime)
-}
-
-function renderTurnHead(t, seg) {
-  const nameBtn = el('button', { type: 'button', class: 'speaker-name', title: 'Click to rename this speaker everywhere', text: nameOf(t, seg.speaker) })
-  nameBtn.style.color = speakerColor(t, seg.speaker)
-  if (seg.speaker !== null) {
-    nameBtn.addEventListener('click', () => {
-      const input = el('input', { class: 'speaker-input', type: 'text', 'aria-label': 'Speaker name' })
-      input.value = nameOf(t, seg.speaker)
-      const done = (save) => {
-        const name = input.value.trim()
-        if (save && name && name !== nameOf(t, seg.speaker)) applyEdits([{ op: 'renameSpeaker', speaker: seg.speaker, name }])
-        else input.replaceWith(nameBtn)
-      }
-      input.addEventListener('keydown', (e) => {
-        if (e.key === 'Enter') done(true)
-        if (e.key === 'Escape') done(false)
-      })
-      input.addEventListener('blur', () => done(true))
-      nameBtn.replaceWith(input)
-      input.focus()
-      input.select()
-    })
-  }
-  const stamp = el('button', { type: 'button', class: 'timestamp', title: 'Play from here', text: clock(seg.start), dataset: { start: String(seg.start) } })
-  stamp.addEventListener('click', () => seek(seg.start, true))
-  const body = el('div', { class: 'turn-body' })
-  const node = el('div', { class: 'turn' }, el('div', { class: 'turn-head' }, nameBtn, stamp), body)
-  return { node, body }
 }
 
 // ---------- start ----------
@@ -491,3 +361,4 @@ setupDropzone()
 $('#search').addEventListener('input', onSearch)
 connectEvents()
 loadHealth()
+installShortcuts(() => (state.detail && state.detail.player ? { ...state.detail, root: $('#detail') } : null))

@@ -1,0 +1,149 @@
+// Keyboard shortcuts after oTranscribe's defaults (reference/anchors.md §4), the "go to time" box and the help
+// overlay that lists them. The overlay is built from the same table the key handler reads, so they cannot drift.
+// Shortcuts with Ctrl/⌘ or an F-key work everywhere, also while typing in a segment (type while listening);
+// plain keys (Esc, ?) and Ctrl/⌘+Z (transcript undo) only when no text field has focus, so typing stays typing.
+import { $, clock, el, isTyping, parseTime } from './dom.js'
+import { isMenuOpen } from './menu.js'
+import { NUDGE_SECONDS, RATE_MAX, RATE_MIN, RATE_STEP, REWIND_ON_RESUME } from './player.js'
+
+export const SHORTCUTS = [
+  {
+    action: 'toggle',
+    keys: ['Esc', 'Ctrl/⌘ Space'],
+    what: `Play / pause. Resuming goes back ${REWIND_ON_RESUME} s first, to catch the last words again.`,
+  },
+  { action: 'back', keys: ['F1', 'Ctrl/⌘ 1'], what: `Back ${NUDGE_SECONDS} s` },
+  { action: 'forward', keys: ['F2', 'Ctrl/⌘ 2'], what: `Forward ${NUDGE_SECONDS} s` },
+  { action: 'slower', keys: ['F3', 'Ctrl/⌘ 3'], what: `Slower (−${RATE_STEP}×, down to ${RATE_MIN}×)` },
+  { action: 'faster', keys: ['F4', 'Ctrl/⌘ 4'], what: `Faster (+${RATE_STEP}×, up to ${RATE_MAX}×)` },
+  { action: 'goto', keys: ['Ctrl/⌘ K'], what: 'Go to a time: type 1:23 or 83, then Enter' },
+  { action: 'undo', keys: ['Ctrl/⌘ Z'], what: 'Undo the last change to the transcript (outside text fields)' },
+  { action: 'help', keys: ['?'], what: 'Show this list' },
+]
+
+export const MOUSE = [
+  ['Click a word', 'Go to it'],
+  ['Click a time', 'Play that turn'],
+  ['Double-click a segment', 'Edit its text: Enter saves, Esc cancels. Unchanged words keep their times.'],
+  ['Right-click a segment, or its ⋯', 'Change the speaker of this segment only; split; edit; hide'],
+  ['Alt+click a word', 'Split the segment before that word, then pick the new part’s speaker'],
+  ['Speakers list', 'Rename; ▶ hear 4 s of that speaker; merge into another speaker'],
+  [
+    'Tab into the text, then ↑ ↓',
+    'Move between segments; Enter edits; the menu key or Shift+F10 opens the segment’s menu',
+  ],
+]
+
+const MOD_CODES = {
+  Space: 'toggle',
+  Digit1: 'back',
+  Digit2: 'forward',
+  Digit3: 'slower',
+  Digit4: 'faster',
+  KeyK: 'goto',
+  KeyZ: 'undo',
+}
+const F_KEYS = { F1: 'back', F2: 'forward', F3: 'slower', F4: 'faster' }
+
+/** The action a keydown asks for, or null. `plain` marks keys that would be typing inside a text field. */
+export function actionFor(e) {
+  if (e.altKey) return null
+  const mod = e.ctrlKey || e.metaKey
+  if (F_KEYS[e.key] && !mod && !e.shiftKey) return { action: F_KEYS[e.key], plain: false }
+  if (mod && !e.shiftKey && MOD_CODES[e.code]) return { action: MOD_CODES[e.code], plain: e.code === 'KeyZ' }
+  if (!mod && e.key === 'Escape') return { action: 'toggle', plain: true }
+  if (!mod && e.key === '?') return { action: 'help', plain: true }
+  return null
+}
+
+/**
+ * Listens for the shortcuts on the whole page.
+ * @param getContext () => ({ player, review, root }) for the open recording, or null
+ */
+export function installShortcuts(getContext) {
+  const help = $('#help')
+  fillHelp(help)
+  help.addEventListener('click', (e) => e.target === help && help.close()) // a click on the backdrop
+  document.addEventListener('keydown', (e) => {
+    if (e.defaultPrevented || e.isComposing || help.open || isMenuOpen()) return
+    const hit = actionFor(e)
+    if (!hit || (hit.plain && isTyping(e.target))) return
+    if (hit.action === 'help') {
+      e.preventDefault()
+      return openHelp()
+    }
+    const ctx = getContext()
+    if (!ctx) return
+    e.preventDefault()
+    run(ctx, hit.action)
+  })
+}
+
+function run({ player, review, root }, action) {
+  if (action === 'toggle') player.toggle()
+  else if (action === 'back') player.nudge(-NUDGE_SECONDS)
+  else if (action === 'forward') player.nudge(NUDGE_SECONDS)
+  else if (action === 'slower') player.stepRate(-1)
+  else if (action === 'faster') player.stepRate(1)
+  else if (action === 'goto') openGoto(root, player)
+  else if (action === 'undo' && review.loaded) review.undo()
+}
+
+export function openHelp() {
+  const help = $('#help')
+  if (!help.open) help.showModal()
+}
+
+function fillHelp(help) {
+  const keyRow = ({ keys, what }) =>
+    el(
+      'tr',
+      {},
+      el('th', {}, ...keys.flatMap((k, i) => [i ? ' or ' : null, el('kbd', { text: k })])),
+      el('td', { text: what }),
+    )
+  $('.help-keys tbody', help).replaceChildren(...SHORTCUTS.map(keyRow))
+  $('.help-mouse tbody', help).replaceChildren(
+    ...MOUSE.map(([how, what]) => el('tr', {}, el('th', { text: how }), el('td', { text: what }))),
+  )
+}
+
+/** Shows the small "go to time" box in the player; Enter jumps, Esc or leaving it closes it. */
+export function openGoto(root, player) {
+  const form = $('.goto', root)
+  const input = $('.goto-input', form)
+  const before = document.activeElement
+  if (!form.hidden) return input.focus()
+  form.hidden = false
+  input.value = clock($('.audio', root).currentTime)
+  input.removeAttribute('aria-invalid')
+  input.focus()
+  input.select()
+  const close = (refocus) => {
+    form.hidden = true
+    form.removeEventListener('submit', onSubmit)
+    input.removeEventListener('keydown', onKey)
+    input.removeEventListener('blur', onBlur)
+    if (refocus && before && before.isConnected) before.focus()
+  }
+  const onSubmit = (e) => {
+    e.preventDefault()
+    const t = parseTime(input.value)
+    if (t === null) {
+      input.setAttribute('aria-invalid', 'true')
+      return
+    }
+    close(true)
+    player.seek(t, player.playing)
+  }
+  const onKey = (e) => {
+    if (e.key !== 'Escape') return
+    e.preventDefault()
+    e.stopPropagation()
+    close(true)
+  }
+  const onBlur = () => close(false)
+  form.addEventListener('submit', onSubmit)
+  input.addEventListener('keydown', onKey)
+  input.addEventListener('blur', onBlur)
+}
