@@ -38,6 +38,8 @@ export interface StoredTranscript {
   jobId: string
   /** Increases by one with every save or edit. */
   version: number
+  /** Edits that `undoEdit` can take back. */
+  undoable: number
   transcript: Transcript
   createdAt: string
   updatedAt: string

@@ -45,8 +45,11 @@ export const EditOpSchema = z.discriminatedUnion('op', [
 ])
 export type EditOp = z.infer<typeof EditOpSchema>
 
-/** Body of `PATCH /api/recordings/:id/transcript`. */
-export const EditRequestSchema = z.object({ ops: z.array(EditOpSchema).min(1).max(1000) })
+/**
+ * Body of `PATCH /api/recordings/:id/transcript`. `version` (optional) is the version the edit was
+ * made on; a different current version answers 409, so two tabs cannot silently overwrite each other.
+ */
+export const EditRequestSchema = z.object({ ops: z.array(EditOpSchema).min(1).max(1000), version: z.number().int().positive().optional() })
 
 /**
  * Applies `ops` in order to a copy of `transcript`.

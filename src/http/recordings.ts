@@ -215,22 +215,22 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
 
   app.get('/:id/transcript', (c) => {
     const r = mustGet(c.req.param('id'))
-    const { transcript, version } = deps.transcripts.get(r.id)
-    return c.json({ ...transcript, version })
+    const { transcript, version, undoable } = deps.transcripts.get(r.id)
+    return c.json({ ...transcript, version, undoable })
   })
 
   app.patch('/:id/transcript', async (c) => {
     const r = mustGet(c.req.param('id'))
-    const { ops } = parseJsonBody(await c.req.text(), EditRequestSchema, 'edit', 'Send the edits as JSON: {"ops": [{"op": "renameSpeaker", "speaker": "SPEAKER_00", "name": "Interviewer"}]}.')
-    const { transcript, version } = await deps.transcripts.edit(r.id, ops)
-    return c.json({ ...transcript, version })
+    const { ops, version: expected } = parseJsonBody(await c.req.text(), EditRequestSchema, 'edit', 'Send the edits as JSON: {"ops": [{"op": "renameSpeaker", "speaker": "SPEAKER_00", "name": "Interviewer"}]}.')
+    const { transcript, version, undoable } = await deps.transcripts.edit(r.id, ops, expected)
+    return c.json({ ...transcript, version, undoable })
   })
 
   // Not in DESIGN.md's table: undo of the newest edit (issue 4, "Editing … undo").
   app.post('/:id/transcript/undo', (c) => {
     const r = mustGet(c.req.param('id'))
-    const { transcript, version } = deps.transcripts.undo(r.id)
-    return c.json({ ...transcript, version })
+    const { transcript, version, undoable } = deps.transcripts.undo(r.id)
+    return c.json({ ...transcript, version, undoable })
   })
 
   app.get('/:id/export/:format', async (c) => {

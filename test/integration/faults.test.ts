@@ -390,6 +390,22 @@ describe('bad input and local-server security', () => {
     expect(await (await fetch(`${stack.url}/api/recordings/${rec.id}/transcript`)).json()).toEqual(before)
   })
 
+  it('refuses an edit made on an outdated version (two tabs) and counts undoable edits', async () => {
+    const list = (await (await fetch(`${stack.url}/api/recordings`)).json()) as { recordings: (Rec & { status: string })[] }
+    const id = list.recordings.find((r) => r.status === 'done')!.id
+    const t = (await (await fetch(`${stack.url}/api/recordings/${id}/transcript`)).json()) as { version: number; undoable: number; speakers: { id: string }[] }
+    const patch = (body: unknown) => fetch(`${stack.url}/api/recordings/${id}/transcript`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const op = { op: 'renameSpeaker', speaker: t.speakers[0]!.id, name: 'Tab one' }
+    const first = await patch({ ops: [op], version: t.version })
+    expect(first.status).toBe(200)
+    expect(((await first.json()) as { undoable: number }).undoable).toBe(t.undoable + 1)
+    const stale = await patch({ ops: [{ ...op, name: 'Tab two' }], version: t.version })
+    expect(stale.status).toBe(409)
+    expect(((await stale.json()) as { error: { message: string } }).error.message).toMatch(/another tab/)
+    const now = (await (await fetch(`${stack.url}/api/recordings/${id}/transcript`)).json()) as { speakers: { name: string }[] }
+    expect(now.speakers[0]!.name).toBe('Tab one')
+  })
+
   it('refuses forged Host headers (DNS rebinding) and cross-site state changes', async () => {
     const http = await import('node:http')
     const port = Number(new URL(stack.url).port)

@@ -114,3 +114,16 @@ describe('library search', () => {
     expect(s.getRecording('r2')!.summary).toEqual({ language: 'en', speakers: ['Speaker 1'], gpuMs: 0, queueMs: 0 })
   })
 })
+
+describe('a new worker result', () => {
+  it('starts a new edit history, so undo cannot bring back the previous transcript', () => {
+    const s = new SqliteStore(':memory:')
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.saveTranscript('r1', 'job-1', transcript)
+    s.saveEdit('r1', [], transcript, { ...transcript, language: 'en' })
+    expect(s.getTranscript('r1')!.undoable).toBe(1)
+    s.saveTranscript('r1', 'job-2', { ...transcript, language: 'de' })
+    expect(s.getTranscript('r1')!.undoable).toBe(0)
+    expect(s.undoEdit('r1')).toBeNull()
+  })
+})

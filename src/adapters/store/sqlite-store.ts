@@ -317,6 +317,8 @@ export class SqliteStore implements RecordingStore {
              document = excluded.document, created_at = excluded.created_at, updated_at = excluded.updated_at`,
         )
         .run(recordingId, jobId, JSON.stringify(doc), now, now)
+      // A new worker result starts a new edit history: undo must not bring back the old transcript.
+      this.db.prepare('DELETE FROM transcript_edits WHERE recording_id = ?').run(recordingId)
       indexTranscript(this.db, recordingId, doc)
     })()
   }
@@ -348,12 +350,17 @@ export class SqliteStore implements RecordingStore {
 
   getTranscript(recordingId: string): StoredTranscript | null {
     const row = this.db
-      .prepare('SELECT job_id, version, document, created_at, updated_at FROM transcripts WHERE recording_id = ?')
-      .get(recordingId) as { job_id: string; version: number; document: string; created_at: string; updated_at: string } | undefined
+      .prepare(
+        `SELECT job_id, version, document, created_at, updated_at,
+           (SELECT COUNT(*) FROM transcript_edits e WHERE e.recording_id = t.recording_id) AS undoable
+         FROM transcripts t WHERE recording_id = ?`,
+      )
+      .get(recordingId) as { job_id: string; version: number; document: string; created_at: string; updated_at: string; undoable: number } | undefined
     if (!row) return null
     return {
       jobId: row.job_id,
       version: row.version,
+      undoable: row.undoable,
       transcript: JSON.parse(row.document) as Transcript,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
