@@ -41,9 +41,16 @@ export const api = {
   transcribe: (id, options) => call('POST', `${rec(id)}/transcribe`, options),
   cancel: (id) => call('POST', `${rec(id)}/cancel`),
   transcript: (id) => call('GET', `${rec(id)}/transcript`),
-  edit: (id, ops) => call('PATCH', `${rec(id)}/transcript`, { ops }),
+  // `version`: the transcript version the edit was made on; the server answers 409 if it changed meanwhile.
+  edit: (id, ops, version) => call('PATCH', `${rec(id)}/transcript`, version ? { ops, version } : { ops }),
   /** Reverts the newest edit; answers like `edit`. ApiError status 409 when nothing is left to undo. */
   undo: (id) => call('POST', `${rec(id)}/transcript/undo`),
+  liveStart: (filename) => call('POST', `/api/live?filename=${encodeURIComponent(filename)}`),
+  liveChunk: async (session, seq, blob) => {
+    const res = await fetch(`/api/live/${encodeURIComponent(session)}/chunks/${seq}`, { method: 'PUT', body: blob })
+    if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, `The panel did not store chunk ${seq} (HTTP ${res.status}).`)
+  },
+  liveFinish: (session) => call('POST', `/api/live/${encodeURIComponent(session)}/finish`),
   audioUrl: (id) => `${rec(id)}/audio`,
   exportUrl: (id, format) => `${rec(id)}/export/${format}`,
 

@@ -4,7 +4,9 @@
 import WaveSurfer from '/vendor/wavesurfer/wavesurfer.esm.js'
 import { api, ApiError } from './api.js'
 import { $, clock, el } from './dom.js'
+import { costText, renderLibrary as drawLibrary, totalsText } from './library.js'
 import { createPlayer, RATES } from './player.js'
+import { setupRecorder } from './recorder.js'
 import { createReview } from './review.js'
 import { installShortcuts, openHelp } from './shortcuts.js'
 
@@ -17,6 +19,9 @@ const state = {
   selectedId: null,
   detail: null, // { id, wavesurfer, player, review, observer } of the recording on the right
   query: '',
+  queryResults: null, // search results (recordings with `matches`) while a query is typed
+  totals: null,
+  pendingMatch: null, // {id, segmentId, start}: a search hit to show once its transcript is loaded
 }
 
 // ---------- formatting ----------
@@ -28,15 +33,16 @@ function statusText(r) {
   switch (r.status) {
     case 'uploading': {
       const pct = up.totalBytes ? Math.floor((100 * up.sentBytes) / up.totalBytes) : 0
-      return `Uploading to cloud… ${pct}%`
+      return `Uploading to cloud… ${pct}%${r.pendingSubmit ? ' Transcription starts when the upload finishes.' : ''}`
     }
-    case 'uploaded': return 'Uploaded to the network volume. Ready to transcribe.'
+    case 'uploaded':
+      return r.pendingSubmit ? 'Waiting for a free GPU slot (other jobs of this batch are running)…' : 'Uploaded to the network volume. Ready to transcribe.'
     case 'submitting': return 'Submitting the job…'
     case 'queued': return 'Queued (waiting for GPU)…'
     case 'transcribing': {
-      const p = state.jobProgress.get(r.id)
-      const extra = p && typeof p === 'object' && p.percent !== undefined ? ` ${p.percent}%` : ''
-      return `Transcribing on cloud GPU…${extra}`
+      const p = state.jobProgress.get(r.id) ?? r.jobProgress
+      const extra = p && typeof p === 'object' ? [p.stage, p.percent !== undefined ? `${p.percent}%` : null].filter(Boolean).join(' ') : ''
+      return `Transcribing on cloud GPU…${extra ? ` (${extra})` : ''}`
     }
     case 'processing': return 'Processing results…'
     case 'done': return 'Done ✓'
@@ -45,8 +51,6 @@ function statusText(r) {
     default: return r.status
   }
 }
-const chipClass = (s) => (s === 'done' ? 'done' : s === 'failed' ? 'failed' : s === 'cancelled' || s === 'uploaded' ? '' : 'active')
-const chipText = { uploading: 'uploading', uploaded: 'ready', submitting: 'submitting', queued: 'queued', transcribing: 'transcribing', processing: 'processing', done: 'done', failed: 'failed', cancelled: 'cancelled' }
 
 // ---------- health ----------
 async function loadHealth() {
@@ -55,7 +59,10 @@ async function loadHealth() {
     const h = await api.health()
     $('#demo-banner').hidden = !h.demo
     const cfg = $('#config-banner')
-    if (!h.configured) {
+    if (h.warnings && h.warnings.length) {
+      cfg.hidden = false
+      cfg.textContent = h.warnings.join(' ')
+    } else if (!h.configured) {
       cfg.hidden = false
       cfg.textContent = `RunPod is not configured yet. Missing settings: ${h.missing.join(', ')}. Recordings are kept on this computer; put these in .env and restart to transcribe.`
     } else if (!h.ok) {
@@ -73,33 +80,52 @@ async function loadHealth() {
 
 // ---------- library ----------
 function renderLibrary() {
-  const list = $('#library')
-  let items = [...state.recordings.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-  if (state.query && state.queryIds) items = items.filter((r) => state.queryIds.has(r.id))
-  list.replaceChildren(
-    ...items.map((r) =>
-      el('li', { class: r.id === state.selectedId ? 'selected' : '', dataset: { id: r.id }, onclick: () => select(r.id) },
-        el('span', { class: 'name', text: r.filename }),
-        el('span', { class: 'sub' },
-          el('span', { class: `chip ${chipClass(r.status)}`, text: chipText[r.status] ?? r.status }),
-          ` ${r.duration ? clock(r.duration) : ''} · ${dateFmt.format(new Date(r.createdAt))}`),
-      ),
-    ),
-  )
+  const items = state.queryResults ?? [...state.recordings.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+  drawLibrary($('#library'), items, { selectedId: state.selectedId, onSelect: select, onOpenMatch: openMatch })
+  $('#library-totals').textContent = state.query ? `${items.length} found` : totalsText(state.totals)
+}
+
+/** Reloads the library (language, speakers, cost, totals; search hits while a query is typed). */
+async function refreshLibrary() {
+  try {
+    const { recordings, totals } = await api.list(state.query)
+    state.totals = totals
+    if (state.query) state.queryResults = recordings
+    else for (const r of recordings) state.recordings.set(r.id, { ...state.recordings.get(r.id), ...r })
+    renderLibrary()
+  } catch {
+    // The events stream shows the panel is unreachable; the next snapshot refreshes.
+  }
 }
 
 let searchTimer = null
 function onSearch(e) {
   clearTimeout(searchTimer)
-  searchTimer = setTimeout(async () => {
+  searchTimer = setTimeout(() => {
     state.query = e.target.value.trim()
-    if (!state.query) state.queryIds = null
-    else {
-      const { recordings } = await api.list(state.query)
-      state.queryIds = new Set(recordings.map((r) => r.id))
-    }
-    renderLibrary()
+    if (!state.query) state.queryResults = null
+    void refreshLibrary()
   }, 200)
+}
+
+/** Opens a search hit: the recording, scrolled to the segment, the player at its start. */
+function openMatch(id, match) {
+  state.pendingMatch = { id, segmentId: match.segmentId, start: match.start }
+  if (state.selectedId === id && state.detail?.review?.loaded) showPendingMatch()
+  else select(id)
+}
+
+function showPendingMatch() {
+  const m = state.pendingMatch
+  if (!m || !state.detail || state.detail.id !== m.id) return
+  state.pendingMatch = null
+  const seg = document.querySelector(`#detail .segment[data-segment-id="${CSS.escape(m.segmentId)}"]`)
+  if (seg) {
+    seg.scrollIntoView({ block: 'center' })
+    seg.classList.add('search-hit')
+    setTimeout(() => seg.classList.remove('search-hit'), 4000)
+  }
+  state.detail.player.seek(m.start, false)
 }
 
 // ---------- uploads from the browser ----------
@@ -118,9 +144,12 @@ function uploadFiles(files) {
         state.recordings.set(r.id, r)
         renderLibrary()
         if (r.duplicateOf && state.recordings.has(r.duplicateOf)) {
-          const note = el('div', { class: 'item', text: `"${file.name}" was uploaded before; its earlier transcript is in the library.` })
+          const earlier = r.duplicateOf
+          const note = el('div', { class: 'item duplicate' },
+            `"${file.name}" was uploaded before. `,
+            el('button', { type: 'button', text: 'Open the earlier one', onclick: () => (note.remove(), select(earlier)) }),
+            el('button', { type: 'button', text: 'Dismiss', onclick: () => note.remove() }))
           $('#local-uploads').append(note)
-          setTimeout(() => note.remove(), 8000)
         }
         select(r.id)
       })
@@ -160,8 +189,9 @@ function connectEvents() {
   const source = new EventSource('/api/events')
   source.addEventListener('snapshot', (e) => {
     const { recordings } = JSON.parse(e.data)
-    state.recordings = new Map(recordings.map((r) => [r.id, r]))
+    state.recordings = new Map(recordings.map((r) => [r.id, { ...state.recordings.get(r.id), ...r }]))
     renderLibrary()
+    void refreshLibrary()
     if (state.selectedId) {
       if (state.recordings.has(state.selectedId)) updateDetailStatus(state.recordings.get(state.selectedId))
       else clearDetail()
@@ -171,11 +201,13 @@ function connectEvents() {
   source.addEventListener('recording', (e) => {
     const { recording } = JSON.parse(e.data)
     const before = state.recordings.get(recording.id)
-    state.recordings.set(recording.id, recording)
+    state.recordings.set(recording.id, { ...before, ...recording })
     if (recording.status !== 'uploading') state.uploadProgress.delete(recording.id)
     renderLibrary()
+    // Cost, language and speakers change when a job ends, and waiting transcriptions are dispatched.
+    if (!before || before.status !== recording.status) void refreshLibrary()
     if (recording.id === state.selectedId) {
-      updateDetailStatus(recording)
+      updateDetailStatus(state.recordings.get(recording.id))
       if (recording.status === 'done' && (!before || before.status !== 'done' || !state.detail.review?.loaded)) loadTranscript(recording.id)
     }
   })
@@ -192,6 +224,7 @@ function connectEvents() {
   source.addEventListener('deleted', (e) => {
     const { id } = JSON.parse(e.data)
     state.recordings.delete(id)
+    if (state.queryResults) state.queryResults = state.queryResults.filter((r) => r.id !== id)
     renderLibrary()
     if (id === state.selectedId) clearDetail()
   })
@@ -226,18 +259,32 @@ async function select(id) {
   detail.replaceChildren(root)
   state.detail = { id, wavesurfer: null, player: null, review: null, observer: null }
   $('.title', detail).textContent = r.filename
-  $('.meta', detail).textContent = `${bytes(r.size)} · ${r.duration ? clock(r.duration) : ''} · added ${dateFmt.format(new Date(r.createdAt))}`
+  renderMeta(r)
   setupJobForm(r)
   setupPlayer(r)
   updateDetailStatus(r)
   if (r.status === 'done') loadTranscript(id)
 }
 
+const AUDIO_REFERENCE = { 'volume-path': 'the file on the network volume', presigned: 'a presigned URL' }
+
+function renderMeta(r) {
+  const parts = [bytes(r.size), r.duration ? clock(r.duration) : null, `added ${dateFmt.format(new Date(r.createdAt))}`]
+  if (r.job) parts.push(`worker read ${AUDIO_REFERENCE[r.job.audioReference] ?? r.job.audioReference}`)
+  const cost = costText(r.cost)
+  if (cost) parts.push(cost)
+  $('#detail .meta').textContent = parts.filter(Boolean).join(' · ')
+}
+
 function updateDetailStatus(r) {
   if (!state.detail || state.detail.id !== r.id) return
+  renderMeta(r)
   const line = $('#detail .status-line')
   line.className = `status-line ${r.status}`
-  $('.status-text', line).textContent = statusText(r)
+  const text = $('.status-text', line)
+  text.textContent = statusText(r)
+  // A problem while following a job (e.g. RunPod refused the key) is shown under the status; the job goes on.
+  if (r.error && ['queued', 'transcribing', 'processing'].includes(r.status)) text.append(el('span', { class: 'status-warning', text: `⚠ ${r.error.message}` }))
   const bar = $('.status-progress', line)
   if (r.status === 'uploading') {
     const up = state.uploadProgress.get(r.id) ?? r.upload
@@ -258,17 +305,22 @@ function setupJobForm(r) {
     e.preventDefault()
     const data = new FormData(form)
     const num = (v) => (v === '' || v === null ? null : Number(v))
+    const text = (k) => (data.get(k) || '').toString().trim() || null
     const options = {
       language: data.get('language'),
       diarize: data.get('diarize') === 'on',
       minSpeakers: num(data.get('minSpeakers')),
       maxSpeakers: num(data.get('maxSpeakers')),
+      initialPrompt: text('initialPrompt'),
+      model: text('model'),
+      batchSize: num(data.get('batchSize')),
     }
     try {
-      const updated = await api.transcribe(r.id, options)
-      state.recordings.set(updated.id, updated)
-      updateDetailStatus(updated)
-      if (updated.status === 'uploading') $('#detail .status-text').textContent += ' Transcription starts when the upload finishes.'
+      await api.transcribe(r.id, options)
+      // The answer lacks the library fields (pendingSubmit, cost): take the full recording.
+      const updated = await api.get(r.id)
+      state.recordings.set(updated.id, { ...state.recordings.get(updated.id), ...updated })
+      updateDetailStatus(state.recordings.get(updated.id))
     } catch (err) {
       $('#detail .status-text').textContent = `Could not start: ${err.message}`
       $('#detail .status-line').className = 'status-line failed'
@@ -351,6 +403,7 @@ async function loadTranscript(id) {
     const t = await api.transcript(id)
     if (!state.detail || state.detail.id !== id) return
     state.detail.review.render(t)
+    showPendingMatch()
   } catch (err) {
     $('#detail .status-text').textContent = `Transcript could not be loaded: ${err.message}`
   }
@@ -359,6 +412,11 @@ async function loadTranscript(id) {
 // ---------- start ----------
 setupDropzone()
 $('#search').addEventListener('input', onSearch)
+setupRecorder($('#record-button'), $('#record-status'), (rec) => {
+  state.recordings.set(rec.id, rec)
+  renderLibrary()
+  select(rec.id)
+})
 connectEvents()
 loadHealth()
 installShortcuts(() => (state.detail && state.detail.player ? { ...state.detail, root: $('#detail') } : null))

@@ -96,6 +96,8 @@ export function createReview(root, { id, player, audio }) {
 
   // ---------- rendering ----------
   function render(t) {
+    const undoButton = $('.undo-button', root)
+    if (undoButton) undoButton.title = t.undoable ? `Undo the last change (${t.undoable} can be undone)` : 'Nothing to undo yet'
     if (view.destroyed) return
     // Re-rendering would drop what the user is typing: keep the newest answer until the edit ends.
     if (view.editing) {
@@ -675,12 +677,16 @@ export function createReview(root, { id, player, audio }) {
     setStatus('Saving…', 'busy')
     view.queue = view.queue.then(async () => {
       try {
-        const t = await api.edit(id, ops)
+        const t = await api.edit(id, ops, view.t ? view.t.version : undefined)
         render(t)
         setStatus(savedText, 'saved')
         return t
       } catch (err) {
-        if (!view.destroyed) {
+        if (!view.destroyed && err.status === 409) {
+          // Changed in another tab: show the latest version instead of overwriting it.
+          render(await api.transcript(id))
+          setStatus(`Not saved: ${err.message}`, 'error')
+        } else if (!view.destroyed) {
           setStatus(`Not saved: ${err.message}`, 'error')
           if (view.t) render(view.t) // put back what the failed change may have left half-done (e.g. a rename field)
         }

@@ -439,7 +439,7 @@ describe('review tools in Chromium', () => {
     expect(errors).toEqual([])
   })
 
-  it('stays smooth with 3,000 segments: renders quickly and plays without long tasks', async () => {
+  it('renders a 3,000-segment transcript and follows playback in it (timing is measured by npm run bench)', async () => {
     // A long interview's transcript, served in place of the real one (the audio stays the real 40 s file).
     const long: Transcript & { language: string } = {
       language: 'en',
@@ -472,32 +472,18 @@ describe('review tools in Chromium', () => {
       route.request().method() === 'GET' ? route.fulfill({ json: long }) : route.fallback(),
     )
     await page.goto(stack.url)
-    const started = Date.now()
     await page.click(`#library li[data-id="${id}"]`)
     await page.waitForFunction(() => document.querySelectorAll('#detail .segment').length === 3000)
-    const renderMs = Date.now() - started
-    expect(renderMs).toBeLessThan(3000)
-
-    const longTasks = await page.evaluate(
-      () =>
-        new Promise<number[]>((resolve) => {
-          const seen: number[] = []
-          new PerformanceObserver((list) => list.getEntries().forEach((e) => seen.push(e.duration))).observe({
-            type: 'longtask',
-          })
-          const a = document.querySelector('#detail audio') as HTMLAudioElement
-          a.currentTime = 10
-          void a.play()
-          setTimeout(() => {
-            a.pause()
-            resolve(seen)
-          }, 2000)
-        }),
-    )
-    expect(longTasks.filter((d) => d > 100)).toEqual([])
+    // Speed is a benchmark's business (bench/ measures render time and long tasks); here: behaviour.
+    await page.evaluate(async () => {
+      const a = document.querySelector('#detail audio') as HTMLAudioElement
+      a.currentTime = 10
+      await a.play()
+      await new Promise((r) => setTimeout(r, 1000))
+      a.pause()
+    })
     expect(await page.locator('#detail .segment.playing .word.current').count()).toBe(1)
     await page.unroute(`**/api/recordings/${id}/transcript`)
-    console.log(`3,000 segments: shown in ${renderMs} ms; long tasks while playing: ${JSON.stringify(longTasks)}`)
     expect(errors).toEqual([])
   })
 })

@@ -15,7 +15,13 @@ export function assertChromium(): void {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`)
 }
 
-export async function launchBrowser(downloadsPath?: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/**
+ * @param options.fakeMicrophone - grant microphone access and feed Chromium's fake audio device (a beep), for recording tests.
+ */
+export async function launchBrowser(
+  downloadsPath?: string,
+  options: { fakeMicrophone?: boolean } = {},
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   assertChromium()
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'scribe-chromium-'))
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -33,6 +39,7 @@ export async function launchBrowser(downloadsPath?: string): Promise<{ context: 
       '--disable-component-update',
       '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
+      ...(options.fakeMicrophone ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'] : []),
     ],
   })
   return {

@@ -1,0 +1,71 @@
+// The library list: every recording with status, duration, date, language, speakers and cost; search
+// results with the matching words marked (snippet parts come from the server as {text, match} and are
+// set as text, never as HTML); totals under the list.
+import { clock, el } from './dom.js'
+
+const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 4 })
+const langName = new Intl.DisplayNames(undefined, { type: 'language' })
+
+const CHIP_TEXT = { uploading: 'uploading', uploaded: 'ready', submitting: 'submitting', queued: 'queued', transcribing: 'transcribing', processing: 'processing', done: 'done', failed: 'failed', cancelled: 'cancelled' }
+const chipClass = (s) => (s === 'done' ? 'done' : s === 'failed' ? 'failed' : s === 'cancelled' || s === 'uploaded' ? '' : 'active')
+
+/** "Russian" for "ru" (the browser's own names); the code itself when unknown. */
+export function languageLabel(code) {
+  if (!code) return ''
+  try {
+    return langName.of(code) ?? code
+  } catch {
+    return code
+  }
+}
+
+/** "GPU 12.3 s · ≈ $0.0023" for a library item's cost, or '' before any job ran. */
+export function costText(cost) {
+  if (!cost || !cost.gpuSeconds) return ''
+  return `GPU ${cost.gpuSeconds.toFixed(1)} s · queue ${cost.queueSeconds.toFixed(1)} s · ≈ ${usd.format(cost.estimatedUsd)}`
+}
+
+function snippet(match, onOpen) {
+  const node = el('span', { class: 'snippet', title: `Open at ${clock(match.start)}` }, el('span', { text: `${clock(match.start)} ` }))
+  for (const part of match.snippet) node.append(part.match ? el('mark', { text: part.text }) : part.text)
+  node.addEventListener('click', (e) => {
+    e.stopPropagation()
+    onOpen(match)
+  })
+  return node
+}
+
+/**
+ * Renders the list.
+ * @param items recordings (with language, speakers, cost, and `matches` for search results), newest first
+ * @param opts {selectedId, onSelect(id), onOpenMatch(id, match)}
+ */
+export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch }) {
+  list.replaceChildren(
+    ...items.map((r) => {
+      const facts = [languageLabel(r.language), (r.speakers ?? []).join(', '), costText(r.cost)].filter(Boolean).join(' · ')
+      return el(
+        'li',
+        { class: r.id === selectedId ? 'selected' : '', dataset: { id: r.id }, onclick: () => onSelect(r.id) },
+        el('span', { class: 'name', text: r.filename }),
+        el(
+          'span',
+          { class: 'sub' },
+          el('span', { class: `chip ${chipClass(r.status)}`, text: CHIP_TEXT[r.status] ?? r.status }),
+          ` ${r.duration ? clock(r.duration) : ''} · ${dateFmt.format(new Date(r.createdAt))}`,
+        ),
+        facts ? el('span', { class: 'facts', text: facts }) : null,
+        ...(r.matches ?? []).map((m) => snippet(m, (match) => onOpenMatch(r.id, match))),
+      )
+    }),
+  )
+}
+
+/** "12 recordings · 3:02:10 of audio · GPU 410 s · ≈ $0.08" */
+export function totalsText(totals) {
+  if (!totals || !totals.count) return ''
+  const parts = [`${totals.count} recording${totals.count === 1 ? '' : 's'}`, `${clock(totals.duration)} of audio`]
+  if (totals.gpuSeconds) parts.push(`GPU ${Math.round(totals.gpuSeconds)} s`, `≈ ${usd.format(totals.estimatedUsd)}`)
+  return parts.join(' · ')
+}
