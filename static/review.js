@@ -504,6 +504,7 @@ export function createReview(root, { id, player, audio }) {
         dataset: { speaker: s.id ?? '' },
       }),
     )
+    speakerItems.push(menuItem(el('span', { text: 'New speaker…' }), () => newSpeakerFor(seg), { dataset: { action: 'new-speaker' } }))
     const word = wordIndex >= 1 && wordIndex < seg.words.length ? seg.words[wordIndex] : null
     const splitItem = word
       ? menuItem(el('span', { text: `Split before “${word.text}”` }), () => split(seg, wordIndex), {
@@ -553,6 +554,23 @@ export function createReview(root, { id, player, audio }) {
     applyEdits(
       [{ op: 'setSegmentSpeaker', segmentId: seg.id, speaker }],
       `This segment is now “${nameOf(view.t, speaker)}”; the rest is unchanged.`,
+    )
+  }
+
+  /** A speaker diarization missed (two people under one label): add them and give them this segment. */
+  function newSpeakerFor(seg) {
+    const name = (window.prompt('Name of the new speaker', '') || '').trim()
+    if (!name) return
+    const used = new Set(view.t.speakers.map((s) => s.id))
+    let n = view.t.speakers.length
+    while (used.has(`SPEAKER_${String(n).padStart(2, '0')}`)) n++
+    const speaker = `SPEAKER_${String(n).padStart(2, '0')}`
+    applyEdits(
+      [
+        { op: 'addSpeaker', speaker, name },
+        { op: 'setSegmentSpeaker', segmentId: seg.id, speaker },
+      ],
+      `Added “${name}” for this segment.`,
     )
   }
 

@@ -95,3 +95,16 @@ describe('applyEdits', () => {
     expect(ok.ops[0]).toEqual({ op: 'renameSpeaker', speaker: 'SPEAKER_00', name: 'Анна Петрова' })
   })
 })
+
+describe('addSpeaker', () => {
+  it('adds a speaker diarization missed, who can then take a segment; ids stay unique', () => {
+    const after = applyEdits(sample(), [
+      { op: 'addSpeaker', speaker: 'SPEAKER_03', name: 'Translator' },
+      { op: 'setSegmentSpeaker', segmentId: 's3', speaker: 'SPEAKER_03' },
+    ])
+    expect(after.speakers.at(-1)).toEqual({ id: 'SPEAKER_03', name: 'Translator' })
+    expect(after.segments[2]!.speaker).toBe('SPEAKER_03')
+    expect(() => applyEdits(sample(), [{ op: 'addSpeaker', speaker: 'SPEAKER_00', name: 'Again' }])).toThrow(/already/)
+    expect(EditRequestSchema.safeParse({ ops: [{ op: 'addSpeaker', speaker: '../x', name: 'A' }] }).success).toBe(false)
+  })
+})

@@ -29,6 +29,8 @@ const speakerId = z.string().min(1).max(100)
 /** One edit operation (the `ops` items of `PATCH /api/recordings/:id/transcript`). */
 export const EditOpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('renameSpeaker'), speaker: speakerId, name: speakerNameSchema }),
+  // Not in DESIGN.md's list: a speaker diarization missed (two people under one label). The client picks the id.
+  z.object({ op: z.literal('addSpeaker'), speaker: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), name: speakerNameSchema }),
   z.object({ op: z.literal('mergeSpeakers'), from: speakerId, into: speakerId }),
   z.object({ op: z.literal('setSegmentSpeaker'), segmentId, speaker: speakerId.nullable() }),
   z.object({ op: z.literal('splitSegment'), segmentId, atWord: z.number().int().min(1) }),
@@ -75,6 +77,11 @@ function applyOne(t: Transcript, op: EditOp): void {
       const name = op.name.trim().replace(/\s+/g, ' ')
       if (!name) throw new AppError('bad_request', 'A speaker name cannot be empty.')
       findSpeaker(t, op.speaker).name = name
+      return
+    }
+    case 'addSpeaker': {
+      if (t.speakers.some((s) => s.id === op.speaker)) throw new AppError('bad_request', `There is already a speaker "${op.speaker}".`)
+      t.speakers.push({ id: op.speaker, name: op.name.trim().replace(/\s+/g, ' ') })
       return
     }
     case 'mergeSpeakers': {

@@ -107,6 +107,24 @@ describe('review page in Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('adds a speaker diarization missed and gives them one segment', async () => {
+    const list = (await (await fetch(`${stack.url}/api/recordings`)).json()) as { recordings: { id: string }[] }
+    const id = list.recordings[0]!.id
+    const seg = page.locator('#detail .segment').nth(3)
+    const segmentId = await seg.getAttribute('data-segment-id')
+    page.once('dialog', (d) => void d.accept('Translator'))
+    await seg.click({ button: 'right' })
+    await page.click('[data-action=new-speaker]')
+    await page.locator('#detail .speakers input').nth(2).waitFor()
+    const t = (await (await fetch(`${stack.url}/api/recordings/${id}/transcript`)).json()) as {
+      speakers: { id: string; name: string }[]
+      segments: { id: string; speaker: string | null }[]
+    }
+    const added = t.speakers.find((s) => s.name === 'Translator')!
+    expect(added.id).toBe('SPEAKER_02')
+    expect(t.segments.filter((s) => s.speaker === added.id).map((s) => s.id)).toEqual([segmentId])
+  })
+
   it('renders transcript text and speaker names as text, never as HTML', async () => {
     const list = (await (await fetch(`${stack.url}/api/recordings`)).json()) as { recordings: { id: string }[] }
     const id = list.recordings[0]!.id
