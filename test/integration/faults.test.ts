@@ -291,6 +291,22 @@ describe('restart safety (in-process restart on the same folders)', () => {
     expect(stack.emulator.jobs.size).toBe(jobsBefore)
   })
 
+  it('killed between /run and storing the job id: after the restart the user is told, nothing is submitted blindly', async () => {
+    const rec = await uploadAndWait(stack)
+    await stack.stopPanel()
+    // The state a crash in that window leaves: 'submitting' with no job id.
+    const Database = (await import('better-sqlite3')).default
+    const db = new Database(path.join(stack.dirs.output, 'scribe.db'))
+    db.prepare("UPDATE recordings SET status = 'submitting' WHERE id = ?").run(rec.id)
+    db.close()
+    const jobsBefore = stack.emulator.jobs.size
+    await stack.restartPanel()
+    const r = (await (await fetch(`${stack.url}/api/recordings/${rec.id}`)).json()) as Rec
+    expect(r.status).toBe('failed')
+    expect(r.error!.message).toMatch(/may or may not have reached RunPod/)
+    expect(stack.emulator.jobs.size).toBe(jobsBefore)
+  })
+
   it('a result that expired while the panel was down is reported as expired', async () => {
     const rec = await uploadAndWait(stack)
     await transcribe(stack, rec.id)
