@@ -51,6 +51,7 @@ export interface RecordingStore {
   listRecordings(): StoredRecording[]
   findBySha256(sha256: string): StoredRecording[]
   listByStatus(statuses: readonly RecordingStatus[]): StoredRecording[]
+  countByStatus(statuses: readonly RecordingStatus[]): number
   /** Transcriptions the user asked for that wait for their upload or a job slot, oldest request first. */
   listPendingSubmissions(): StoredRecording[]
   updateRecording(

@@ -6,6 +6,7 @@ import { createReadStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
+import type { HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
 import contentDisposition from 'content-disposition'
 import parseRange from 'range-parser'
@@ -108,7 +109,11 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
 
   app.put('/', async (c) => {
     try {
-      const { recording, duplicateOf } = await deps.uploads.receive(c.req.query('filename'), c.req.raw.body)
+      // Under @hono/node-server the Node request is in c.env; elsewhere (app.request in tests) the web body.
+      // Do not touch c.req.raw.body when the Node request is used: that starts a second reader on it.
+      const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming
+      const body = incoming ?? c.req.raw.body
+      const { recording, duplicateOf } = await deps.uploads.receive(c.req.query('filename'), body)
       return c.json({ ...toRecording(recording), duplicateOf }, 201)
     } catch (err) {
       // The body may be unread (a bad name is refused before reading gigabytes): close the connection

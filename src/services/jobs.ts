@@ -6,6 +6,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import pLimit from 'p-limit'
 import { request } from 'undici'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import { filterHallucinations } from '../domain/hallucinations.ts'
@@ -74,6 +75,7 @@ export class JobService {
   private readonly inflight = new Set<string>()
   private readonly nextPollAt = new Map<string, number>()
   private readonly submitting = new Set<string>()
+  private readonly completions = pLimit(2)
 
   constructor(private readonly deps: JobDeps) {}
 
@@ -139,7 +141,7 @@ export class JobService {
 
   /** Jobs on RunPod (or being submitted) right now. */
   private inFlight(): number {
-    return this.deps.store.listByStatus(['submitting', ...POLLED_STATUSES]).length
+    return this.deps.store.countByStatus(['submitting', ...POLLED_STATUSES])
   }
 
   /** Called by the upload service when a cloud upload completes: submits a transcription that was waiting. */
@@ -290,6 +292,8 @@ export class JobService {
     let report: JobStatusReport
     try {
       report = await this.deps.runner!.status(job.id)
+      // Count the interval from the answer, so two requests for one job are never closer than pollIntervalMs.
+      this.nextPollAt.set(r.id, Date.now() + this.deps.pollIntervalMs)
     } catch (err) {
       if (err instanceof AppError && !err.retryable && (err.code === 'job_expired' || err.code === 'runpod_not_found')) {
         this.deps.store.updateJob(job.id, { finished: true })
@@ -328,7 +332,8 @@ export class JobService {
         return
       }
       case 'COMPLETED':
-        await this.complete(current, report)
+        // At most two results are parsed and stored at once: a burst of completions must not pile up memory.
+        await this.completions(() => this.complete(current, report))
         return
       case 'FAILED':
         this.finishJob(job.id, report)
@@ -372,14 +377,11 @@ export class JobService {
       this.fail(r.id, err instanceof AppError ? err : new AppError('invalid_output', 'The worker output could not be read; the raw output was kept.', { cause: err }))
       return
     }
-    try {
-      await this.deps.exports.writeFiles(r.id)
-    } catch (err) {
-      this.deps.logger.warn('writing export files failed (downloads still work)', { id: r.id, error: err })
-    }
     this.deps.store.updateRecording(r.id, { status: 'done', error: null })
     this.deps.logger.info('transcript stored', { id: r.id, jobId })
     this.publish(r.id)
+    // The copies in output/<id>/ follow; downloads render from the store and do not wait for them.
+    this.deps.exports.writeFiles(r.id).catch((err: unknown) => this.deps.logger.warn('writing export files failed (downloads still work)', { id: r.id, error: err }))
   }
 
   private finishJob(jobId: string, report: JobStatusReport): void {

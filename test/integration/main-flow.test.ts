@@ -117,7 +117,8 @@ describe('main flow against the RunPod-like stand-ins (presigned URLs refused â†
 
     const outDir = path.join(stack.dirs.output, rec.id)
     expect(existsSync(path.join(outDir, `raw-${done.job!.id}.json`))).toBe(true)
-    for (const ext of ['json', 'md', 'docx']) expect(existsSync(path.join(outDir, `transcript.${ext}`))).toBe(true)
+    // The copies in output/<id>/ are written right after the transcript is stored.
+    for (const ext of ['json', 'md', 'docx']) await expect.poll(() => existsSync(path.join(outDir, `transcript.${ext}`))).toBe(true)
   })
 
   it('returns a normalized transcript that tolerates the WhisperX quirks and filters the hallucinated tail', async () => {

@@ -4,6 +4,7 @@
  * bin, so memory stays constant whatever the recording's length.
  */
 import { spawn } from 'node:child_process'
+import { setPriority } from 'node:os'
 import { AppError } from '../../domain/errors.ts'
 import type { MediaProbe } from '../../domain/ports.ts'
 
@@ -47,6 +48,14 @@ export class FfmpegMedia implements MediaProbe {
       const child = spawn(this.bins.ffmpeg, ['-v', 'error', '-i', filePath, '-vn', '-ac', '1', '-ar', String(PEAK_SAMPLE_RATE), '-f', 's16le', 'pipe:1'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       })
+      // Peaks are background work: let uploads and requests have the CPU first.
+      if (child.pid) {
+        try {
+          setPriority(child.pid, 10)
+        } catch {
+          // Not permitted on this system: run at normal priority.
+        }
+      }
       let stderr = ''
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()).length > 4000 && (stderr = stderr.slice(-4000)))
       child.stdout.on('data', (chunk: Buffer) => {

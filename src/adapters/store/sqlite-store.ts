@@ -223,6 +223,12 @@ export class SqliteStore implements RecordingStore {
     return rows.map(toStored)
   }
 
+  countByStatus(statuses: readonly RecordingStatus[]): number {
+    if (statuses.length === 0) return 0
+    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM recordings WHERE status IN (${statuses.map(() => '?').join(',')})`).get(...statuses) as { n: number }
+    return row.n
+  }
+
   listPendingSubmissions(): StoredRecording[] {
     const rows = this.db
       .prepare(`${SELECT_RECORDING} WHERE r.submit_requested_at IS NOT NULL AND r.sent_bytes >= r.total_bytes AND r.status NOT IN ('uploading', 'submitting', 'queued', 'transcribing', 'processing') ORDER BY r.submit_requested_at, r.id`)
