@@ -60,6 +60,9 @@ export function jobPolicy(durationSeconds: number | null): JobPolicy {
   return { executionTimeout, ttl }
 }
 
+/** Waiting transcriptions submitted per poller tick (250 ms). */
+const SUBMITS_PER_TICK = 10
+
 /** Presigned URLs given to the worker stay valid this long (s): the job may wait in the queue. */
 const PRESIGN_EXPIRY_SECONDS = 24 * 3600
 
@@ -152,7 +155,9 @@ export class JobService {
   /** Submits waiting transcriptions, oldest request first, while job slots are free. */
   dispatch(): void {
     if (!this.deps.runner) return
-    let free = this.deps.jobConcurrency - this.inFlight()
+    // At most SUBMITS_PER_TICK per 250 ms tick = 40 /run per second, 400 per 10 s: well under RunPod's
+    // 1000 per 10 s (reference/runpod.md §1.7), leaving room for other clients of the endpoint.
+    let free = Math.min(SUBMITS_PER_TICK, this.deps.jobConcurrency - this.inFlight())
     if (free <= 0) return
     for (const r of this.deps.store.listPendingSubmissions()) {
       if (free <= 0) break
