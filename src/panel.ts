@@ -106,7 +106,9 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     start() {
       const missing = missingRunpodSettings(config)
       if (missing.length > 0) logger.warn(`RunPod is not configured; missing: ${missing.join(', ')}. The page works; transcription needs these settings.`)
-      // Unfinished cloud uploads restart (lib-storage aborted the old multipart upload, or the process died).
+      // Unfinished cloud uploads restart (lib-storage aborted the old multipart upload, or the process died);
+      // uploads cut off before their recording was stored are cleaned up.
+      void uploads.sweepOrphans().catch((err: unknown) => logger.warn('cleaning up interrupted uploads failed', { error: err }))
       for (const r of store.listByStatus(['uploading'])) uploads.startCloudUpload(r.id)
       if (objectStore) {
         for (const r of store.listByStatus(['failed'])) {

@@ -18,13 +18,14 @@ export interface ObjectStore {
   /** The bucket (= RunPod network volume ID). */
   readonly bucket: string
   /**
-   * Uploads a local file to `key` with a multipart upload.
+   * Uploads a local file (or a stream) to `key` with a multipart upload.
    * @param onProgress - called with bytes sent so far (monotonic, ends at the file size).
    * @throws AppError `storage_auth` (wrong keys or volume), `storage_unavailable` (network, 5xx after retries).
    */
   uploadFile(
     key: string,
-    filePath: string,
+    /** A local file's path, or a stream of its bytes (length unknown). */
+    source: string | import('node:stream').Readable,
     options: {
       contentType: string
       onProgress?: (sentBytes: number) => void

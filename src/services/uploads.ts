@@ -5,11 +5,11 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, rename, rm, writeFile, readFile, stat } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, writeFile, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable, Transform } from 'node:stream'
+import { PassThrough, Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { fileTypeFromFile } from 'file-type'
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type'
 import pLimit, { type LimitFunction } from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import type { Logger, MediaProbe, ObjectStore } from '../domain/ports.ts'
@@ -38,6 +38,68 @@ const CONTROL_CHARS = /[\u0000-\u001F\u007F-\u009F]/
 const MAX_NAME_LENGTH = 255
 /** Number of waveform bins stored per recording: enough detail for a one-hour zoomed-out view. */
 export const PEAK_BINS = 4000
+/** Bytes needed to recognise the container (file-type reads at most 4100 for its checks). */
+const SNIFF_BYTES = 4100
+/** Beside an upload in progress: the multipart UploadId, until the recording is stored. */
+const MULTIPART_FILE = 'multipart.json'
+const RECORDING_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** Object key of a recording's audio on the volume. */
+function objectKeyFor(id: string, extension: string): string {
+  return `scribe-panel/${id}/audio.${extension}`
+}
+
+/**
+ * A cloud upload fed from the bytes of a PUT still in progress. Writes wait for the upload to take
+ * them (backpressure), so memory stays bounded by lib-storage's parts in flight; if the upload fails,
+ * the PUT goes on to disk and the upload restarts from the stored file.
+ */
+class EarlyUpload {
+  readonly stream = new PassThrough({ highWaterMark: 1024 * 1024 })
+  readonly ac = new AbortController()
+  done: Promise<void> | null = null
+  sent = 0
+  uploadId: string | null = null
+  failed = false
+  onProgress: ((sent: number) => void) | null = null
+  onUploadId: ((uploadId: string) => void) | null = null
+  private waiting: (() => void) | null = null
+
+  constructor(readonly key: string) {}
+
+  /** Stops feeding once the upload has failed, releasing a write that waits for it. */
+  watch(): void {
+    this.done!.catch(() => {
+      this.failed = true
+      const w = this.waiting
+      this.waiting = null
+      w?.()
+    })
+  }
+
+  /** Passes `chunk` on; calls `next` when the upload can take more (at once when it has failed). */
+  forward(chunk: Buffer, next: () => void): void {
+    if (this.failed || this.ac.signal.aborted) return next()
+    if (this.stream.write(chunk)) return next()
+    this.waiting = next
+    this.stream.once('drain', () => {
+      const w = this.waiting
+      this.waiting = null
+      w?.()
+    })
+  }
+
+  end(): void {
+    if (!this.failed) this.stream.end()
+  }
+
+  /** Aborts the upload (lib-storage aborts the multipart upload) and waits for it to settle. */
+  async cancel(): Promise<void> {
+    this.ac.abort()
+    this.stream.destroy()
+    await this.done?.catch(() => {})
+  }
+}
 
 /**
  * Validates the user's file name (kept for display and download names; never used as a path).
@@ -62,6 +124,8 @@ export function validateFilename(raw: string | undefined): string {
 export class UploadService {
   private readonly active = new Map<string, AbortController>()
   private readonly limit: LimitFunction
+  /** Folders changed after this (ms) belong to this process; `sweepOrphans` leaves them alone. */
+  private readonly startedAt = Date.now()
 
   constructor(private readonly deps: UploadDeps) {
     this.limit = pLimit(deps.uploadConcurrency)
@@ -108,58 +172,148 @@ export class UploadService {
     const dir = this.recordingDir(id)
     await mkdir(dir, { recursive: true })
     const partPath = path.join(dir, 'incoming.part')
+    let early: EarlyUpload | null = null
     try {
       const hash = createHash('sha256')
       let size = 0
       const max = this.deps.maxUploadBytes
+      const head: Buffer[] = []
+      let headBytes = 0
+      let sniffed = false
       const meter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
+        transform: (chunk: Buffer, _enc, cb) => {
           size += chunk.length
           if (size > max) {
             cb(new AppError('payload_too_large', `The file is larger than the limit of ${Math.round(max / 1024 / 1024)} MB (MAX_UPLOAD_MB). Split the recording or raise the limit.`))
             return
           }
           hash.update(chunk)
-          cb(null, chunk)
+          if (sniffed) {
+            if (early) early.forward(chunk, () => cb(null, chunk))
+            else cb(null, chunk)
+            return
+          }
+          head.push(chunk)
+          headBytes += chunk.length
+          if (headBytes < SNIFF_BYTES) {
+            cb(null, chunk)
+            return
+          }
+          sniffed = true
+          this.startEarlyUpload(id, Buffer.concat(head)).then((e) => {
+            early = e
+            cb(null, chunk)
+          }, cb)
         },
       })
       await pipeline(source, meter, createWriteStream(partPath))
+      ;(early as EarlyUpload | null)?.end()
       if (size === 0) throw new AppError('bad_request', 'The file is empty (0 bytes). Choose the recording again; it may not have finished saving.')
 
-      const sniffed = await fileTypeFromFile(partPath)
-      if (!sniffed || !(sniffed.mime.startsWith('audio/') || sniffed.mime.startsWith('video/'))) {
-        throw new AppError('unsupported_media', `"${filename}" is not an audio file (its content looks like ${sniffed ? sniffed.mime : 'text or unknown data'}). Upload an m4a, mp3, wav, ogg, flac, webm or mp4 recording.`)
+      const type = await fileTypeFromFile(partPath)
+      if (!type || !(type.mime.startsWith('audio/') || type.mime.startsWith('video/'))) {
+        throw new AppError('unsupported_media', `"${filename}" is not an audio file (its content looks like ${type ? type.mime : 'text or unknown data'}). Upload an m4a, mp3, wav, ogg, flac, webm or mp4 recording.`)
       }
       const { duration } = await this.deps.media.probe(partPath)
-      const extension = sniffed.ext
+      const extension = type.ext
       await rename(partPath, path.join(dir, `audio.${extension}`))
 
       const sha256 = hash.digest('hex')
       const duplicates = this.deps.store.findBySha256(sha256)
+      const objectKey = objectKeyFor(id, extension)
+      const streaming = early as EarlyUpload | null
+      const keepEarly = streaming !== null && !streaming.failed && streaming.key === objectKey
       const recording: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'> = {
         id,
         filename,
         extension,
-        contentType: sniffed.mime,
+        contentType: type.mime,
         size,
         sha256,
         duration,
         createdAt: new Date().toISOString(),
         status: 'uploading',
-        upload: { sentBytes: 0, totalBytes: size },
-        objectKey: `scribe-panel/${id}/audio.${extension}`,
+        upload: { sentBytes: keepEarly ? streaming.sent : 0, totalBytes: size },
+        objectKey,
       }
       this.deps.store.createRecording(recording)
       const stored = this.deps.store.getRecording(id)!
-      this.deps.logger.info('recording stored', { id, size, duration, type: sniffed.mime })
+      this.deps.logger.info('recording stored', { id, size, duration, type: type.mime, cloudUploadStarted: keepEarly })
       this.publish(stored)
       void this.computePeaks(stored)
-      this.startCloudUpload(id)
+      if (keepEarly) this.adoptEarlyUpload(stored, streaming)
+      else {
+        if (streaming) await this.discardEarlyUpload(streaming)
+        this.startCloudUpload(id)
+      }
       return { recording: stored, duplicateOf: duplicates[0]?.id ?? null }
     } catch (err) {
+      const streaming = early as EarlyUpload | null
+      if (streaming) await this.discardEarlyUpload(streaming)
       await rm(dir, { recursive: true, force: true })
       throw err
     }
+  }
+
+  /**
+   * Stops a cloud upload begun during a PUT that was refused, and deletes the object in case it got
+   * complete anyway (an abort cannot always stop a request already on its way).
+   */
+  private async discardEarlyUpload(early: EarlyUpload): Promise<void> {
+    await early.cancel()
+    await this.deps.objectStore?.deleteObject(early.key).catch((err: unknown) => this.deps.logger.warn('could not remove a refused upload from the volume', { key: early.key, error: err }))
+  }
+
+  /**
+   * Starts the cloud upload while the browser is still sending the file, fed from the same bytes, so
+   * the two legs overlap instead of adding up. Only when the first bytes look like audio and an upload
+   * slot is free; otherwise the upload starts from the stored file afterwards. The multipart UploadId
+   * goes to `multipart.json` beside the file at once, so a crash before the recording is stored can be
+   * cleaned up (`sweepOrphans`).
+   */
+  private async startEarlyUpload(id: string, head: Buffer): Promise<EarlyUpload | null> {
+    const os = this.deps.objectStore
+    if (!os) return null
+    const type = await fileTypeFromBuffer(head)
+    if (!type || !(type.mime.startsWith('audio/') || type.mime.startsWith('video/'))) return null
+    if (this.limit.activeCount + this.limit.pendingCount >= this.deps.uploadConcurrency) return null
+    const dir = this.recordingDir(id)
+    const early = new EarlyUpload(objectKeyFor(id, type.ext))
+    early.done = this.limit(() =>
+      os.uploadFile(early.key, early.stream, {
+        contentType: type.mime,
+        signal: early.ac.signal,
+        onMultipartStarted: (uploadId) => {
+          early.uploadId = uploadId
+          void writeFile(path.join(dir, MULTIPART_FILE), JSON.stringify({ key: early.key, uploadId }))
+          early.onUploadId?.(uploadId)
+        },
+        onProgress: (sent) => {
+          early.sent = sent
+          early.onProgress?.(sent)
+        },
+      }),
+    )
+    early.watch()
+    early.forward(head, () => {})
+    return early
+  }
+
+  /** Hands a cloud upload that started during the PUT to the recording it now belongs to. */
+  private adoptEarlyUpload(r: StoredRecording, early: EarlyUpload): void {
+    this.active.set(r.id, early.ac)
+    const report = this.progressReporter(r.id, r.size)
+    early.onProgress = report
+    early.onUploadId = (uploadId) => this.deps.store.updateRecording(r.id, { multipartUploadId: uploadId })
+    if (early.uploadId) this.deps.store.updateRecording(r.id, { multipartUploadId: early.uploadId })
+    report(early.sent)
+    early.done!.then(
+      () => this.cloudUploadDone(r.id, early.ac, r.size),
+      (err: unknown) => this.cloudUploadFailed(r.id, early.ac, err),
+    ).finally(() => {
+      this.active.delete(r.id)
+      void rm(path.join(this.recordingDir(r.id), MULTIPART_FILE), { force: true })
+    })
   }
 
   /**
@@ -180,51 +334,99 @@ export class UploadService {
     this.active.set(id, ac)
     if (r.status !== 'uploading') this.deps.store.updateRecording(id, { status: 'uploading', error: null, sentBytes: 0 })
     this.publish(this.deps.store.getRecording(id)!)
-    let lastPersist = 0
-    let lastEvent = 0
     const run = async () => {
       if (ac.signal.aborted) return
       try {
-        if (r.multipartUploadId) {
-          // The previous process died mid-upload: abort that multipart upload so its parts do not linger on the volume.
-          await os.abortMultipartUpload(r.objectKey, r.multipartUploadId)
-          this.deps.store.updateRecording(id, { multipartUploadId: null })
+        // The previous process died mid-upload: abort that multipart upload (known from the store, or from the
+        // file written while the PUT was still arriving) so its parts do not linger on the volume.
+        const sidecar = path.join(this.recordingDir(id), MULTIPART_FILE)
+        const fromFile = await readFile(sidecar, 'utf8').then((t) => (JSON.parse(t) as { uploadId: string }).uploadId, () => null)
+        for (const uploadId of new Set([r.multipartUploadId, fromFile].filter((u): u is string => !!u))) {
+          await os.abortMultipartUpload(r.objectKey, uploadId)
           this.deps.logger.info('aborted an interrupted multipart upload', { id })
         }
+        if (r.multipartUploadId) this.deps.store.updateRecording(id, { multipartUploadId: null })
+        await rm(sidecar, { force: true })
         await os.uploadFile(r.objectKey, this.audioPath(r), {
           contentType: r.contentType,
           signal: ac.signal,
           onMultipartStarted: (uploadId) => this.deps.store.updateRecording(id, { multipartUploadId: uploadId }),
-          onProgress: (sent) => {
-            const now = Date.now()
-            if (now - lastEvent >= 200 || sent === r.size) {
-              lastEvent = now
-              this.deps.events.publish({ type: 'upload-progress', id, sentBytes: sent, totalBytes: r.size })
-            }
-            if (now - lastPersist >= 1000) {
-              lastPersist = now
-              this.deps.store.updateRecording(id, { sentBytes: sent })
-            }
-          },
+          onProgress: this.progressReporter(id, r.size),
         })
-        if (ac.signal.aborted || !this.deps.store.getRecording(id)) return // stopped or deleted meanwhile
-        this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: r.size, error: null, multipartUploadId: null })
-        this.deps.logger.info('cloud upload done', { id, bytes: r.size })
-        this.publish(this.deps.store.getRecording(id)!)
-        this.deps.onUploaded?.(id)
+        this.cloudUploadDone(id, ac, r.size)
       } catch (err) {
-        if (ac.signal.aborted) return // stopped on purpose (delete or shutdown)
-        const current = this.deps.store.getRecording(id)
-        if (!current) return
-        this.deps.logger.warn('cloud upload failed', { id, error: err })
-        // lib-storage aborted the multipart upload itself (leavePartsOnError: false).
-        this.deps.store.updateRecording(id, { multipartUploadId: null })
-        this.fail(current, err)
+        this.cloudUploadFailed(id, ac, err)
       } finally {
         this.active.delete(id)
       }
     }
     void this.limit(run)
+  }
+
+  /** Progress of a cloud upload: an event at most every 200 ms, the store about once a second. */
+  private progressReporter(id: string, total: number): (sent: number) => void {
+    let lastPersist = 0
+    let lastEvent = 0
+    return (sent) => {
+      const now = Date.now()
+      if (now - lastEvent >= 200 || sent === total) {
+        lastEvent = now
+        this.deps.events.publish({ type: 'upload-progress', id, sentBytes: sent, totalBytes: total })
+      }
+      if (now - lastPersist >= 1000) {
+        lastPersist = now
+        this.deps.store.updateRecording(id, { sentBytes: sent })
+      }
+    }
+  }
+
+  private cloudUploadDone(id: string, ac: AbortController, size: number): void {
+    if (ac.signal.aborted || !this.deps.store.getRecording(id)) return // stopped or deleted meanwhile
+    this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: size, error: null, multipartUploadId: null })
+    this.deps.logger.info('cloud upload done', { id, bytes: size })
+    this.publish(this.deps.store.getRecording(id)!)
+    this.deps.onUploaded?.(id)
+  }
+
+  private cloudUploadFailed(id: string, ac: AbortController, err: unknown): void {
+    if (ac.signal.aborted) return // stopped on purpose (delete or shutdown)
+    const current = this.deps.store.getRecording(id)
+    if (!current) return
+    this.deps.logger.warn('cloud upload failed', { id, error: err })
+    // lib-storage aborted the multipart upload itself (leavePartsOnError: false).
+    this.deps.store.updateRecording(id, { multipartUploadId: null })
+    this.fail(current, err)
+  }
+
+  /**
+   * Removes what a crash during an upload left behind: folders in the uploads folder that no recording
+   * owns (the PUT never finished), and the multipart upload such a PUT had started on the volume.
+   * @returns how many folders were removed.
+   */
+  async sweepOrphans(): Promise<number> {
+    let names: string[]
+    try {
+      names = await readdir(this.deps.uploadsDir)
+    } catch {
+      return 0
+    }
+    let removed = 0
+    for (const name of names) {
+      if (!RECORDING_ID.test(name) || this.deps.store.getRecording(name)) continue
+      const dir = this.recordingDir(name)
+      const changed = await stat(dir).then((st) => st.mtimeMs, () => Infinity)
+      if (changed >= this.startedAt) continue // an upload of this process, still arriving
+      try {
+        const { key, uploadId } = JSON.parse(await readFile(path.join(dir, MULTIPART_FILE), 'utf8')) as { key: string; uploadId: string }
+        await this.deps.objectStore?.abortMultipartUpload(key, uploadId)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.deps.logger.warn('could not abort an orphaned multipart upload', { dir: name, error: err })
+      }
+      await rm(dir, { recursive: true, force: true })
+      removed++
+    }
+    if (removed) this.deps.logger.info('removed folders of uploads interrupted by a crash', { removed })
+    return removed
   }
 
   /** Stops a running cloud upload (before delete). The multipart upload is aborted by lib-storage. */

@@ -321,7 +321,44 @@ describe('restart safety (in-process restart on the same folders)', () => {
   })
 })
 
+/** A WAV header that file-type recognises but ffmpeg refuses (channel count 0), then silence. */
+function undecodableWav(dataBytes: number): Buffer {
+  const fmt = Buffer.alloc(16)
+  fmt.writeUInt16LE(1, 0) // PCM
+  fmt.writeUInt16LE(0, 2) // channels: 0
+  fmt.writeUInt32LE(16000, 4)
+  fmt.writeUInt32LE(32000, 8)
+  fmt.writeUInt16LE(2, 12)
+  fmt.writeUInt16LE(16, 14)
+  const body = Buffer.concat([Buffer.from('WAVEfmt '), Buffer.from([16, 0, 0, 0]), fmt, Buffer.from('data'), Buffer.alloc(4), Buffer.alloc(dataBytes)])
+  body.writeUInt32LE(dataBytes, body.length - dataBytes - 4)
+  const size = Buffer.alloc(4)
+  size.writeUInt32LE(body.length)
+  return Buffer.concat([Buffer.from('RIFF'), size, body])
+}
+
 describe('S3 faults', () => {
+  it('a file that looks like audio but cannot be decoded: refused, and the upload already begun leaves nothing on the volume', async () => {
+    const stack = await startStack()
+    try {
+      const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
+      const { createTestS3Client } = await import('../servers/s3-server.ts')
+      const client = createTestS3Client(stack.s3)
+      for (const size of [50_000, 20 * 1024 * 1024]) {
+        const res = await fetch(`${stack.url}/api/recordings?filename=bad.wav`, { method: 'PUT', body: new Blob([new Uint8Array(undecodableWav(size))]) })
+        expect(res.status).toBe(415)
+        const listed = await client.send(new ListObjectsV2Command({ Bucket: stack.s3.bucket, Prefix: 'scribe-panel/' }))
+        expect(listed.Contents ?? []).toEqual([])
+      }
+      // The cloud upload had started during the PUT (it is streamed), and was undone.
+      expect(stack.s3.requests.some((q) => ['PutObject', 'CreateMultipartUpload'].includes(q.operation))).toBe(true)
+      expect(readdirSync(stack.dirs.uploads)).toEqual([])
+      client.destroy()
+    } finally {
+      await stack.close()
+    }
+  })
+
   it('wrong S3 keys: a clear error at upload and in /api/health', async () => {
     const stack = await startStack({ env: { RUNPOD_S3_SECRET_KEY: 'rps_wrong' } })
     try {

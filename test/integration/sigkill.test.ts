@@ -3,7 +3,7 @@
  * and is killed with SIGKILL mid-upload and mid-job, then started again on the same folders.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -38,7 +38,10 @@ describe('SIGKILL at any point', () => {
   const startPanel = async () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
     let log = ''
-    child.stderr!.on('data', (d: Buffer) => (log += d.toString()))
+    child.stderr!.on('data', (d: Buffer) => {
+      log += d.toString()
+      if (process.env.DBG) process.stderr.write(d)
+    })
     const deadline = Date.now() + 20_000
     while (Date.now() < deadline) {
       try {
@@ -83,7 +86,7 @@ describe('SIGKILL at any point', () => {
       OUTPUT_DIR: path.join(dir, 'output'),
       POLL_INTERVAL_MS: '300',
       PORT: String(port),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: "warn",
     }
     await startPanel()
   })
@@ -119,6 +122,38 @@ describe('SIGKILL at any point', () => {
     expect(s3.requests.slice(before).some((q) => q.operation === 'AbortMultipartUpload' && q.query.includes(`uploadId=${uploadId}`))).toBe(true)
     expect(pendingId()).toBeNull()
     db.close()
+  })
+
+  it('mid-PUT (the browser still sending): the half-received file and its multipart upload are cleaned up on restart', async () => {
+    const url = `http://127.0.0.1:${port}`
+    const m4a = readFileSync(path.join(FIXTURES, 'interview.m4a'))
+    const first = Buffer.concat(Array.from({ length: 30 }, () => m4a)) // ~10 MB: more than one 8 MB part
+    let stall!: () => void
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(first))
+        stall = () => controller.close()
+      },
+    })
+    const uploadsDirBefore = new Set(readdirSync(path.join(dir, 'uploads')))
+    const put = fetch(`${url}/api/recordings?filename=cut-off.m4a`, { method: 'PUT', body, duplex: 'half' } as RequestInit & { duplex: 'half' }).catch(() => null)
+    const uploadsDir = path.join(dir, 'uploads')
+    const deadline = Date.now() + 10_000
+    const pending = () => readdirSync(uploadsDir).filter((d) => !uploadsDirBefore.has(d) && existsSync(path.join(uploadsDir, d, 'multipart.json')))
+    while (pending().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    const [orphan] = pending()
+    expect(orphan).toBeTruthy()
+    const { uploadId } = JSON.parse(readFileSync(path.join(uploadsDir, orphan!, 'multipart.json'), 'utf8')) as { uploadId: string }
+    await kill()
+    stall()
+    await put
+    const before = s3.requests.length
+    await startPanel()
+    const gone = Date.now() + 10_000
+    while (existsSync(path.join(uploadsDir, orphan!)) && Date.now() < gone) await new Promise((r) => setTimeout(r, 50))
+    expect(existsSync(path.join(uploadsDir, orphan!))).toBe(false)
+    expect(s3.requests.slice(before).some((q) => q.operation === 'AbortMultipartUpload' && q.query.includes(`uploadId=${uploadId}`))).toBe(true)
+    expect(((await (await fetch(`${url}/api/recordings`)).json()) as { recordings: { filename: string }[] }).recordings.map((r) => r.filename)).not.toContain('cut-off.m4a')
   })
 
   it('mid-job: after SIGKILL the job is followed again, not submitted twice, and its transcript stored', async () => {

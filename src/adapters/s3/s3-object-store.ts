@@ -5,6 +5,7 @@
  * or mangle the aws-chunked CRC32 uploads the SDK sends by default since 3.729).
  */
 import { createReadStream } from 'node:fs'
+import type { Readable } from 'node:stream'
 import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
@@ -57,7 +58,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async uploadFile(
     key: string,
-    filePath: string,
+    source: string | Readable,
     options: {
       contentType: string
       onProgress?: (sentBytes: number) => void
@@ -67,7 +68,7 @@ export class S3ObjectStore implements ObjectStore {
   ): Promise<void> {
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: createReadStream(filePath), ContentType: options.contentType },
+      params: { Bucket: this.bucket, Key: key, Body: typeof source === 'string' ? createReadStream(source) : source, ContentType: options.contentType },
       partSize: this.partSize,
       queueSize: this.queueSize,
       // On failure lib-storage aborts the multipart upload, so no half-done upload is left on the volume.
