@@ -62,6 +62,8 @@ export function jobPolicy(durationSeconds: number | null): JobPolicy {
 
 /** Waiting transcriptions submitted per poller tick (250 ms). */
 const SUBMITS_PER_TICK = 10
+const RUN_WINDOW_MS = 10_000
+const MAX_RUNS_PER_WINDOW = 400
 
 /** Presigned URLs given to the worker stay valid this long (s): the job may wait in the queue. */
 const PRESIGN_EXPIRY_SECONDS = 24 * 3600
@@ -79,6 +81,8 @@ export class JobService {
   private readonly nextPollAt = new Map<string, number>()
   private readonly submitting = new Set<string>()
   private readonly completions = pLimit(2)
+  /** Times (ms) of the /run calls in the last RUN_WINDOW_MS. */
+  private readonly recentRuns: number[] = []
 
   constructor(private readonly deps: JobDeps) {}
 
@@ -98,8 +102,8 @@ export class JobService {
       throw new AppError('conflict', `The upload to the network volume failed (${r.error?.message ?? 'unknown reason'}). Fix the cause, then retry the upload before transcribing.`)
     }
     assertTransition(r.status, 'submitting')
-    // Batches: at most JOB_CONCURRENCY jobs on RunPod at once; the rest wait here, in order.
-    if (this.inFlight() >= this.deps.jobConcurrency) return this.defer(r, options)
+    // Batches: at most JOB_CONCURRENCY jobs on RunPod at once, and /run under its rate limit; the rest wait here, in order.
+    if (this.inFlight() >= this.deps.jobConcurrency || !this.submitBudget()) return this.defer(r, options)
     if (r.status === 'failed' && r.job && (r.job.status === 'FAILED' || r.job.status === 'TIMED_OUT') && sameOptions(r.jobOptions, options)) {
       const retried = await this.retry(r)
       if (retried) return retried
@@ -160,15 +164,26 @@ export class JobService {
     let free = Math.min(SUBMITS_PER_TICK, this.deps.jobConcurrency - this.inFlight())
     if (free <= 0) return
     for (const r of this.deps.store.listPendingSubmissions()) {
-      if (free <= 0) break
+      if (free <= 0 || !this.submitBudget()) break
       if (this.submitting.has(r.id) || !r.jobOptions) continue
       free--
       this.submit(r, r.jobOptions).catch((err: unknown) => this.deps.logger.warn('queued submission failed', { id: r.id, error: err }))
     }
   }
 
+  /**
+   * Whether another /run fits the panel's own budget: MAX_RUNS_PER_WINDOW per 10 s, 40 % of RunPod's
+   * 1000 per 10 s per endpoint (reference/runpod.md §1.7), so other clients of the endpoint keep room.
+   */
+  private submitBudget(): boolean {
+    const now = Date.now()
+    while (this.recentRuns.length > 0 && this.recentRuns[0]! <= now - RUN_WINDOW_MS) this.recentRuns.shift()
+    return this.recentRuns.length < MAX_RUNS_PER_WINDOW
+  }
+
   private async submit(r: StoredRecording, options: JobOptions): Promise<StoredRecording> {
     const runner = this.deps.runner!
+    this.recentRuns.push(Date.now())
     if (this.submitting.has(r.id)) throw new AppError('conflict', 'This recording is already being submitted.')
     this.submitting.add(r.id)
     try {
