@@ -57,8 +57,8 @@ export interface JobStatusReport {
   executionTime: number | null
   /** The worker's output: final on COMPLETED, a progress update during IN_PROGRESS. */
   output: unknown
-  /** RunPod's `error` field on FAILED, as given (may be a JSON-encoded string). */
-  error: unknown
+  /** On FAILED: the worker's error in plain words (RunPod gives a string, a JSON-encoded exception or a list). */
+  error: string | null
 }
 
 /** Options RunPod applies to one job (reference/runpod.md §1.6); times in ms. */

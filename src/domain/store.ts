@@ -84,3 +84,18 @@ export interface RecordingStore {
    */
   undoEdit(recordingId: string): { transcript: Transcript; version: number } | null
 }
+
+/** Public view of a stored recording (what the API returns). */
+export function toRecording(r: StoredRecording): Recording {
+  return {
+    id: r.id,
+    filename: r.filename,
+    size: r.size,
+    duration: r.duration,
+    createdAt: r.createdAt,
+    status: r.status,
+    upload: r.upload,
+    job: r.job,
+    error: r.error,
+  }
+}

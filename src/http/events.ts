@@ -6,7 +6,7 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { RecordingStore } from '../domain/store.ts'
-import { toRecording } from '../adapters/store/sqlite-store.ts'
+import { toRecording } from '../domain/store.ts'
 import type { EventBus, PanelEvent } from '../services/events.ts'
 
 export function eventRoutes(deps: { events: EventBus; store: RecordingStore }): Hono {

@@ -4,7 +4,7 @@
  * `POST /api/live/:session/finish` → `201` with the new recording, like `PUT /api/recordings`.
  */
 import { Hono } from 'hono'
-import { toRecording } from '../adapters/store/sqlite-store.ts'
+import { toRecording } from '../domain/store.ts'
 import type { LiveRecordingService } from '../services/live.ts'
 
 export function liveRoutes(deps: { live: LiveRecordingService }): Hono {

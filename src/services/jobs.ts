@@ -15,9 +15,8 @@ import { assertTransition, POLLED_STATUSES, type AudioReferenceKind, type JobOpt
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
 import type { AudioReferenceMode } from '../config.ts'
-import { describeWorkerError } from '../adapters/runpod/runpod-job-runner.ts'
 import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
-import { toRecording } from '../adapters/store/sqlite-store.ts'
+import { toRecording } from '../domain/store.ts'
 import type { EventBus } from './events.ts'
 import type { ExportService } from './exports.ts'
 
@@ -357,7 +356,7 @@ export class JobService {
         return
       case 'FAILED':
         this.finishJob(job.id, report)
-        this.fail(r.id, new AppError('job_failed', `The worker failed: ${describeWorkerError(report.error)}. Check the endpoint's worker logs on RunPod; you can start the transcription again.`))
+        this.fail(r.id, new AppError('job_failed', `The worker failed: ${report.error ?? 'no reason given'}. Check the endpoint's worker logs on RunPod; you can start the transcription again.`))
         return
       case 'TIMED_OUT':
         this.finishJob(job.id, report)

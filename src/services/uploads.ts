@@ -14,7 +14,7 @@ import pLimit, { type LimitFunction } from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import type { Logger, MediaProbe, ObjectStore } from '../domain/ports.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
-import { toRecording } from '../adapters/store/sqlite-store.ts'
+import { toRecording } from '../domain/store.ts'
 import type { EventBus } from './events.ts'
 
 export interface UploadDeps {
@@ -285,7 +285,9 @@ export class UploadService {
         signal: early.ac.signal,
         onMultipartStarted: (uploadId) => {
           early.uploadId = uploadId
-          void writeFile(path.join(dir, MULTIPART_FILE), JSON.stringify({ key: early.key, uploadId }))
+          // Written whole then renamed, so a crash never leaves a half-written file.
+          const file = path.join(dir, MULTIPART_FILE)
+          void writeFile(`${file}.tmp`, JSON.stringify({ key: early.key, uploadId })).then(() => rename(`${file}.tmp`, file))
           early.onUploadId?.(uploadId)
         },
         onProgress: (sent) => {

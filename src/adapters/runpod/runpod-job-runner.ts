@@ -36,7 +36,7 @@ export class RunpodJobRunner implements JobRunner {
         delayTime: job.delayTime ?? null,
         executionTime: job.executionTime ?? null,
         output: job.output,
-        error: job.error,
+        error: job.status === 'FAILED' ? describeWorkerError(job.error) : null,
       }
     } catch (err) {
       throw await this.translateJobError(err, 'checking the job')

@@ -461,18 +461,3 @@ function toStored(row: RecordingRow): StoredRecording {
     error: row.error_code ? { code: row.error_code as ErrorCode, message: row.error_message ?? '' } : null,
   }
 }
-
-/** Public view of a stored recording (what the API returns). */
-export function toRecording(r: StoredRecording): Recording {
-  return {
-    id: r.id,
-    filename: r.filename,
-    size: r.size,
-    duration: r.duration,
-    createdAt: r.createdAt,
-    status: r.status,
-    upload: r.upload,
-    job: r.job,
-    error: r.error,
-  }
-}
