@@ -45,6 +45,18 @@ export interface StoredTranscript {
   updatedAt: string
 }
 
+/** The fields of a recording that change after it is created (absent = unchanged). */
+export type RecordingPatch = Partial<{
+  status: RecordingStatus
+  duration: number | null
+  sha256: string | null
+  sentBytes: number
+  error: ErrorInfo | null
+  jobOptions: JobOptions | null
+  multipartUploadId: string | null
+  submitRequestedAt: string | null
+}>
+
 export interface RecordingStore {
   createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'>): void
   getRecording(id: string): StoredRecording | null
@@ -56,16 +68,7 @@ export interface RecordingStore {
   listPendingSubmissions(): StoredRecording[]
   updateRecording(
     id: string,
-    patch: Partial<{
-      status: RecordingStatus
-      duration: number | null
-      sha256: string | null
-      sentBytes: number
-      error: ErrorInfo | null
-      jobOptions: JobOptions | null
-      multipartUploadId: string | null
-      submitRequestedAt: string | null
-    }>,
+    patch: RecordingPatch,
   ): void
   /** Full-text search over kept segments; all words must occur (prefix match). */
   searchSegments(q: string, limit?: number, perRecording?: number): SegmentHit[]

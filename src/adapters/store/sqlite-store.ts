@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3'
 import type { ErrorInfo, ErrorCode } from '../../domain/errors.ts'
 import type { AudioReferenceKind, JobInfo, JobOptions, Recording, RecordingStatus, RunpodJobStatus } from '../../domain/recording.ts'
-import type { RecordingStore, StoredRecording, StoredTranscript } from '../../domain/store.ts'
+import type { RecordingPatch, RecordingStore, StoredRecording, StoredTranscript } from '../../domain/store.ts'
 import type { Transcript } from '../../domain/transcript.ts'
 
 /** Ordered migrations; index + 1 = schema version. Never edit a released one: append. */
@@ -246,16 +246,7 @@ export class SqliteStore implements RecordingStore {
 
   updateRecording(
     id: string,
-    patch: Partial<{
-      status: RecordingStatus
-      duration: number | null
-      sha256: string | null
-      sentBytes: number
-      error: ErrorInfo | null
-      jobOptions: JobOptions | null
-      multipartUploadId: string | null
-      submitRequestedAt: string | null
-    }>,
+    patch: RecordingPatch,
   ): void {
     const sets: string[] = ['updated_at = @now']
     const params: Record<string, unknown> = { id, now: new Date().toISOString() }
