@@ -4,8 +4,8 @@
  * rule "persist the state change, then act on it". Schema changes are versioned migrations.
  */
 import Database from 'better-sqlite3'
-import type { ErrorInfo, ErrorCode } from '../../domain/errors.ts'
-import type { AudioReferenceKind, JobInfo, JobOptions, Recording, RecordingStatus, RunpodJobStatus } from '../../domain/recording.ts'
+import type { ErrorCode } from '../../domain/errors.ts'
+import type { AudioReferenceKind, JobInfo, JobOptions, RecordingStatus, RunpodJobStatus } from '../../domain/recording.ts'
 import type { RecordingPatch, RecordingStore, StoredRecording, StoredTranscript } from '../../domain/store.ts'
 import type { Transcript } from '../../domain/transcript.ts'
 
