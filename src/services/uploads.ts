@@ -89,7 +89,11 @@ class EarlyUpload {
     })
   }
 
+  /** All bytes were handed to the upload. */
+  ended = false
+
   end(): void {
+    this.ended = true
     if (!this.failed) this.stream.end()
   }
 
@@ -256,11 +260,14 @@ export class UploadService {
   }
 
   /**
-   * Stops a cloud upload begun during a PUT that was refused, and deletes the object in case it got
-   * complete anyway (an abort cannot always stop a request already on its way).
+   * Undoes a cloud upload begun during a PUT that was refused: stops it (or, when all bytes were already
+   * handed over, lets it end) and deletes the object.
    */
   private async discardEarlyUpload(early: EarlyUpload): Promise<void> {
-    await early.cancel()
+    // Once all bytes were handed over, the last request may already be on its way, and an abort would not
+    // stop the volume from completing it after our delete: let it finish, then delete.
+    if (early.ended) await early.done?.catch(() => {})
+    else await early.cancel()
     await this.deps.objectStore?.deleteObject(early.key).catch((err: unknown) => this.deps.logger.warn('could not remove a refused upload from the volume', { key: early.key, error: err }))
   }
 
