@@ -12,6 +12,7 @@ import { createLogger } from '../src/logger.ts'
 import { createPanel, listen } from '../src/panel.ts'
 import { startRunpodEmulator } from '../test/servers/runpod-emulator.ts'
 import { startS3Server } from '../test/servers/s3-server.ts'
+import { standInEnv, volumeOf } from '../test/servers/stand-in-env.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const demoDir = path.join(root, '.demo')
@@ -31,21 +32,13 @@ const emulator = await startRunpodEmulator({
   endpointId: 'demo-endpoint',
   queueDelayMs: 2500,
   executionMs: 4000,
-  volume: { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  volume: volumeOf(s3),
   scriptsDir: path.join(root, 'test', 'fixtures'),
 })
 
 const config = parseConfig({
   ...process.env,
-  RUNPOD_API_KEY: apiKey,
-  RUNPOD_ENDPOINT_ID: 'demo-endpoint',
-  RUNPOD_API_BASE: emulator.url,
-  RUNPOD_WORKER: 'whisperx',
-  RUNPOD_DATACENTER: s3.region,
-  RUNPOD_VOLUME_ID: s3.bucket,
-  RUNPOD_S3_ACCESS_KEY: s3.accessKeyId,
-  RUNPOD_S3_SECRET_KEY: s3.secretAccessKey,
-  RUNPOD_S3_ENDPOINT: s3.endpoint,
+  ...standInEnv(s3, emulator, { apiKey, endpointId: 'demo-endpoint' }),
   UPLOADS_DIR: path.join(demoDir, 'uploads'),
   OUTPUT_DIR: path.join(demoDir, 'output'),
   SCRIBE_DEMO: '1',

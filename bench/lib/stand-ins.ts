@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from '../../test/servers/runpod-emulator.ts'
 import { startS3Server, type S3TestServer } from '../../test/servers/s3-server.ts'
+import { standInEnv, volumeOf } from '../../test/servers/stand-in-env.ts'
 
 /** Project root (bench/lib/../..). */
 export const ROOT = path.resolve(import.meta.dirname, '..', '..')
@@ -45,7 +46,7 @@ export async function startStandIns(dir: string, emulator: Partial<RunpodEmulato
       apiKey: API_KEY,
       endpointId: ENDPOINT_ID,
       worker: 'whisperx',
-      volume: { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      volume: volumeOf(s3),
       scriptsDir: FIXTURES,
       ...emulator,
     })
@@ -53,17 +54,7 @@ export async function startStandIns(dir: string, emulator: Partial<RunpodEmulato
     await s3.close()
     throw err
   }
-  const env: Record<string, string> = {
-    RUNPOD_API_KEY: API_KEY,
-    RUNPOD_ENDPOINT_ID: ENDPOINT_ID,
-    RUNPOD_API_BASE: emu.url,
-    RUNPOD_WORKER: 'whisperx',
-    RUNPOD_DATACENTER: s3.region,
-    RUNPOD_VOLUME_ID: s3.bucket,
-    RUNPOD_S3_ACCESS_KEY: s3.accessKeyId,
-    RUNPOD_S3_SECRET_KEY: s3.secretAccessKey,
-    RUNPOD_S3_ENDPOINT: s3.endpoint,
-  }
+  const env = standInEnv(s3, emu, { apiKey: API_KEY, endpointId: ENDPOINT_ID })
   return {
     s3,
     emulator: emu,

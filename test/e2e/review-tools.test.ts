@@ -9,31 +9,12 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Segment, Transcript } from '../../src/domain/transcript.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
 
-interface Word {
-  text: string
-  start: number
-  end: number
-  estimated: boolean
-}
-interface Segment {
-  id: string
-  start: number
-  end: number
-  speaker: string | null
-  text: string
-  words: Word[]
-  filtered: null | { rule: string; reason: string }
-}
-interface Transcript {
-  duration: number
-  speakers: { id: string; name: string }[]
-  segments: Segment[]
-}
 
 describe('review tools in Chromium', () => {
   let stack: Stack
@@ -441,7 +422,7 @@ describe('review tools in Chromium', () => {
 
   it('renders a 3,000-segment transcript and follows playback in it (timing is measured by npm run bench)', async () => {
     // A long interview's transcript, served in place of the real one (the audio stays the real 40 s file).
-    const long: Transcript & { language: string } = {
+    const long: Transcript = {
       language: 'en',
       duration: 6000,
       speakers: [

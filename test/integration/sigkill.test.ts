@@ -12,6 +12,7 @@ import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRunpodEmulator, type RunpodEmulator } from '../servers/runpod-emulator.ts'
 import { startS3Server, type S3TestServer } from '../servers/s3-server.ts'
+import { standInEnv, volumeOf } from '../servers/stand-in-env.ts'
 import { FIXTURES, waitForRecording } from '../support/stack.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
@@ -69,19 +70,12 @@ describe('SIGKILL at any point', () => {
       endpointId: 'kill-ep',
       queueDelayMs: 1500,
       executionMs: 800,
-      volume: { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      volume: volumeOf(s3),
       scriptsDir: FIXTURES,
     })
     port = await freePort()
     env = {
-      RUNPOD_API_KEY: 'kill-key',
-      RUNPOD_ENDPOINT_ID: 'kill-ep',
-      RUNPOD_API_BASE: emulator.url,
-      RUNPOD_DATACENTER: s3.region,
-      RUNPOD_VOLUME_ID: s3.bucket,
-      RUNPOD_S3_ACCESS_KEY: s3.accessKeyId,
-      RUNPOD_S3_SECRET_KEY: s3.secretAccessKey,
-      RUNPOD_S3_ENDPOINT: s3.endpoint,
+      ...standInEnv(s3, emulator, { apiKey: 'kill-key', endpointId: 'kill-ep' }),
       UPLOADS_DIR: path.join(dir, 'uploads'),
       OUTPUT_DIR: path.join(dir, 'output'),
       POLL_INTERVAL_MS: '300',

@@ -13,6 +13,7 @@ import { silentLogger, createLogger } from '../../src/logger.ts'
 import { createPanel, listen, type Panel, type PanelOverrides } from '../../src/panel.ts'
 import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from '../servers/runpod-emulator.ts'
 import { startS3Server, type S3TestServer } from '../servers/s3-server.ts'
+import { standInEnv, volumeOf } from '../servers/stand-in-env.ts'
 
 export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures')
 
@@ -57,22 +58,14 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     worker: opts.worker ?? 'whisperx',
     queueDelayMs: 300,
     executionMs: 500,
-    volume: { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    volume: volumeOf(s3),
     scriptsDir: FIXTURES,
     ...opts.emulator,
   })
   const env: Record<string, string> = opts.unconfigured
     ? {}
     : {
-        RUNPOD_API_KEY: apiKey,
-        RUNPOD_ENDPOINT_ID: 'scribe-test-ep',
-        RUNPOD_API_BASE: emulator.url,
-        RUNPOD_WORKER: opts.worker ?? 'whisperx',
-        RUNPOD_DATACENTER: s3.region,
-        RUNPOD_VOLUME_ID: s3.bucket,
-        RUNPOD_S3_ACCESS_KEY: s3.accessKeyId,
-        RUNPOD_S3_SECRET_KEY: s3.secretAccessKey,
-        RUNPOD_S3_ENDPOINT: s3.endpoint,
+        ...standInEnv(s3, emulator, { apiKey, endpointId: 'scribe-test-ep', worker: opts.worker }),
         AUDIO_REFERENCE: opts.audioReference ?? 'auto',
       }
   Object.assign(env, { UPLOADS_DIR: dirs.uploads, OUTPUT_DIR: dirs.output, POLL_INTERVAL_MS: '200', PORT: '0' }, opts.env)
