@@ -15,9 +15,14 @@ describe('parseConfig', () => {
       'RUNPOD_VOLUME_ID',
       'RUNPOD_S3_ACCESS_KEY',
       'RUNPOD_S3_SECRET_KEY',
-      'RUNPOD_DATACENTER (or RUNPOD_S3_ENDPOINT)',
-      'RUNPOD_DATACENTER (or RUNPOD_S3_REGION)',
+      'RUNPOD_DATACENTER (or RUNPOD_S3_ENDPOINT and RUNPOD_S3_REGION)',
     ])
+  })
+
+  it('names the datacenter once, with only the override that is still missing', () => {
+    expect(missingRunpodSettings(parseConfig({ RUNPOD_S3_REGION: 'EU-RO-1' }))).toContain('RUNPOD_DATACENTER (or RUNPOD_S3_ENDPOINT)')
+    const both = missingRunpodSettings(parseConfig({ RUNPOD_DATACENTER: 'EU-RO-1' }))
+    expect(both.filter((m) => m.includes('RUNPOD_DATACENTER'))).toEqual([])
   })
 
   it('derives the S3 endpoint and region from the datacenter (reference/runpod.md §2.1, §2.2)', () => {

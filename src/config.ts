@@ -162,7 +162,8 @@ export function missingRunpodSettings(config: Config): string[] {
   if (!config.s3.volumeId) missing.push('RUNPOD_VOLUME_ID')
   if (!config.s3.accessKeyId) missing.push('RUNPOD_S3_ACCESS_KEY')
   if (!config.s3.secretAccessKey) missing.push('RUNPOD_S3_SECRET_KEY')
-  if (!config.s3.endpoint) missing.push('RUNPOD_DATACENTER (or RUNPOD_S3_ENDPOINT)')
-  if (!config.s3.region) missing.push('RUNPOD_DATACENTER (or RUNPOD_S3_REGION)')
-  return [...new Set(missing)]
+  // Both come from the datacenter: name it once, with whichever override is also missing.
+  const overrides = [config.s3.endpoint ? null : 'RUNPOD_S3_ENDPOINT', config.s3.region ? null : 'RUNPOD_S3_REGION'].filter(Boolean)
+  if (overrides.length) missing.push(`RUNPOD_DATACENTER (or ${overrides.join(' and ')})`)
+  return missing
 }

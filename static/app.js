@@ -3,7 +3,9 @@
 // The review tools live in review.js (transcript, speakers, edits), player.js (playback) and shortcuts.js (keys).
 import WaveSurfer from '/vendor/wavesurfer/wavesurfer.esm.js'
 import { api, ApiError } from './api.js'
-import { $, clock, el } from './dom.js'
+import { renderConfigBanner, notSetUpReason, SETUP_HASH } from './banner.js'
+import { $, clock, el, isLocalOnly, revealBelow } from './dom.js'
+import { setupDrawer } from './drawer.js'
 import { costText, renderLibrary as drawLibrary, totalsText } from './library.js'
 import { createPlayer, RATES } from './player.js'
 import { setupRecorder } from './recorder.js'
@@ -22,13 +24,19 @@ const state = {
   queryResults: null, // search results (recordings with `matches`) while a query is typed
   totals: null,
   pendingMatch: null, // {id, segmentId, start}: a search hit to show once its transcript is loaded
+  health: null, // the last GET /api/health answer
 }
+let drawer = { open() {}, close() {} }
 
 // ---------- formatting ----------
 const bytes = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`)
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
+/** Shown instead of "failed" for a recording kept locally because RunPod is not set up. */
+const LOCAL_ONLY_TEXT = 'Saved on this computer; not sent: RunPod is not set up.'
+
 function statusText(r) {
+  if (isLocalOnly(r)) return LOCAL_ONLY_TEXT
   const up = state.uploadProgress.get(r.id) ?? r.upload
   switch (r.status) {
     case 'uploading': {
@@ -57,21 +65,13 @@ async function loadHealth() {
   const badge = $('#health')
   try {
     const h = await api.health()
+    state.health = h
     $('#demo-banner').hidden = !h.demo
-    const cfg = $('#config-banner')
-    if (h.warnings && h.warnings.length) {
-      cfg.hidden = false
-      cfg.textContent = h.warnings.join(' ')
-    } else if (!h.configured) {
-      cfg.hidden = false
-      cfg.textContent = `RunPod is not configured yet. Missing settings: ${h.missing.join(', ')}. Recordings are kept on this computer; put these in .env and restart to transcribe.`
-    } else if (!h.ok) {
-      cfg.hidden = false
-      const problems = [h.s3.ok ? null : `Network volume: ${h.s3.error.message}`, h.runpod.ok ? null : `Endpoint: ${h.runpod.error.message}`].filter(Boolean)
-      cfg.textContent = problems.join(' ')
-    } else cfg.hidden = true
+    renderConfigBanner($('#config-banner'), h)
     badge.className = 'health ' + (h.ok ? 'ok' : 'bad')
     badge.textContent = h.ok ? `Endpoint ${h.endpointId} ready` : h.configured ? 'Cloud unreachable' : 'Not configured'
+    const current = state.selectedId && state.recordings.get(state.selectedId)
+    if (current) updateDetailStatus(current)
   } catch {
     badge.className = 'health bad'
     badge.textContent = 'Panel unreachable'
@@ -121,7 +121,7 @@ function showPendingMatch() {
   state.pendingMatch = null
   const seg = document.querySelector(`#detail .segment[data-segment-id="${CSS.escape(m.segmentId)}"]`)
   if (seg) {
-    seg.scrollIntoView({ block: 'center' })
+    revealBelow(seg, $('#detail .player').offsetHeight)
     seg.classList.add('search-hit')
     setTimeout(() => seg.classList.remove('search-hit'), 4000)
   }
@@ -141,7 +141,8 @@ function uploadFiles(files) {
       })
       .then((r) => {
         item.remove()
-        state.recordings.set(r.id, r)
+        // The events stream may already have brought a newer state of it (e.g. the cloud upload's end).
+        if (!state.recordings.has(r.id)) state.recordings.set(r.id, r)
         renderLibrary()
         if (r.duplicateOf && state.recordings.has(r.duplicateOf)) {
           const earlier = r.duplicateOf
@@ -252,6 +253,7 @@ async function select(id) {
   if (state.selectedId === id && state.detail) return
   teardownDetail()
   state.selectedId = id
+  drawer.close()
   renderLibrary()
   const r = state.recordings.get(id)
   const root = $('#detail-template').content.cloneNode(true)
@@ -280,9 +282,11 @@ function updateDetailStatus(r) {
   if (!state.detail || state.detail.id !== r.id) return
   renderMeta(r)
   const line = $('#detail .status-line')
-  line.className = `status-line ${r.status}`
+  const localOnly = isLocalOnly(r)
+  line.className = `status-line ${localOnly ? 'local-only' : r.status}`
   const text = $('.status-text', line)
   text.textContent = statusText(r)
+  if (localOnly) text.append(' ', el('a', { href: SETUP_HASH, text: 'Open Setup' }))
   // A problem while following a job (e.g. RunPod refused the key) is shown under the status; the job goes on.
   if (r.error && ['queued', 'transcribing', 'processing'].includes(r.status)) text.append(el('span', { class: 'status-warning', text: `⚠ ${r.error.message}` }))
   const bar = $('.status-progress', line)
@@ -294,8 +298,13 @@ function updateDetailStatus(r) {
   const start = $('#detail .start-button')
   const cancel = $('#detail .cancel-button')
   const running = ['submitting', 'queued', 'transcribing', 'processing'].includes(r.status)
-  start.disabled = running
-  start.textContent = r.status === 'done' ? 'Transcribe again' : r.status === 'failed' || r.status === 'cancelled' ? 'Try again' : 'Start transcription'
+  const notSetUp = notSetUpReason(state.health)
+  start.disabled = running || notSetUp !== null
+  start.title = notSetUp ?? ''
+  start.textContent = r.status === 'done' ? 'Transcribe again' : (r.status === 'failed' && !localOnly) || r.status === 'cancelled' ? 'Try again' : 'Start transcription'
+  const why = $('#detail .start-reason')
+  why.hidden = notSetUp === null
+  why.textContent = notSetUp ?? ''
   cancel.hidden = !(r.status === 'queued' || r.status === 'transcribing')
 }
 
@@ -370,8 +379,10 @@ function setupPlayer(r) {
 
   // The player sticks to the top while the transcript scrolls; the speakers column sticks below it. The height
   // goes on that column only: a custom property on #detail would restyle every word of the transcript.
-  const side = $('.review-side', detailRoot)
-  detail.observer = new ResizeObserver(() => side.style.setProperty('--player-h', `${root.offsetHeight}px`))
+  // The same height keeps lines the page scrolls to clear of the player (scroll-margin in style.css); it changes
+  // only when the player's controls wrap differently.
+  const review = $('.review', detailRoot)
+  detail.observer = new ResizeObserver(() => review.style.setProperty('--player-h', `${root.offsetHeight}px`))
   detail.observer.observe(root)
 
   const makeWave = (peaks) =>
@@ -410,6 +421,7 @@ async function loadTranscript(id) {
 }
 
 // ---------- start ----------
+drawer = setupDrawer({ startOpen: () => state.selectedId === null })
 setupDropzone()
 $('#search').addEventListener('input', onSearch)
 setupRecorder($('#record-button'), $('#record-status'), (rec) => {

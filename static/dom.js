@@ -79,3 +79,32 @@ export const prefs = {
     }
   },
 }
+
+/** "1 segment", "3 segments": English plural by count (`many` defaults to `one` + "s"). */
+export function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`
+}
+
+/**
+ * True for a recording kept only on this computer because RunPod (the network volume) is not set up:
+ * the server marks it failed with code `not_configured`; the page must not call that a failure.
+ */
+export const isLocalOnly = (r) => r.status === 'failed' && r.error?.code === 'not_configured'
+
+/**
+ * Scrolls the window so `node` sits a third of the way down the part of the window below `coveredPx`
+ * (the height of a sticky bar at the top, in CSS pixels), and checks again two frames later: off-screen
+ * parts of a long transcript (content-visibility) get their real height only once drawn, which moves the node.
+ */
+export function revealBelow(node, coveredPx) {
+  const place = () => {
+    if (!node.isConnected) return
+    const r = node.getBoundingClientRect()
+    const free = window.innerHeight - coveredPx
+    const want = coveredPx + Math.max(8, Math.min(free / 3, free - r.height - 8))
+    const dy = r.top - want
+    if (Math.abs(dy) > 2) window.scrollBy({ top: dy, behavior: 'instant' })
+  }
+  place()
+  requestAnimationFrame(() => requestAnimationFrame(place))
+}

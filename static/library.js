@@ -1,7 +1,7 @@
 // The library list: every recording with status, duration, date, language, speakers and cost; search
 // results with the matching words marked (snippet parts come from the server as {text, match} and are
 // set as text, never as HTML); totals under the list.
-import { clock, el } from './dom.js'
+import { clock, el, isLocalOnly } from './dom.js'
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 4 })
@@ -52,7 +52,9 @@ export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch }
         el(
           'span',
           { class: 'sub' },
-          el('span', { class: `chip ${chipClass(r.status)}`, text: CHIP_TEXT[r.status] ?? r.status }),
+          isLocalOnly(r)
+            ? el('span', { class: 'chip local', text: 'on this computer', title: 'Saved here; not sent: RunPod is not set up' })
+            : el('span', { class: `chip ${chipClass(r.status)}`, text: CHIP_TEXT[r.status] ?? r.status }),
           ` ${r.duration ? clock(r.duration) : ''} · ${dateFmt.format(new Date(r.createdAt))}`,
         ),
         facts ? el('span', { class: 'facts', text: facts }) : null,

@@ -4,7 +4,7 @@
 // Every change is one PATCH (or the undo POST) and the page re-renders what the server answers, so a reload
 // shows the same. Transcript text and speaker names are user data: only textContent and value carry them.
 import { api } from './api.js'
-import { $, clock, el, lastStartingBefore, prefs } from './dom.js'
+import { $, clock, el, lastStartingBefore, plural, prefs, revealBelow } from './dom.js'
 import { closeMenu, isMenuOpen, menuItem, menuLabel, menuSeparator, openMenu } from './menu.js'
 
 const SPEAKER_COLORS = ['#2459d6', '#c2410c', '#15803d', '#7c3aed', '#be185d', '#0e7490', '#a16207', '#4b5563']
@@ -109,6 +109,7 @@ export function createReview(root, { id, player, audio }) {
     closeMenu()
     view.t = t
     $('.review', root).hidden = false
+    follow.closest('.follow').hidden = false
     renderSpeakers(t)
     $('.exports', root).replaceChildren(
       ...EXPORT_FORMATS.map((f) =>
@@ -122,7 +123,7 @@ export function createReview(root, { id, player, audio }) {
     )
     const filteredCount = t.segments.filter((s) => s.filtered).length
     $('.filter-summary', root).textContent = filteredCount
-      ? `${filteredCount} segment${filteredCount > 1 ? 's' : ''} hidden as likely Whisper hallucinations (shown in orange; you can restore them).`
+      ? `${plural(filteredCount, 'segment')} hidden as ${filteredCount === 1 ? 'a likely Whisper hallucination' : 'likely Whisper hallucinations'} (shown in orange; you can restore ${filteredCount === 1 ? 'it' : 'them'}).`
       : 'No hallucinations detected.'
     renderBody(t)
     drawStrip()
@@ -178,7 +179,7 @@ export function createReview(root, { id, player, audio }) {
     const row = el('div', { class: 'speaker-row' }, swatch(s.id), input, sample)
     const stats = el('span', {
       class: 'stats',
-      text: st.count ? `${st.count} segment${st.count === 1 ? '' : 's'} · ${clock(st.seconds)}` : 'no segments',
+      text: st.count ? `${plural(st.count, 'segment')} · ${clock(st.seconds)}` : 'no segments',
     })
     return el(
       'li',
@@ -290,7 +291,17 @@ export function createReview(root, { id, player, audio }) {
       text: nameOf(t, seg.speaker),
     })
     if (seg.speaker !== null) nameBtn.addEventListener('click', () => renameInPlace(t, seg.speaker, nameBtn))
-    else nameBtn.title = 'No speaker: right-click a segment to give it one'
+    else {
+      // Diarization gave these segments nobody: a click offers the speakers for the turn's first segment.
+      nameBtn.classList.add('unknown')
+      nameBtn.title = 'No speaker: click to choose who says this (right-click any segment for just that one)'
+      nameBtn.setAttribute('aria-haspopup', 'menu')
+      const index = view.segs.length // the turn's first segment is the next one rendered
+      nameBtn.addEventListener('click', () => {
+        const r = nameBtn.getBoundingClientRect()
+        openSegmentMenu(index, -1, { x: r.left, y: r.bottom + 2 })
+      })
+    }
     const stamp = el('button', {
       type: 'button',
       class: 'timestamp',
@@ -379,10 +390,11 @@ export function createReview(root, { id, player, audio }) {
     if (!follow.checked || view.editing || isMenuOpen() || player.sampleKey !== null) return
     if (Date.now() - view.lastUserScroll < FOLLOW_PAUSE_MS) return
     const r = node.getBoundingClientRect()
-    const top = (root.querySelector('.player')?.getBoundingClientRect().bottom ?? 0) + 16
+    const playerEl = root.querySelector('.player')
+    const top = (playerEl?.getBoundingClientRect().bottom ?? 0) + 16
     if (r.top >= top && r.bottom <= window.innerHeight - 32) return
-    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches
-    node.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' })
+    // Below the sticky player, not behind it (it covers the top of the window once the page scrolls).
+    revealBelow(node, playerEl ? playerEl.offsetHeight : 0)
   }
 
   // ---------- transcript events (delegated: one listener for thousands of words) ----------

@@ -114,7 +114,9 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
       const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming
       const body = incoming ?? c.req.raw.body
       const { recording, duplicateOf } = await deps.uploads.receive(c.req.query('filename'), body)
-      return c.json({ ...toRecording(recording), duplicateOf }, 201)
+      // The state now, not at creation: without a volume the recording is already "kept locally" (the page
+      // must not show "Uploading… 0 %" for it).
+      return c.json({ ...toRecording(deps.store.getRecording(recording.id) ?? recording), duplicateOf }, 201)
     } catch (err) {
       // The body may be unread (a bad name is refused before reading gigabytes): close the connection
       // so the client does not send its next request on a socket the server is about to drop.

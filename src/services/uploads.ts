@@ -243,7 +243,9 @@ export class UploadService {
       this.deps.store.createRecording(recording)
       const stored = this.deps.store.getRecording(id)!
       this.deps.logger.info('recording stored', { id, size, duration, type: type.mime, cloudUploadStarted: keepEarly })
-      this.publish(stored)
+      // Without a volume the recording is kept locally at once (startCloudUpload announces that): announcing
+      // "uploading" first would make the page show an upload that never happens.
+      if (this.deps.objectStore) this.publish(stored)
       void this.computePeaks(stored)
       if (keepEarly) this.adoptEarlyUpload(stored, streaming)
       else {

@@ -60,7 +60,9 @@ describe('main flow against the RunPod-like stand-ins (presigned URLs refused �
   afterAll(async () => stack?.close())
 
   it('stores the upload with its name, size and duration, then sends it to the volume', async () => {
-    expect(rec).toMatchObject({ filename: 'Интервью 2026.m4a', size: INTERVIEW.length, status: 'uploading', job: null, error: null })
+    // The answer is the recording as it is when the PUT ends: the cloud upload ran alongside, so it may be over.
+    expect(rec).toMatchObject({ filename: 'Интервью 2026.m4a', size: INTERVIEW.length, job: null, error: null })
+    expect(['uploading', 'uploaded']).toContain(rec.status)
     expect(rec.duration).toBeCloseTo(40.456, 1)
     const uploaded = (await waitForRecording(stack.url, rec.id, (r) => r.status === 'uploaded')) as unknown as ApiRecording
     expect(uploaded.upload).toEqual({ sentBytes: INTERVIEW.length, totalBytes: INTERVIEW.length })
