@@ -8,24 +8,10 @@ import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchBrowser } from '../support/browser.ts'
+import { dropFiles } from '../support/page.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
-
-async function dropFiles(page: Page, files: { file: string; mime: string }[]): Promise<void> {
-  const payload = files.map(({ file, mime }) => ({ b64: readFileSync(file).toString('base64'), name: path.basename(file), mime }))
-  const dataTransfer = await page.evaluateHandle((items) => {
-    const dt = new DataTransfer()
-    for (const { b64, name, mime } of items) {
-      const bin = atob(b64)
-      const bytes = new Uint8Array(bin.length)
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i)
-      dt.items.add(new File([bytes], name, { type: mime }))
-    }
-    return dt
-  }, payload)
-  await page.dispatchEvent('#dropzone', 'drop', { dataTransfer })
-}
 
 interface ApiRec {
   id: string
