@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from './runpod-emulator.ts'
 import { createTestS3Client, startS3Server, type S3TestServer } from './s3-server.ts'
 import { HALLUCINATED_TAILS, PLACEHOLDER_TEXT, type WhisperxOutput } from './whisperx-output.ts'
+import { WorkerOutputSchema } from '../../src/domain/worker-contract.ts'
 
 const run = promisify(execFile)
 const API_KEY = 'rpa_EMULATORTEST'
@@ -81,7 +82,7 @@ const whisperxInput = (audio: string, extra: Json = {}): Json => ({
   diarize: true,
   align: true,
   batch_size: 16,
-  model: 'large-v2',
+  model: 'large-v3',
   ...extra,
 })
 
@@ -244,23 +245,27 @@ describe("lifecycle with the 'whisperx' worker", () => {
     ).toBeGreaterThan(0)
 
     const out = last!.output as WhisperxOutput
-    expect(Object.keys(out)).toEqual(['segments', 'word_segments', 'language'])
-    expect(out.language).toBe('en')
-    expect(out.segments.map((s) => s.text)).toEqual([
+    expect(WorkerOutputSchema.parse(out)).toEqual(out)
+    expect(out).toMatchObject({
+      language: 'en',
+      duration: 3,
+      model: 'large-v3',
+      result_path: `/runpod-volume/${scriptedKey.slice(0, scriptedKey.lastIndexOf('/'))}/result-${id}.json`,
+    })
+    expect(out).not.toHaveProperty('word_segments')
+    const segments = out.segments!
+    expect(segments.map((s) => s.text)).toEqual([
       ' So, tell me how you started in 2016.',
       ' Okay.',
       ' I answered an ad.',
       ...HALLUCINATED_TAILS,
     ])
     // §4.4 quirks: digit word without timing; the shortest utterance without speaker; tails without speaker
-    expect(out.segments[0]!.words!.at(-1)).toEqual({ word: '2016.' })
-    expect(out.segments[0]!.speaker).toBe('SPEAKER_00')
-    expect('speaker' in out.segments[1]!).toBe(false)
-    expect(out.segments[2]!.speaker).toBe('SPEAKER_01')
-    expect(out.segments.slice(3).every((s) => !('speaker' in s) && s.words!.every((w) => (w.score ?? 1) < 0.31))).toBe(
-      true,
-    )
-    expect(out.word_segments).toEqual(out.segments.flatMap((s) => s.words))
+    expect(segments[0]!.words.at(-1)).toEqual({ word: '2016.' })
+    expect(segments[0]!.speaker).toBe('SPEAKER_00')
+    expect('speaker' in segments[1]!).toBe(false)
+    expect(segments[2]!.speaker).toBe('SPEAKER_01')
+    expect(segments.slice(3).every((s) => !('speaker' in s) && s.words.every((w) => (w.score ?? 1) < 0.31))).toBe(true)
   })
 
   it('takes the language from the script when the input has none, and answers POST /status too (Go SDK)', async () => {
@@ -316,7 +321,6 @@ describe("lifecycle with the 'whisperx' worker", () => {
         "<class 'FileNotFoundError'>",
         /^\[Errno 2\] No such file or directory: '\/runpod-volume\/scribe-panel\/missing\.m4a'$/,
       ],
-      ['ftp://example.invalid/a.m4a', "<class 'ValueError'>", /must be an http\(s\) URL/],
     ]
     for (const [audio, type, message] of cases) {
       const id = await submit(emu, whisperxInput(audio))
@@ -333,18 +337,20 @@ describe("lifecycle with the 'whisperx' worker", () => {
     }
   })
 
-  it("returns the worker's error string for invalid input; raises for an unknown model and for non-audio", async () => {
+  it("returns the worker's error string for invalid input and an unknown model; raises for non-audio", async () => {
     const bad = await submit(emu, { audio_file: `/runpod-volume/${scriptedKey}`, diarize: true })
     const a = await follow(emu, bad)
     expect(a.last).toMatchObject({
       status: 'FAILED',
-      error: expect.stringMatching(/^Invalid input: unexpected key 'audio_file'; .*'audio' is required/),
+      error: expect.stringMatching(/^INVALID_INPUT: unknown key "audio_file"; audio is required/),
     })
     expect(emu.jobs.get(bad)!.downloadedBytes).toBe(0)
 
     const model = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`, { model: 'large-v9' }))
     const b = await follow(emu, model)
-    expect(JSON.parse(b.last!.error as string)).toMatchObject({ error_type: "<class 'ValueError'>" })
+    expect(b.last!.error).toMatch(/^INVALID_INPUT: model: /)
+    const ftp = await follow(emu, await submit(emu, whisperxInput('ftp://example.invalid/a.m4a')))
+    expect(ftp.last!.error).toMatch(/^INVALID_INPUT: audio: must be a \/runpod-volume\/ path or an http\(s\) URL/)
 
     const noise = await submit(emu, whisperxInput(`/runpod-volume/${notAudioKey}`))
     const c = await follow(emu, noise)

@@ -12,7 +12,7 @@ import { randomUUID, createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import type { S3Client } from '@aws-sdk/client-s3'
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { getRequestListener, type HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
@@ -477,14 +477,29 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     const input = validateWhisperxInput(job.input)
     const bytes = await fetchAudio(input.audio, fetchOpts)
     const stages: Stages = { align: input.align, diarize: input.diarize }
-    const { segments, language } = await transcribe(job, bytes, stages, input.language, (msg) => {
+    const { segments, language, duration } = await transcribe(job, bytes, stages, input.language, (msg) => {
       throw new RaisedException(
         'RuntimeError',
         `Failed to load audio: ${msg}`,
         'audio = whisperx.load_audio(audio_path)',
       )
     })
-    return { kind: 'output', output: whisperxOutput(segments, language, stages) }
+    const resultPath = input.audio.startsWith(VOLUME_PREFIX)
+      ? `${input.audio.slice(0, input.audio.lastIndexOf('/'))}/result-${job.id}.json`
+      : null
+    const output = whisperxOutput(segments, { language, duration, model: input.model, resultPath }, stages)
+    // The worker writes the full result beside the audio on the volume, which the S3 API then serves.
+    if (resultPath !== null && volumeClient && opts.volume) {
+      await volumeClient.send(
+        new PutObjectCommand({
+          Bucket: opts.volume.bucket,
+          Key: resultPath.slice(VOLUME_PREFIX.length),
+          Body: JSON.stringify(output),
+          ContentType: 'application/json',
+        }),
+      )
+    }
+    return { kind: 'output', output }
   }
 
   /**
@@ -533,13 +548,17 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     stages: Stages,
     language: string | null,
     undecodable: (msg: string) => never,
-  ): Promise<{ segments: WhisperxSegment[]; language: string }> => {
+  ): Promise<{ segments: WhisperxSegment[]; language: string; duration: number }> => {
     const sha = sha256Hex(bytes)
     job.audioSha256 = sha
     const found = await findScript(scriptsDir, sha)
     if (found) {
       job.script = found.file
-      return { segments: scriptSegments(found.script, stages), language: language ?? found.script.language }
+      return {
+        segments: scriptSegments(found.script, stages),
+        language: language ?? found.script.language,
+        duration: found.script.duration,
+      }
     }
     let duration: number
     try {
@@ -547,7 +566,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     } catch (err) {
       return undecodable(err instanceof Error ? err.message : String(err))
     }
-    return { segments: placeholderSegments(duration, stages), language: language ?? 'en' }
+    return { segments: placeholderSegments(duration, stages), language: language ?? 'en', duration }
   }
 
   // ---------------------------------------------------------------------------------------------------------

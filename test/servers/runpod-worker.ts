@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { request } from 'undici'
+import { describeInputIssues, WorkerInputSchema, type ResolvedWorkerInput } from '../../src/domain/worker-contract.ts'
 import { VOLUME_MOUNT_HEADER } from './s3-server.ts'
 import { parseScript, type InterviewScript } from './whisperx-output.ts'
 
@@ -109,118 +110,20 @@ export function raisedErrorString(err: RaisedException, workerId: string, handle
 // ------------------------------------------------------------------------------------------------------------
 // Input contracts
 
-/** Model names faster-whisper knows (`faster_whisper.utils._MODELS`); others raise ValueError on load. */
-export const FASTER_WHISPER_MODELS = [
-  'tiny.en',
-  'tiny',
-  'base.en',
-  'base',
-  'small.en',
-  'small',
-  'medium.en',
-  'medium',
-  'large-v1',
-  'large-v2',
-  'large-v3',
-  'large',
-  'distil-large-v2',
-  'distil-medium.en',
-  'distil-small.en',
-  'distil-large-v3',
-  'distil-large-v3.5',
-  'large-v3-turbo',
-  'turbo',
-] as const
-
-/** The `whisperx` contract's input after defaults. */
-export interface WhisperxInput {
-  audio: string
-  language: string | null
-  diarize: boolean
-  align: boolean
-  batch_size: number
-  model: string
-  min_speakers: number | null
-  max_speakers: number | null
-  initial_prompt: string | null
-}
-
-const WHISPERX_KEYS = [
-  'audio',
-  'language',
-  'diarize',
-  'align',
-  'batch_size',
-  'model',
-  'min_speakers',
-  'max_speakers',
-  'initial_prompt',
-] as const
-
 /**
- * The `whisperx` contract (our worker image, §3.1; DESIGN.md `RUNPOD_WORKER`): keys `audio` (required),
- * `language` (string or null = detect; default null), `diarize` (default false), `align` (default true),
- * `batch_size` (integer ≥ 1, default 16), `model` (default `large-v2`), optional `min_speakers`, `max_speakers`
- * (integers ≥ 1, min ≤ max), `initial_prompt`. Unknown keys are rejected.
- * @throws ReturnedError (`{"error": "Invalid input: …"}`, a string) listing every problem.
- * @throws RaisedException `ValueError` for a model faster-whisper does not know (raised while loading it).
+ * The `whisperx` contract (this repository's worker; `src/domain/worker-contract.ts`, the same zod schema the
+ * panel checks its input with and `worker/contract.schema.json` is generated from), with defaults filled in.
+ * Like `worker/handler.py`, a graceful failure names every problem, unknown keys by name.
+ * @throws ReturnedError `"INVALID_INPUT: …"` (a string).
  */
-export function validateWhisperxInput(input: Record<string, unknown>): WhisperxInput {
-  const problems: string[] = []
-  for (const key of Object.keys(input)) {
-    if (!(WHISPERX_KEYS as readonly string[]).includes(key)) problems.push(`unexpected key '${key}'`)
-  }
-  const str = (k: string, nullable: boolean) => {
-    const v = input[k]
-    if (v === undefined || (nullable && v === null)) return null
-    if (typeof v !== 'string' || v.trim() === '')
-      problems.push(`'${k}' must be a non-empty string${nullable ? ' or null' : ''}`)
-    return typeof v === 'string' ? v : null
-  }
-  const bool = (k: string, fallback: boolean) => {
-    const v = input[k]
-    if (v === undefined) return fallback
-    if (typeof v !== 'boolean') problems.push(`'${k}' must be true or false`)
-    return v === true
-  }
-  const int = (k: string, fallback: number | null) => {
-    const v = input[k]
-    if (v === undefined || v === null) return fallback
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problems.push(`'${k}' must be an integer >= 1`)
-    return typeof v === 'number' ? v : fallback
-  }
-  if (input.audio === undefined) problems.push(`'audio' is required`)
-  const audio = str('audio', false) ?? ''
-  const language = str('language', true)
-  const diarize = bool('diarize', false)
-  const align = bool('align', true)
-  const batchSize = int('batch_size', 16) ?? 16
-  const model = input.model === undefined ? 'large-v2' : (str('model', false) ?? '')
-  const minSpeakers = int('min_speakers', null)
-  const maxSpeakers = int('max_speakers', null)
-  if (minSpeakers !== null && maxSpeakers !== null && minSpeakers > maxSpeakers) {
-    problems.push(`'min_speakers' must not exceed 'max_speakers'`)
-  }
-  const initialPrompt = input.initial_prompt === '' ? '' : str('initial_prompt', true)
-  if (problems.length > 0) throw new ReturnedError(`Invalid input: ${problems.join('; ')}`)
-  if (!(FASTER_WHISPER_MODELS as readonly string[]).includes(model)) {
-    throw new RaisedException(
-      'ValueError',
-      `Invalid model size '${model}', expected one of: ${FASTER_WHISPER_MODELS.join(', ')}`,
-      'model = whisperx.load_model(job_input["model"], "cuda", compute_type="float16")',
+export function validateWhisperxInput(input: Record<string, unknown>): ResolvedWorkerInput {
+  const r = WorkerInputSchema.safeParse(input)
+  if (!r.success) {
+    throw new ReturnedError(
+      `INVALID_INPUT: ${describeInputIssues(r.error)}. Send only the keys and values of the worker's contract.schema.json.`,
     )
   }
-  return {
-    audio,
-    language,
-    diarize,
-    align,
-    batch_size: batchSize,
-    model,
-    min_speakers: minSpeakers,
-    max_speakers: maxSpeakers,
-    initial_prompt: initialPrompt,
-  }
+  return r.data
 }
 
 type PyType = 'str' | 'int' | 'float' | 'bool' | 'list'

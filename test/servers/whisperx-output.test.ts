@@ -1,3 +1,4 @@
+import { WorkerOutputSchema } from '../../src/domain/worker-contract.ts'
 import { describe, expect, it } from 'vitest'
 import {
   HALLUCINATED_TAILS,
@@ -167,12 +168,18 @@ describe('placeholderSegments', () => {
 })
 
 describe('whisperxOutput / hubOutput', () => {
-  it('flattens the words into word_segments when aligned', () => {
+  const meta = { language: 'en', duration: 12.3, model: 'large-v3', resultPath: '/runpod-volume/a/result-j.json' }
+  it('follows the worker contract: no word_segments, words always present, timings per stage', () => {
     const segs = scriptSegments(script, full)
-    const out = whisperxOutput(segs, 'en', full)
-    expect(out.language).toBe('en')
-    expect(out.word_segments).toEqual(segs.flatMap((s) => s.words!))
-    expect('word_segments' in whisperxOutput(segs, 'en', { align: false, diarize: true })).toBe(false)
+    const out = whisperxOutput(segs, meta, full)
+    expect(WorkerOutputSchema.parse(out)).toEqual(out)
+    expect(out).not.toHaveProperty('word_segments')
+    expect(out.segments).toEqual(segs)
+    expect(out.timings.diarize_s).toBeGreaterThan(0)
+    const unaligned = whisperxOutput(scriptSegments(script, { align: false, diarize: false }), meta, { align: false, diarize: false })
+    expect(WorkerOutputSchema.parse(unaligned)).toEqual(unaligned)
+    expect(unaligned.segments.every((s) => s.words.length === 0)).toBe(true)
+    expect([unaligned.timings.align_s, unaligned.timings.diarize_s]).toEqual([null, null])
   })
   it('shapes the hub output as {segments, detected_language}', () => {
     expect(Object.keys(hubOutput([], 'ru'))).toEqual(['segments', 'detected_language'])

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import type { WorkerOutput } from '../../src/domain/worker-contract.ts'
 
 const UtteranceSchema = z.object({
   speaker: z.string().min(1),
@@ -59,11 +60,9 @@ export interface WhisperxSegment {
   speaker?: string
 }
 
-/** The `whisperx` contract's output (§3.1): `word_segments` only when aligned (the CLI convention, §4.4). */
-export interface WhisperxOutput {
-  segments: WhisperxSegment[]
-  word_segments?: WhisperxWord[]
-  language: string
+/** The `whisperx` contract's output (`WorkerOutput` of src/domain/worker-contract.ts), always with segments. */
+export interface WhisperxOutput extends Omit<WorkerOutput, 'segments' | 'segments_omitted'> {
+  segments: (WhisperxSegment & { words: WhisperxWord[] })[]
 }
 
 /** The `whisperx-hub` (kodxana) output (§3.2): WhisperX `segments` verbatim plus `detected_language`. */
@@ -254,10 +253,34 @@ export function placeholderSegments(durationSeconds: number, stages: Stages): Wh
   return segments
 }
 
-/** `{segments, word_segments, language}`: `word_segments` flattens the segments' words (only when aligned). */
-export function whisperxOutput(segments: WhisperxSegment[], language: string, stages: Stages): WhisperxOutput {
-  if (!stages.align) return { segments, language }
-  return { segments, word_segments: segments.flatMap((s) => s.words ?? []), language }
+/**
+ * The `whisperx` contract's output: `{segments, language, duration, model, timings, result_path}`, segments
+ * with `words: []` when alignment did not run (the worker always sends `words`), no `word_segments`.
+ * Timings are plausible fakes (seconds), null for stages that did not run.
+ */
+export function whisperxOutput(
+  segments: WhisperxSegment[],
+  meta: { language: string; duration: number; model: string; resultPath: string | null },
+  stages: Stages,
+): WhisperxOutput {
+  const load = 0.8
+  const transcribe = round3(meta.duration / 60)
+  const align = stages.align ? round3(meta.duration / 200) : null
+  const diarize = stages.diarize ? round3(meta.duration / 120) : null
+  return {
+    segments: segments.map((s) => ({ ...s, words: s.words ?? [] })),
+    language: meta.language,
+    duration: round3(meta.duration),
+    model: meta.model,
+    timings: {
+      load_s: load,
+      transcribe_s: transcribe,
+      align_s: align,
+      diarize_s: diarize,
+      total_s: round3(load + transcribe + (align ?? 0) + (diarize ?? 0)),
+    },
+    result_path: meta.resultPath,
+  }
 }
 
 /** `{segments, detected_language}` as kodxana/whisperx-worker returns it (§3.2). */

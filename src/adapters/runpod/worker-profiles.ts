@@ -1,12 +1,14 @@
 /**
  * Worker contracts: how to build a job's `input` for a given WhisperX worker image and where its
- * output keeps the WhisperX result. reference/runpod.md §3.1 (no public worker takes exactly the
- * default key set; it is the contract of our own worker image) and §3.2 (RunPod Hub worker).
+ * output keeps the WhisperX result. `whisperx` is this repository's worker (`worker/handler.py`), whose
+ * contract is `src/domain/worker-contract.ts`; `whisperx-hub` is the RunPod Hub worker
+ * kodxana/whisperx-worker (github.com/kodxana/whisperx-worker `src/rp_schema.py`, `src/rp_handler.py`).
  */
 import { z } from 'zod'
 import type { WorkerKind } from '../../config.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { JobOptions } from '../../domain/recording.ts'
+import { describeInputIssues, WorkerInputSchema, type WorkerInput } from '../../domain/worker-contract.ts'
 
 /** Model and batch size come from the panel's settings. */
 export interface WorkerSettings {
@@ -25,6 +27,7 @@ export interface WorkerProfile {
   /**
    * The job's `input` object.
    * @param audio - presigned URL or `/runpod-volume/<key>`.
+   * @throws AppError `bad_request` when the options do not fit the worker's contract (e.g. an unknown model).
    */
   buildInput(audio: string, options: JobOptions, settings: WorkerSettings): Record<string, unknown>
   /**
@@ -45,20 +48,33 @@ const invalid = (worker: string, detail: string) =>
     `The ${worker} worker finished but its output is not what the panel expects (${detail}). The raw output was kept; check RUNPOD_WORKER matches your endpoint's worker image.`,
   )
 
-/** `whisperx`: `{audio, language, diarize, align, batch_size, model}` → `{segments, word_segments?, language}`. */
+/**
+ * `whisperx`: this repository's worker. The input is checked against the contract before `/run`, so a
+ * wrong setting fails here, not after a paid cold start.
+ */
 const whisperx: WorkerProfile = {
   kind: 'whisperx',
   buildInput(audio, o, s) {
-    return {
+    const input: WorkerInput = {
       audio,
-      ...(o.language ? { language: o.language } : {}),
+      language: o.language ?? null,
       diarize: o.diarize,
       align: true,
       batch_size: o.batchSize ?? s.batchSize,
-      model: o.model ?? s.model,
-      ...speakerHints(o, 'min_speakers', 'max_speakers'),
+      model: (o.model ?? s.model) as WorkerInput['model'],
+      ...(o.diarize && o.minSpeakers !== null ? { min_speakers: o.minSpeakers } : {}),
+      ...(o.diarize && o.maxSpeakers !== null ? { max_speakers: o.maxSpeakers } : {}),
       ...(o.initialPrompt ? { initial_prompt: o.initialPrompt } : {}),
     }
+    const checked = WorkerInputSchema.safeParse(input)
+    if (!checked.success) {
+      throw new AppError(
+        'bad_request',
+        `These transcription options do not fit the worker's contract: ${describeInputIssues(checked.error)}. ` +
+          'Change them (or WHISPER_MODEL / WHISPER_BATCH_SIZE in .env) and start again.',
+      )
+    }
+    return input
   },
   readOutput(output) {
     const r = z.looseObject({ segments: z.array(z.unknown()), language: z.unknown().optional() }).safeParse(output)
