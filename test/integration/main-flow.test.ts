@@ -231,7 +231,7 @@ describe('presigned URLs where the store supports them', () => {
     const done = (await waitForRecording(stack.url, rec.id, (r) => r.status === 'done' || r.status === 'failed')) as unknown as ApiRecording
     expect(done.error).toBeNull()
     expect(done.job!.audioReference).toBe('presigned')
-    const input = stack.emulator.jobs.get(done.job!.id)!.input as { audio: string }
+    const input = stack.emulator.jobs.get(done.job!.id)!.input as { audio: string; language?: unknown }
     expect(input.audio).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/7z79eg0uur\/scribe-panel\/.+X-Amz-Signature=/)
     // Automatic language detection: the contract's `language: null`.
     expect(input.language).toBeNull()
