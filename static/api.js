@@ -45,6 +45,12 @@ export const api = {
   edit: (id, ops, version) => call('PATCH', `${rec(id)}/transcript`, version ? { ops, version } : { ops }),
   /** Reverts the newest edit; answers like `edit`. ApiError status 409 when nothing is left to undo. */
   undo: (id) => call('POST', `${rec(id)}/transcript/undo`),
+  /** Puts back what undo took back most recently; answers like `edit`. ApiError status 409 when nothing is left to redo. */
+  redo: (id) => call('POST', `${rec(id)}/transcript/redo`),
+  /** Every transcript version, newest first: [{version, createdAt, jobId, current, edits, renamedSpeakers, speakers}]. */
+  versions: (id) => call('GET', `${rec(id)}/versions`),
+  /** Makes `version` current again (undoable); answers like `edit`. */
+  restore: (id, version) => call('POST', `${rec(id)}/versions/${version}/restore`),
   liveStart: (filename) => call('POST', `/api/live?filename=${encodeURIComponent(filename)}`),
   liveChunk: async (session, seq, blob) => {
     const res = await fetch(`/api/live/${encodeURIComponent(session)}/chunks/${seq}`, { method: 'PUT', body: blob })

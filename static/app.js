@@ -301,7 +301,9 @@ function updateDetailStatus(r) {
   const notSetUp = notSetUpReason(state.health)
   start.disabled = running || notSetUp !== null
   start.title = notSetUp ?? ''
-  start.textContent = r.status === 'done' ? 'Transcribe again' : (r.status === 'failed' && !localOnly) || r.status === 'cancelled' ? 'Try again' : 'Start transcription'
+  start.textContent = r.status === 'done' ? 'Transcribe again…' : (r.status === 'failed' && !localOnly) || r.status === 'cancelled' ? 'Try again' : 'Start transcription'
+  // Once there is a transcript, reviewing it is the work: a new GPU job is a secondary action that asks first.
+  start.classList.toggle('primary', r.status !== 'done')
   const why = $('#detail .start-reason')
   why.hidden = notSetUp === null
   why.textContent = notSetUp ?? ''
@@ -312,6 +314,7 @@ function setupJobForm(r) {
   const form = $('#detail .job-form')
   form.addEventListener('submit', async (e) => {
     e.preventDefault()
+    if ((state.recordings.get(r.id) ?? r).status === 'done' && !(await confirmRerun(r.id))) return
     const data = new FormData(form)
     const num = (v) => (v === '' || v === null ? null : Number(v))
     const text = (k) => (data.get(k) || '').toString().trim() || null
@@ -343,6 +346,42 @@ function setupJobForm(r) {
     } catch (err) {
       $('#detail .status-text').textContent = `Could not cancel: ${err.message}`
     }
+  })
+}
+
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`
+
+/**
+ * Asks in the page before a new job replaces a transcript: what the new result replaces (edits, names) and
+ * that the current version stays restorable. Resolves true when the user confirms.
+ */
+async function confirmRerun(id) {
+  const box = $('#detail .rerun-confirm')
+  let current = null
+  try {
+    current = (await api.versions(id)).find((v) => v.current) ?? null
+  } catch {
+    current = null // asking without the numbers is still asking
+  }
+  const replaced = []
+  if (current?.edits) replaced.push(plural(current.edits, 'edit', 'edits'))
+  if (current?.renamedSpeakers) replaced.push(plural(current.renamedSpeakers, 'speaker name', 'speaker names'))
+  $('.rerun-text', box).textContent =
+    `Transcribe again on a cloud GPU? The new transcript ${replaced.length ? `replaces ${replaced.join(' and ')}; ` : 'becomes current; '}` +
+    'the current version stays restorable (Versions, or Undo). Speaker names carry over where the speakers match in time.'
+  box.hidden = false
+  $('.confirm', box).focus()
+  return new Promise((resolve) => {
+    const done = (yes) => () => {
+      box.hidden = true
+      $('.confirm', box).removeEventListener('click', onYes)
+      $('.cancel', box).removeEventListener('click', onNo)
+      resolve(yes)
+    }
+    const onYes = done(true)
+    const onNo = done(false)
+    $('.confirm', box).addEventListener('click', onYes)
+    $('.cancel', box).addEventListener('click', onNo)
   })
 }
 

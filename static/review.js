@@ -1,6 +1,7 @@
 // Transcript review: the speakers panel (rename, merge, a short sample, colours), the transcript as speaker turns
-// with tools for one segment (its speaker only, split at a word, edit its text, hide it), undo, a speaker strip
-// under the waveform, and the playing segment + word highlight with auto-scroll.
+// with tools for one segment (its speaker only, split at a word, edit its text, hide it), undo and redo, the list
+// of transcript versions (restore one), a speaker strip under the waveform, and the playing segment + word
+// highlight with auto-scroll.
 // Every change is one PATCH (or the undo POST) and the page re-renders what the server answers, so a reload
 // shows the same. Transcript text and speaker names are user data: only textContent and value carry them.
 import { api } from './api.js'
@@ -67,6 +68,7 @@ export function createReview(root, { id, player, audio }) {
   follow.checked = prefs.get('follow', true)
   follow.addEventListener('change', () => prefs.set('follow', follow.checked))
   $('.undo-button', root).addEventListener('click', undo)
+  $('.redo-button', root).addEventListener('click', redo)
   container.addEventListener('click', onTranscriptClick)
   container.addEventListener('dblclick', onTranscriptDblClick)
   container.addEventListener('contextmenu', onTranscriptContextMenu)
@@ -98,7 +100,13 @@ export function createReview(root, { id, player, audio }) {
   function render(t) {
     const undoButton = $('.undo-button', root)
     if (undoButton) undoButton.title = t.undoable ? `Undo the last change (${t.undoable} can be undone)` : 'Nothing to undo yet'
+    const redoButton = $('.redo-button', root)
+    if (redoButton) {
+      redoButton.disabled = !t.redoable
+      redoButton.title = t.redoable ? `Redo what undo took back (${t.redoable} can be redone; Ctrl/⌘ Shift Z)` : 'Nothing to redo'
+    }
     if (view.destroyed) return
+    void loadVersions()
     // Re-rendering would drop what the user is typing: keep the newest answer until the edit ends.
     if (view.editing) {
       view.pending = t
@@ -726,26 +734,77 @@ export function createReview(root, { id, player, audio }) {
     return view.queue
   }
 
-  function undo() {
-    if (!view.t) return
+  /** Runs a history call (undo, redo, restore) after any edit on its way, and shows its answer. */
+  function historyStep(busy, call, done) {
+    if (!view.t) return view.queue
     view.editing?.finish(false)
-    setStatus('Undoing…', 'busy')
+    setStatus(busy, 'busy')
     view.queue = view.queue.then(async () => {
       try {
-        render(await api.undo(id))
-        setStatus('Undone.', 'saved')
+        const t = await call()
+        render(t)
+        setStatus(done(t), 'saved')
       } catch (err) {
-        // 409: nothing left to undo; the server says so in plain words.
+        // 409: nothing left to undo or redo; the server says so in plain words.
         setStatus(err.message, err.status === 409 ? 'info' : 'error')
       }
     })
     return view.queue
   }
 
+  function undo() {
+    return historyStep('Undoing…', () => api.undo(id), (t) => `Undone (${t.step}).`)
+  }
+  function redo() {
+    return historyStep('Redoing…', () => api.redo(id), (t) => `Redone (${t.step}).`)
+  }
+  function restore(version) {
+    return historyStep(`Restoring version ${version}…`, () => api.restore(id, version), () => `Version ${version} is current again. Undo goes back.`)
+  }
+
+  // ---------- versions ----------
+  /** The versions list: every worker result this recording had, with its edits; any can be made current. */
+  async function loadVersions() {
+    const list = $('.versions', root)
+    let versions
+    try {
+      versions = await api.versions(id)
+    } catch {
+      return // the transcript itself is shown; the list comes with the next change
+    }
+    if (view.destroyed) return
+    list.replaceChildren(...versions.map(versionItem))
+  }
+
+  function versionItem(v) {
+    const when = new Date(v.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+    const edits = v.edits === 1 ? '1 edit' : `${v.edits} edits`
+    const names = v.renamedSpeakers ? ` · ${v.renamedSpeakers === 1 ? '1 name' : `${v.renamedSpeakers} names`}` : ''
+    const item = el(
+      'li',
+      { class: v.current ? 'version current' : 'version', dataset: { version: String(v.version) } },
+      el('span', { class: 'version-name', text: `Version ${v.version}` }),
+      el('span', { class: 'version-facts', text: `${when} · ${edits}${names}`, title: `Job ${v.jobId}` }),
+    )
+    if (v.current) item.append(el('span', { class: 'version-current', text: 'shown' }))
+    else
+      item.append(
+        el('button', {
+          type: 'button',
+          class: 'restore',
+          text: 'Restore',
+          title: `Show version ${v.version} again (the one shown now stays restorable; Undo goes back)`,
+          onclick: () => restore(v.version),
+        }),
+      )
+    return item
+  }
+
   return {
     render,
     onTime,
     undo,
+    redo,
     onPlayerChange: updateSampleButtons,
     get loaded() {
       return view.t !== null

@@ -1,7 +1,7 @@
 // Keyboard shortcuts after oTranscribe's defaults (reference/anchors.md §4), the "go to time" box and the help
 // overlay that lists them. The overlay is built from the same table the key handler reads, so they cannot drift.
 // Shortcuts with Ctrl/⌘ or an F-key work everywhere, also while typing in a segment (type while listening);
-// plain keys (Esc, ?) and Ctrl/⌘+Z (transcript undo) only when no text field has focus, so typing stays typing.
+// plain keys (Esc, ?), Ctrl/⌘+Z and Ctrl/⌘+Shift+Z or Ctrl+Y (transcript undo and redo) only when no text field has focus, so typing stays typing.
 import { $, clock, el, isTyping, parseTime } from './dom.js'
 import { isMenuOpen } from './menu.js'
 import { NUDGE_SECONDS, RATE_MAX, RATE_MIN, RATE_STEP, REWIND_ON_RESUME } from './player.js'
@@ -18,6 +18,7 @@ export const SHORTCUTS = [
   { action: 'faster', keys: ['F4', 'Ctrl/⌘ 4'], what: `Faster (+${RATE_STEP}×, up to ${RATE_MAX}×)` },
   { action: 'goto', keys: ['Ctrl/⌘ K'], what: 'Go to a time: type 1:23 or 83, then Enter' },
   { action: 'undo', keys: ['Ctrl/⌘ Z'], what: 'Undo the last change to the transcript (outside text fields)' },
+  { action: 'redo', keys: ['Ctrl/⌘ Shift Z', 'Ctrl Y'], what: 'Redo what undo took back (outside text fields)' },
   { action: 'help', keys: ['?'], what: 'Show this list' },
 ]
 
@@ -51,6 +52,8 @@ export function actionFor(e) {
   const mod = e.ctrlKey || e.metaKey
   if (F_KEYS[e.key] && !mod && !e.shiftKey) return { action: F_KEYS[e.key], plain: false }
   if (mod && !e.shiftKey && MOD_CODES[e.code]) return { action: MOD_CODES[e.code], plain: e.code === 'KeyZ' }
+  // Redo: Ctrl/⌘+Shift+Z everywhere, Ctrl+Y as on Windows. Plain: inside a text field they redo typing.
+  if (mod && ((e.shiftKey && e.code === 'KeyZ') || (!e.shiftKey && e.code === 'KeyY'))) return { action: 'redo', plain: true }
   if (!mod && e.key === 'Escape') return { action: 'toggle', plain: true }
   if (!mod && e.key === '?') return { action: 'help', plain: true }
   return null
@@ -87,6 +90,7 @@ function run({ player, review, root }, action) {
   else if (action === 'faster') player.stepRate(1)
   else if (action === 'goto') openGoto(root, player)
   else if (action === 'undo' && review.loaded) review.undo()
+  else if (action === 'redo' && review.loaded) review.redo()
 }
 
 export function openHelp() {

@@ -4,7 +4,7 @@
  */
 import type { ErrorInfo } from './errors.ts'
 import type { JobInfo, JobOptions, Recording, RecordingStatus, RunpodJobStatus } from './recording.ts'
-import type { Transcript } from './transcript.ts'
+import type { Speaker, Transcript } from './transcript.ts'
 
 /** A recording with what only the server needs (local file, object key, hash, job options). */
 export interface StoredRecording extends Recording {
@@ -35,15 +35,40 @@ export interface SegmentHit {
 }
 
 export interface StoredTranscript {
+  /** The job whose result the current version is. */
   jobId: string
-  /** Increases by one with every save or edit. */
+  /**
+   * Revision of what is shown: increases by one with every change (a new result, an edit, a restore, undo, redo).
+   * `PATCH …/transcript {version}` compares against it, so two tabs cannot overwrite each other.
+   */
   version: number
-  /** Edits that `undoEdit` can take back. */
+  /** The transcript version shown: 1 for the first worker result, 2 for the next, … */
+  transcriptVersion: number
+  /** Steps (edits, restores, new results) that undo can take back. */
   undoable: number
+  /** Undone steps that redo can put back. */
+  redoable: number
   transcript: Transcript
+  /** When the current version's worker result was stored (ISO 8601). */
   createdAt: string
   updatedAt: string
 }
+
+/** One transcript version of a recording: a worker result with the edits made to it since. */
+export interface StoredVersion {
+  version: number
+  jobId: string
+  /** ISO 8601: when the result was stored, and when the version last changed. */
+  createdAt: string
+  updatedAt: string
+  current: boolean
+  /** Edits made to this version that are in effect (undone ones are not counted). */
+  edits: number
+  speakers: Speaker[]
+}
+
+/** What a history step did: an edit of one version, a restore of another version, or a new worker result. */
+export type HistoryStepKind = 'edit' | 'restore' | 'result'
 
 /** The fields of a recording that change after it is created (absent = unchanged). */
 export type RecordingPatch = Partial<{
@@ -78,14 +103,25 @@ export interface RecordingStore {
     patch: Partial<{ status: RunpodJobStatus; delayTime: number | null; executionTime: number | null; progress: unknown; finished: boolean }>,
   ): void
   deleteRecording(id: string): void
-  saveTranscript(recordingId: string, jobId: string, doc: Transcript): void
-  getTranscript(recordingId: string): StoredTranscript | null
-  saveEdit(recordingId: string, ops: unknown, previous: Transcript, next: Transcript): number
   /**
-   * Undoes the newest edit: the transcript goes back to the document saved before it, as a new version,
-   * and that edit is removed from the log. Returns null when there is nothing to undo.
+   * Stores a worker result as a new version and makes it current; no version is ever overwritten. When another
+   * version was current, the switch is an undoable step. Returns the new version number.
    */
-  undoEdit(recordingId: string): { transcript: Transcript; version: number } | null
+  saveTranscript(recordingId: string, jobId: string, doc: Transcript): number
+  getTranscript(recordingId: string): StoredTranscript | null
+  /** Every version of a recording's transcript, newest first. */
+  listVersions(recordingId: string): StoredVersion[]
+  /** Edits the current version (an undoable step). Returns the new revision. @throws Error when there is no transcript. */
+  saveEdit(recordingId: string, ops: unknown, previous: Transcript, next: Transcript): number
+  /** Makes `version` current (an undoable step). Returns null when there is no such version or no transcript. */
+  restoreVersion(recordingId: string, version: number): { transcript: Transcript; version: number } | null
+  /**
+   * Takes back the newest step: an edit (its version gets the document from before it), a restore or a new result
+   * (the version current before it is current again). `version` is the new revision. Null when there is nothing to undo.
+   */
+  undo(recordingId: string): { transcript: Transcript; version: number; step: HistoryStepKind } | null
+  /** Puts back the oldest undone step exactly as it was. Null when there is nothing to redo. */
+  redo(recordingId: string): { transcript: Transcript; version: number; step: HistoryStepKind } | null
 }
 
 /** Public view of a stored recording (what the API returns). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from './errors.ts'
-import { applyEdits, EditRequestSchema } from './transcript-edits.ts'
+import { applyEdits, applyEditsCounting, EditRequestSchema } from './transcript-edits.ts'
 import { speakerTurns, type Transcript } from './transcript.ts'
 
 const w = (text: string, start: number, end: number) => ({ text, start, end, score: 0.9, estimated: false })
@@ -106,5 +106,70 @@ describe('addSpeaker', () => {
     expect(after.segments[2]!.speaker).toBe('SPEAKER_03')
     expect(() => applyEdits(sample(), [{ op: 'addSpeaker', speaker: 'SPEAKER_00', name: 'Again' }])).toThrow(/already/)
     expect(EditRequestSchema.safeParse({ ops: [{ op: 'addSpeaker', speaker: '../x', name: 'A' }] }).success).toBe(false)
+  })
+})
+
+describe('replaceText (find and replace across the transcript)', () => {
+  const names = (): Transcript => ({
+    language: 'ru',
+    duration: 20,
+    speakers: [{ id: 'SPEAKER_00', name: 'Speaker 1' }],
+    segments: [
+      { id: 'a', start: 0, end: 3, speaker: 'SPEAKER_00', text: 'Петров сказал, что петров прав.', words: [w('Петров', 0, 0.5), w('сказал,', 0.6, 1), w('что', 1.1, 1.3), w('петров', 1.4, 2), w('прав.', 2.1, 3)], filtered: null },
+      { id: 'b', start: 4, end: 6, speaker: 'SPEAKER_00', text: 'Петровский не Петров!', words: [w('Петровский', 4, 4.6), w('не', 4.7, 4.9), w('Петров!', 5, 6)], filtered: null },
+      { id: 'c', start: 7, end: 9, speaker: 'SPEAKER_00', text: 'I am gonna call Dr. Smith', words: [w('I', 7, 7.1), w('am', 7.2, 7.3), w('gonna', 7.4, 7.8), w('call', 7.9, 8.1), w('Dr.', 8.2, 8.4), w('Smith', 8.5, 9)], filtered: null },
+    ],
+  })
+  const replace = (t: Transcript, op: Record<string, unknown>) =>
+    applyEditsCounting(t, [EditRequestSchema.parse({ ops: [{ op: 'replaceText', ...op }] }).ops[0]!])
+
+  it('replaces whole words in any case (Cyrillic too), keeps a capital where the match had one, and keeps word times', () => {
+    const { transcript, replaced } = replace(names(), { find: 'петров', replace: 'петрова' })
+    expect(replaced).toBe(3)
+    expect(transcript.segments.map((s) => s.text)).toEqual(['Петрова сказал, что петрова прав.', 'Петровский не Петрова!', 'I am gonna call Dr. Smith'])
+    const a = transcript.segments[0]!
+    expect(a.words.map((x) => [x.text, x.start, x.end, x.score])).toEqual([
+      ['Петрова', 0, 0.5, null], // a changed word keeps its times; its alignment score was for the old text
+      ['сказал,', 0.6, 1, 0.9],
+      ['что', 1.1, 1.3, 0.9],
+      ['петрова', 1.4, 2, null],
+      ['прав.', 2.1, 3, 0.9],
+    ])
+    expect(transcript.segments[1]!.words[0]!.text).toBe('Петровский') // not a whole word: untouched
+  })
+
+  it('with matchCase finds only that case; without wholeWords finds parts of words', () => {
+    expect(replace(names(), { find: 'петров', replace: 'Иванов', matchCase: true }).replaced).toBe(1)
+    const parts = replace(names(), { find: 'Петров', replace: 'Сидоров', wholeWords: false })
+    expect(parts.replaced).toBe(4)
+    expect(parts.transcript.segments[1]!.text).toBe('Сидоровский не Сидоров!')
+  })
+
+  it('replaces phrases (spaces match any whitespace); unchanged words keep their times when the word count changes', () => {
+    const { transcript, replaced } = replace(names(), { find: 'gonna', replace: 'going to' })
+    expect(replaced).toBe(1)
+    const c = transcript.segments[2]!
+    expect(c.text).toBe('I am going to call Dr. Smith')
+    expect(c.words.find((x) => x.text === 'Smith')).toMatchObject({ start: 8.5, end: 9, estimated: false })
+    expect(c.words.find((x) => x.text === 'going')).toMatchObject({ estimated: true })
+    expect(replace(names(), { find: 'dr.  smith', replace: 'Dr. Smyth' }).transcript.segments[2]!.text).toBe('I am gonna call Dr. Smyth')
+  })
+
+  it('refuses when nothing matches, or when a segment would be left empty', () => {
+    expect(() => replace(names(), { find: 'Сидоров', replace: 'x' })).toThrow(/“Сидоров” is not in the transcript \(whole words, any case\)/)
+    const one = names()
+    one.segments = [one.segments[0]!]
+    one.segments[0]!.text = 'Петров'
+    one.segments[0]!.words = [w('Петров', 0, 1)]
+    expect(() => replace(one, { find: 'Петров', replace: '' })).toThrow(/empty; hide that segment instead/)
+    expect(() => EditRequestSchema.parse({ ops: [{ op: 'replaceText', find: '  ', replace: 'x' }] })).toThrow(/Type the text to find/)
+  })
+
+  it('treats regular-expression characters literally', () => {
+    const t = names()
+    t.segments[2]!.text = 'Cost (approx.) $5'
+    t.segments[2]!.words = [w('Cost', 7, 7.5), w('(approx.)', 7.6, 8), w('$5', 8.1, 9)]
+    const { transcript } = replace(t, { find: '(approx.)', replace: '(about)' })
+    expect(transcript.segments[2]!.text).toBe('Cost (about) $5')
   })
 })

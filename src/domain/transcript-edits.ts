@@ -42,6 +42,22 @@ export const EditOpSchema = z.discriminatedUnion('op', [
       .max(20_000)
       .refine((s) => !CONTROL_CHARS.test(s.replace(/[\n\t]/g, ' ')), 'Text cannot contain control characters.'),
   }),
+  z.object({
+    op: z.literal('replaceText'),
+    find: z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1, 'Type the text to find.').max(200).refine((s) => !CONTROL_CHARS.test(s), 'The text to find cannot contain control characters.')),
+    replace: z
+      .string()
+      .max(200)
+      .transform((s) => s.trim())
+      .refine((s) => !CONTROL_CHARS.test(s), 'The replacement cannot contain control characters.'),
+    /** Off (the default): "anna" also finds "Anna" and "ANNA". */
+    matchCase: z.boolean().default(false),
+    /** On (the default): "Ann" does not find the start of "Anna". */
+    wholeWords: z.boolean().default(true),
+  }),
   z.object({ op: z.literal('restoreSegment'), segmentId }),
   z.object({ op: z.literal('filterSegment'), segmentId }),
 ])
@@ -59,30 +75,40 @@ export const EditRequestSchema = z.object({ ops: z.array(EditOpSchema).min(1).ma
  * @throws AppError `bad_request` naming the op (1-based) that cannot apply, e.g. an unknown segment.
  */
 export function applyEdits(transcript: Transcript, ops: readonly EditOp[]): Transcript {
+  return applyEditsCounting(transcript, ops).transcript
+}
+
+/**
+ * As `applyEdits`, and counts what `replaceText` ops replaced.
+ * @returns the edited transcript and `replaced`, the number of places changed by `replaceText` ops (0 without them).
+ */
+export function applyEditsCounting(transcript: Transcript, ops: readonly EditOp[]): { transcript: Transcript; replaced: number } {
   const t: Transcript = structuredClone(transcript)
+  let replaced = 0
   ops.forEach((op, i) => {
     try {
-      applyOne(t, op)
+      replaced += applyOne(t, op)
     } catch (err) {
       if (err instanceof AppError) throw new AppError(err.code, `Edit ${i + 1} (${op.op}): ${err.message}`)
       throw err
     }
   })
-  return t
+  return { transcript: t, replaced }
 }
 
-function applyOne(t: Transcript, op: EditOp): void {
+/** Applies one op in place; returns how many places a `replaceText` changed (0 for other ops). */
+function applyOne(t: Transcript, op: EditOp): number {
   switch (op.op) {
     case 'renameSpeaker': {
       const name = op.name.trim().replace(/\s+/g, ' ')
       if (!name) throw new AppError('bad_request', 'A speaker name cannot be empty.')
       findSpeaker(t, op.speaker).name = name
-      return
+      return 0
     }
     case 'addSpeaker': {
       if (t.speakers.some((s) => s.id === op.speaker)) throw new AppError('bad_request', `There is already a speaker "${op.speaker}".`)
       t.speakers.push({ id: op.speaker, name: op.name.trim().replace(/\s+/g, ' ') })
-      return
+      return 0
     }
     case 'mergeSpeakers': {
       if (op.from === op.into) throw new AppError('bad_request', 'Choose two different speakers to merge.')
@@ -90,12 +116,12 @@ function applyOne(t: Transcript, op: EditOp): void {
       findSpeaker(t, op.into)
       for (const seg of t.segments) if (seg.speaker === op.from) seg.speaker = op.into
       t.speakers = t.speakers.filter((s) => s.id !== op.from)
-      return
+      return 0
     }
     case 'setSegmentSpeaker': {
       if (op.speaker !== null) findSpeaker(t, op.speaker)
       findSegment(t, op.segmentId).speaker = op.speaker
-      return
+      return 0
     }
     case 'splitSegment': {
       const seg = findSegment(t, op.segmentId)
@@ -120,7 +146,7 @@ function applyOne(t: Transcript, op: EditOp): void {
       seg.text = joinWords(head)
       seg.end = head.at(-1)!.end
       t.segments.splice(t.segments.indexOf(seg) + 1, 0, second)
-      return
+      return 0
     }
     case 'editText': {
       const seg = findSegment(t, op.segmentId)
@@ -128,17 +154,84 @@ function applyOne(t: Transcript, op: EditOp): void {
       if (text === '') throw new AppError('bad_request', 'A segment cannot be empty; hide it instead.')
       seg.words = retimeWords(seg, text)
       seg.text = text
-      return
+      return 0
     }
+    case 'replaceText':
+      return replaceText(t, op)
     case 'restoreSegment': {
       findSegment(t, op.segmentId).filtered = null
-      return
+      return 0
     }
     case 'filterSegment': {
       findSegment(t, op.segmentId).filtered = { rule: 'manual', reason: 'Hidden by you during review.' }
-      return
+      return 0
     }
   }
+}
+
+/** Letters, digits and the underscore: what "whole words" looks at on either side of a match. */
+const WORD_CHAR = /[\p{L}\p{N}_]/u
+
+/**
+ * The pattern for find and replace: the typed text taken literally, any run of spaces in it matching any
+ * whitespace, case folded unless `matchCase` (Unicode-aware, so Cyrillic folds too), and with `wholeWords` no
+ * letter or digit right before or after the match (only on a side where the typed text itself starts or ends
+ * with one, so "Dr." still matches before a space).
+ */
+export function findPattern(find: string, matchCase: boolean, wholeWords: boolean): RegExp {
+  const body = find
+    .split(/\s+/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('\\s+')
+  const before = wholeWords && WORD_CHAR.test(find[0]!) ? '(?<![\\p{L}\\p{N}_])' : ''
+  const after = wholeWords && WORD_CHAR.test(find.at(-1)!) ? '(?![\\p{L}\\p{N}_])' : ''
+  return new RegExp(before + body + after, matchCase ? 'gu' : 'giu')
+}
+
+/**
+ * The replacement for one match. Without `matchCase`, a match that starts with a capital (a sentence start, a
+ * name) gets a capital first letter in the replacement too, as a user replacing "gonna" with "going to" expects.
+ */
+function replacementFor(match: string, replace: string, matchCase: boolean): string {
+  if (matchCase || !replace) return replace
+  const first = match[0]!
+  const isCapital = first !== first.toLowerCase() && first === first.toUpperCase()
+  return isCapital ? replace[0]!.toUpperCase() + replace.slice(1) : replace
+}
+
+/**
+ * Replaces every match in every segment's text (hidden segments too, so restoring one shows the fix). Word
+ * timings stay: when the text keeps its number of words, each word keeps its times (a changed word loses its
+ * alignment score, which was for the old text); otherwise unchanged words keep theirs (`retimeWords`).
+ * @returns the number of places replaced.
+ * @throws AppError `bad_request` when nothing matches, or when a segment would be left empty.
+ */
+function replaceText(t: Transcript, op: Extract<EditOp, { op: 'replaceText' }>): number {
+  const re = findPattern(op.find, op.matchCase, op.wholeWords)
+  let count = 0
+  for (const seg of t.segments) {
+    let here = 0
+    const replaced = seg.text.replace(re, (m) => {
+      here++
+      return replacementFor(m, op.replace, op.matchCase)
+    })
+    if (here === 0) continue
+    count += here
+    const text = replaced.replace(/\s+/g, ' ').trim()
+    if (text === '') throw new AppError('bad_request', `This would leave the segment at ${Math.floor(seg.start / 60)}:${String(Math.floor(seg.start % 60)).padStart(2, '0')} empty; hide that segment instead.`)
+    const tokens = text.split(' ')
+    const aligned = joinWords(seg.words) === seg.text.replace(/\s+/g, ' ').trim()
+    seg.words =
+      aligned && tokens.length === seg.words.length
+        ? seg.words.map((w, i) => (w.text === tokens[i] ? w : { ...w, text: tokens[i]!, score: null }))
+        : retimeWords(seg, text)
+    seg.text = text
+  }
+  if (count === 0) {
+    const how = [op.wholeWords ? 'whole words' : 'parts of words too', op.matchCase ? 'same case' : 'any case'].join(', ')
+    throw new AppError('bad_request', `“${op.find}” is not in the transcript (${how}).`)
+  }
+  return count
 }
 
 function findSpeaker(t: Transcript, id: string) {

@@ -222,22 +222,38 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
 
   app.get('/:id/transcript', (c) => {
     const r = mustGet(c.req.param('id'))
-    const { transcript, version, undoable } = deps.transcripts.get(r.id)
-    return c.json({ ...transcript, version, undoable })
+    const { transcript, ...rest } = deps.transcripts.get(r.id)
+    return c.json({ ...transcript, ...rest })
   })
 
   app.patch('/:id/transcript', async (c) => {
     const r = mustGet(c.req.param('id'))
     const { ops, version: expected } = parseJsonBody(await c.req.text(), EditRequestSchema, 'edit', 'Send the edits as JSON: {"ops": [{"op": "renameSpeaker", "speaker": "SPEAKER_00", "name": "Interviewer"}]}.')
-    const { transcript, version, undoable } = await deps.transcripts.edit(r.id, ops, expected)
-    return c.json({ ...transcript, version, undoable })
+    const { transcript, ...rest } = await deps.transcripts.edit(r.id, ops, expected)
+    return c.json({ ...transcript, ...rest })
   })
 
-  // Not in DESIGN.md's table: undo of the newest edit (issue 4, "Editing … undo").
+  // Undo and redo walk one history per recording: edits, restores of a version, new worker results.
   app.post('/:id/transcript/undo', (c) => {
     const r = mustGet(c.req.param('id'))
-    const { transcript, version, undoable } = deps.transcripts.undo(r.id)
-    return c.json({ ...transcript, version, undoable })
+    const { transcript, ...rest } = deps.transcripts.undo(r.id)
+    return c.json({ ...transcript, ...rest })
+  })
+
+  app.post('/:id/transcript/redo', (c) => {
+    const r = mustGet(c.req.param('id'))
+    const { transcript, ...rest } = deps.transcripts.redo(r.id)
+    return c.json({ ...transcript, ...rest })
+  })
+
+  app.get('/:id/versions', (c) => c.json(deps.transcripts.versions(mustGet(c.req.param('id')).id)))
+
+  app.post('/:id/versions/:version/restore', (c) => {
+    const r = mustGet(c.req.param('id'))
+    const version = z.coerce.number().int().positive().safeParse(c.req.param('version'))
+    if (!version.success) throw new AppError('bad_request', `"${c.req.param('version').slice(0, 20)}" is not a version number; GET …/versions lists them.`)
+    const { transcript, ...rest } = deps.transcripts.restore(r.id, version.data)
+    return c.json({ ...transcript, ...rest })
   })
 
   app.get('/:id/export/:format', async (c) => {

@@ -14,6 +14,7 @@ import type { JobPolicy, JobRunner, JobStatusReport, Logger, ObjectStore } from 
 import { assertTransition, POLLED_STATUSES, type AudioReferenceKind, type JobOptions, type RecordingStatus } from '../domain/recording.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
+import { carrySpeakerNames } from '../domain/speaker-carry.ts'
 import type { AudioReferenceMode } from '../config.ts'
 import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
 import { toRecording } from '../domain/store.ts'
@@ -390,7 +391,12 @@ export class JobService {
     try {
       const result = this.deps.profile.readOutput(report.output)
       const transcript = filterHallucinations(normalizeWhisperX(result, { duration: r.duration }))
-      this.deps.store.saveTranscript(r.id, jobId, transcript)
+      // A new result becomes a new version; the one it replaces stays restorable, and the names the user gave
+      // its speakers carry over to the speakers of the new one that speak at the same times.
+      const previous = this.deps.store.getTranscript(r.id)
+      const carried = previous ? carrySpeakerNames(previous.transcript, transcript) : null
+      this.deps.store.saveTranscript(r.id, jobId, carried ? carried.transcript : transcript)
+      if (carried?.carried.length) this.deps.logger.info('speaker names carried over', { id: r.id, jobId, carried: carried.carried })
     } catch (err) {
       this.deps.logger.warn('worker output rejected', { id: r.id, jobId, error: err, rawFile })
       this.fail(r.id, err instanceof AppError ? err : new AppError('invalid_output', 'The worker output could not be read; the raw output was kept.', { cause: err }))

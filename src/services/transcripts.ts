@@ -1,55 +1,129 @@
 /**
- * Reading and editing a recording's transcript. Edits are validated, applied all-or-nothing
- * (domain/transcript-edits.ts), stored with the previous version (for undo), and the export files
- * in `output/<id>/` are rewritten so they always reflect what the user sees.
+ * Reading and editing a recording's transcript, and its versions. Edits are validated, applied all-or-nothing
+ * (domain/transcript-edits.ts) and stored as steps of one history per recording (edits, restores of an earlier
+ * version, new worker results), which undo and redo walk. No version is ever overwritten. The export files in
+ * `output/<id>/` are rewritten after each change so they always reflect what the user sees.
  */
 import { AppError } from '../domain/errors.ts'
 import type { Logger } from '../domain/ports.ts'
-import type { RecordingStore } from '../domain/store.ts'
-import { applyEdits, type EditOp } from '../domain/transcript-edits.ts'
+import { renamedSpeakerCount } from '../domain/speaker-carry.ts'
+import type { HistoryStepKind, RecordingStore } from '../domain/store.ts'
+import { applyEditsCounting, type EditOp } from '../domain/transcript-edits.ts'
 import type { Transcript } from '../domain/transcript.ts'
 import type { ExportService } from './exports.ts'
+
+/** What the transcript routes answer: the document plus where it stands in its history. */
+export interface TranscriptView {
+  transcript: Transcript
+  /** Revision, for `PATCH {version}` conflict checks. */
+  version: number
+  /** The transcript version shown (see `GET …/versions`). */
+  transcriptVersion: number
+  undoable: number
+  redoable: number
+}
+
+/** One line of `GET /api/recordings/:id/versions`. */
+export interface VersionView {
+  version: number
+  createdAt: string
+  updatedAt: string
+  jobId: string
+  current: boolean
+  /** Edits in effect on this version. */
+  edits: number
+  /** Speakers given a name other than the default "Speaker N". */
+  renamedSpeakers: number
+  speakers: string[]
+}
+
+const STEP_WORDS: Record<HistoryStepKind, string> = { edit: 'edit', restore: 'restore of a version', result: 'new transcript' }
 
 export class TranscriptService {
   constructor(private readonly deps: { store: RecordingStore; exports: ExportService; logger: Logger }) {}
 
   /**
-   * The current transcript with its version.
+   * The current transcript with its revision, version and history counts.
    * @throws AppError `not_found` for an unknown recording or one without a transcript yet.
    */
-  get(id: string): { transcript: Transcript; version: number; undoable: number } {
+  get(id: string): TranscriptView {
     if (!this.deps.store.getRecording(id)) throw new AppError('not_found', `There is no recording with id "${id}".`)
     const t = this.deps.store.getTranscript(id)
     if (!t) throw new AppError('not_found', 'This recording has no transcript yet. Start the transcription and wait until it is done.')
-    return { transcript: t.transcript, version: t.version, undoable: t.undoable }
+    return { transcript: t.transcript, version: t.version, transcriptVersion: t.transcriptVersion, undoable: t.undoable, redoable: t.redoable }
   }
 
   /**
-   * Applies `ops` atomically and stores the result.
-   * @returns the new transcript and version.
-   * @throws AppError `bad_request` when any op cannot apply (nothing is stored then), `not_found`.
+   * Applies `ops` atomically to the current version and stores the result.
+   * @returns the new view; `replaced` counts the places `replaceText` ops changed (absent without such ops).
+   * @throws AppError `bad_request` when any op cannot apply (nothing is stored then), `conflict` when
+   *   `expectedVersion` is not the current revision, `not_found`.
    */
-  async edit(id: string, ops: EditOp[], expectedVersion?: number): Promise<{ transcript: Transcript; version: number; undoable: number }> {
-    const { transcript, version: current, undoable } = this.get(id)
+  async edit(id: string, ops: EditOp[], expectedVersion?: number): Promise<TranscriptView & { replaced?: number }> {
+    const { transcript, version: current } = this.get(id)
     if (expectedVersion !== undefined && expectedVersion !== current) {
       throw new AppError('conflict', 'The transcript was changed elsewhere (another tab?) since you loaded it. Reload to see the latest version, then make your change again.')
     }
-    const next = applyEdits(transcript, ops)
-    const version = this.deps.store.saveEdit(id, ops, transcript, next)
+    const { transcript: next, replaced } = applyEditsCounting(transcript, ops)
+    this.deps.store.saveEdit(id, ops, transcript, next)
     this.rewriteFiles(id)
-    return { transcript: next, version, undoable: undoable + 1 }
+    return { ...this.get(id), ...(ops.some((op) => op.op === 'replaceText') ? { replaced } : {}) }
   }
 
   /**
-   * Undoes the newest edit (any op, including a whole batch sent in one PATCH).
+   * Undoes the newest step: an edit (any op, including a whole batch sent in one PATCH), a restore, or a new
+   * worker result (the version current before it comes back).
    * @throws AppError `conflict` when there is nothing left to undo, `not_found`.
    */
-  undo(id: string): { transcript: Transcript; version: number; undoable: number } {
-    const { undoable } = this.get(id)
-    const result = this.deps.store.undoEdit(id)
+  undo(id: string): TranscriptView & { step: string } {
+    this.get(id)
+    const result = this.deps.store.undo(id)
     if (!result) throw new AppError('conflict', 'There is nothing to undo: the transcript is as the worker delivered it.')
     this.rewriteFiles(id)
-    return { ...result, undoable: undoable - 1 }
+    return { ...this.get(id), step: STEP_WORDS[result.step] }
+  }
+
+  /**
+   * Puts back the step undo took back most recently (a new change after an undo ends what can be redone).
+   * @throws AppError `conflict` when there is nothing to redo, `not_found`.
+   */
+  redo(id: string): TranscriptView & { step: string } {
+    this.get(id)
+    const result = this.deps.store.redo(id)
+    if (!result) throw new AppError('conflict', 'There is nothing to redo.')
+    this.rewriteFiles(id)
+    return { ...this.get(id), step: STEP_WORDS[result.step] }
+  }
+
+  /**
+   * Every transcript version of the recording, newest first.
+   * @throws AppError `not_found` for an unknown recording (an empty list when it has no transcript yet).
+   */
+  versions(id: string): VersionView[] {
+    if (!this.deps.store.getRecording(id)) throw new AppError('not_found', `There is no recording with id "${id}".`)
+    return this.deps.store.listVersions(id).map((v) => ({
+      version: v.version,
+      createdAt: v.createdAt,
+      updatedAt: v.updatedAt,
+      jobId: v.jobId,
+      current: v.current,
+      edits: v.edits,
+      renamedSpeakers: renamedSpeakerCount(v.speakers),
+      speakers: v.speakers.map((s) => s.name),
+    }))
+  }
+
+  /**
+   * Makes an earlier (or later) version current again, as an undoable step; the version left keeps its edits.
+   * @throws AppError `not_found` (no such version), `conflict` (it is already current).
+   */
+  restore(id: string, version: number): TranscriptView {
+    const { transcriptVersion } = this.get(id)
+    if (version === transcriptVersion) throw new AppError('conflict', `Version ${version} is already the current one.`)
+    const result = this.deps.store.restoreVersion(id, version)
+    if (!result) throw new AppError('not_found', `This recording has no transcript version ${version}. The list of versions shows which exist.`)
+    this.rewriteFiles(id)
+    return this.get(id)
   }
 
   private rewriteFiles(id: string): void {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Transcript } from '../../domain/transcript.ts'
-import { SqliteStore } from './sqlite-store.ts'
+import Database from 'better-sqlite3'
+import { MIGRATIONS, SqliteStore } from './sqlite-store.ts'
 
 const rec = (id: string, createdAt: string) => ({
   id,
@@ -25,7 +26,7 @@ describe('SqliteStore', () => {
   it('persists recordings, jobs and transcripts across reopening', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
     const a = new SqliteStore(file)
-    expect(a.schemaVersion).toBe(3)
+    expect(a.schemaVersion).toBe(MIGRATIONS.length)
     a.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
     a.updateRecording('r1', { status: 'uploaded', sentBytes: 1000 })
     a.recordJobSubmitted('r1', { id: 'job-1', status: 'IN_QUEUE', audioReference: 'volume-path', delayTime: null, executionTime: null }, 'queued')
@@ -76,10 +77,18 @@ describe('undo', () => {
     const b = { ...transcript, speakers: [{ id: 'SPEAKER_00', name: 'B' }] }
     s.saveEdit('r1', [], transcript, a)
     s.saveEdit('r1', [], a, b)
-    expect(s.undoEdit('r1')).toEqual({ transcript: a, version: 4 })
-    expect(s.undoEdit('r1')).toEqual({ transcript, version: 5 })
+    expect(s.undo('r1')).toEqual({ transcript: a, version: 4, step: 'edit' })
+    expect(s.undo('r1')).toEqual({ transcript, version: 5, step: 'edit' })
     expect(s.getTranscript('r1')!.transcript).toEqual(transcript)
-    expect(s.undoEdit('r1')).toBeNull()
+    expect(s.undo('r1')).toBeNull()
+    // Redo puts the edits back exactly, in order; a new edit ends what can be redone.
+    expect(s.getTranscript('r1')!.redoable).toBe(2)
+    expect(s.redo('r1')).toMatchObject({ transcript: a, step: 'edit' })
+    expect(s.getTranscript('r1')).toMatchObject({ transcript: a, undoable: 1, redoable: 1 })
+    const c = { ...transcript, speakers: [{ id: 'SPEAKER_00', name: 'C' }] }
+    s.saveEdit('r1', [], a, c)
+    expect(s.getTranscript('r1')).toMatchObject({ transcript: c, undoable: 2, redoable: 0 })
+    expect(s.redo('r1')).toBeNull()
   })
 })
 
@@ -115,15 +124,70 @@ describe('library search', () => {
   })
 })
 
-describe('a new worker result', () => {
-  it('starts a new edit history, so undo cannot bring back the previous transcript', () => {
+describe('transcript versions', () => {
+  const named = (name: string, language = 'ru'): Transcript => ({ ...transcript, language, speakers: [{ id: 'SPEAKER_00', name }] })
+
+  it('keeps every worker result as a version with its own edits; a new result is an undoable step', () => {
     const s = new SqliteStore(':memory:')
     s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    expect(s.listVersions('r1')).toEqual([])
+    expect(s.saveTranscript('r1', 'job-1', transcript)).toBe(1)
+    s.saveEdit('r1', [{ op: 'renameSpeaker' }], transcript, named('Anna'))
+    expect(s.getTranscript('r1')).toMatchObject({ transcriptVersion: 1, undoable: 1, redoable: 0 })
+    expect(s.saveTranscript('r1', 'job-2', named('Speaker 1', 'de'))).toBe(2)
+    expect(s.getTranscript('r1')).toMatchObject({ jobId: 'job-2', transcriptVersion: 2, transcript: { language: 'de' }, undoable: 2 })
+    expect(s.listVersions('r1').map(({ version, jobId, current, edits, speakers }) => ({ version, jobId, current, edits, speakers }))).toEqual([
+      { version: 2, jobId: 'job-2', current: true, edits: 0, speakers: [{ id: 'SPEAKER_00', name: 'Speaker 1' }] },
+      { version: 1, jobId: 'job-1', current: false, edits: 1, speakers: [{ id: 'SPEAKER_00', name: 'Anna' }] },
+    ])
+    // Undo of the new result shows version 1 again, with its edit; redo goes back to version 2.
+    expect(s.undo('r1')).toMatchObject({ transcript: named('Anna'), step: 'result' })
+    expect(s.getTranscript('r1')).toMatchObject({ jobId: 'job-1', transcriptVersion: 1 })
+    expect(s.redo('r1')).toMatchObject({ transcript: { language: 'de' }, step: 'result' })
+    // Search follows what is current.
+    expect(s.getRecording('r1')!.summary.language).toBe('de')
+  })
+
+  it('restores a version as an undoable step, keeps both versions edits apart, and survives reopening', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
+    const s = new SqliteStore(file)
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
     s.saveTranscript('r1', 'job-1', transcript)
-    s.saveEdit('r1', [], transcript, { ...transcript, language: 'en' })
-    expect(s.getTranscript('r1')!.undoable).toBe(1)
-    s.saveTranscript('r1', 'job-2', { ...transcript, language: 'de' })
-    expect(s.getTranscript('r1')!.undoable).toBe(0)
-    expect(s.undoEdit('r1')).toBeNull()
+    s.saveEdit('r1', [], transcript, named('Anna'))
+    s.saveTranscript('r1', 'job-2', named('Boris'))
+    expect(s.restoreVersion('r1', 7)).toBeNull()
+    expect(s.restoreVersion('r1', 1)).toMatchObject({ transcript: named('Anna') })
+    // An edit of the restored version 1 does not touch version 2.
+    s.saveEdit('r1', [], named('Anna'), named('Anna Petrova'))
+    expect(s.listVersions('r1').map((v) => [v.version, v.current, v.edits, v.speakers[0]!.name])).toEqual([
+      [2, false, 0, 'Boris'],
+      [1, true, 2, 'Anna Petrova'],
+    ])
+    s.close()
+    const b = new SqliteStore(file)
+    expect(b.undo('r1')).toMatchObject({ transcript: named('Anna'), step: 'edit' })
+    expect(b.undo('r1')).toMatchObject({ transcript: named('Boris'), step: 'restore' })
+    expect(b.getTranscript('r1')).toMatchObject({ transcriptVersion: 2, redoable: 2 })
+    expect(b.redo('r1')).toMatchObject({ transcript: named('Anna'), step: 'restore' })
+    expect(b.redo('r1')).toMatchObject({ transcript: named('Anna Petrova'), step: 'edit' })
+    b.close()
+  })
+
+  it('migrates a schema-3 database: its transcript becomes version 1 and its edits stay undoable', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
+    const old = new Database(file)
+    for (const m of MIGRATIONS.slice(0, 3)) typeof m === 'string' ? old.exec(m) : m(old)
+    old.pragma('user_version = 3')
+    old.prepare(`INSERT INTO recordings (id, filename, extension, content_type, size, created_at, status, object_key, updated_at)
+      VALUES ('r1', 'a.m4a', 'm4a', 'audio/mp4', 1, 'c', 'done', 'k', 'u')`).run()
+    old.prepare(`INSERT INTO transcripts VALUES ('r1', 'job-1', 2, ?, '2026-11-21T10:00:00.000Z', 'u')`).run(JSON.stringify(named('Anna')))
+    old.prepare(`INSERT INTO transcript_edits (recording_id, version, ops, previous_document, created_at) VALUES ('r1', 2, '[]', ?, 'c')`).run(JSON.stringify(transcript))
+    old.close()
+    const s = new SqliteStore(file)
+    expect(s.schemaVersion).toBeGreaterThanOrEqual(4)
+    expect(s.getTranscript('r1')).toMatchObject({ jobId: 'job-1', version: 2, transcriptVersion: 1, undoable: 1, transcript: named('Anna') })
+    expect(s.listVersions('r1')).toMatchObject([{ version: 1, current: true, edits: 1, createdAt: '2026-11-21T10:00:00.000Z' }])
+    expect(s.undo('r1')).toMatchObject({ transcript, step: 'edit' })
+    s.close()
   })
 })

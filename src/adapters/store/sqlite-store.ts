@@ -6,11 +6,11 @@
 import Database from 'better-sqlite3'
 import type { ErrorCode } from '../../domain/errors.ts'
 import type { AudioReferenceKind, JobInfo, JobOptions, RecordingStatus, RunpodJobStatus } from '../../domain/recording.ts'
-import type { RecordingPatch, RecordingStore, StoredRecording, StoredTranscript } from '../../domain/store.ts'
-import type { Transcript } from '../../domain/transcript.ts'
+import type { HistoryStepKind, RecordingPatch, RecordingStore, StoredRecording, StoredTranscript, StoredVersion } from '../../domain/store.ts'
+import type { Speaker, Transcript } from '../../domain/transcript.ts'
 
-/** Ordered migrations; index + 1 = schema version. Never edit a released one: append. */
-const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
+/** Ordered migrations; index + 1 = schema version. Never edit a released one: append. Exported for migration tests. */
+export const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `
   CREATE TABLE recordings (
     id TEXT PRIMARY KEY,
@@ -79,6 +79,42 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
     const rows = db.prepare('SELECT recording_id, document FROM transcripts').all() as { recording_id: string; document: string }[]
     for (const row of rows) indexTranscript(db, row.recording_id, JSON.parse(row.document) as Transcript)
   },
+  // 4: transcript versions. Every worker result is kept as a version with its own edits; `transcripts` points at
+  // the current one. One history per recording (edits, restores, new results) is undone and redone in order;
+  // an undone step keeps the document it took back (`next_document`) so redo restores it exactly.
+  (db) => {
+    db.exec(`
+      CREATE TABLE transcript_versions (
+        recording_id TEXT NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        job_id TEXT NOT NULL,
+        document TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (recording_id, version)
+      );
+      INSERT INTO transcript_versions (recording_id, version, job_id, document, created_at, updated_at)
+        SELECT recording_id, 1, job_id, document, created_at, updated_at FROM transcripts;
+      CREATE TABLE transcript_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        recording_id TEXT NOT NULL REFERENCES recordings(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('edit', 'restore', 'result')),
+        version INTEGER NOT NULL,
+        from_version INTEGER,
+        ops TEXT,
+        previous_document TEXT,
+        next_document TEXT,
+        undone INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX transcript_history_recording ON transcript_history(recording_id, undone, id);
+      INSERT INTO transcript_history (recording_id, kind, version, ops, previous_document, created_at)
+        SELECT recording_id, 'edit', 1, ops, previous_document, created_at FROM transcript_edits ORDER BY id;
+      DROP TABLE transcript_edits;
+      ALTER TABLE transcripts ADD COLUMN current_version INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE transcripts DROP COLUMN document;
+    `)
+  },
 ]
 
 /** Re-indexes one recording's kept segments for search and refreshes its library summary (language, speakers). */
@@ -109,6 +145,15 @@ export function ftsQuery(q: string): string | null {
   const words = q.match(/[\p{L}\p{N}]+/gu)
   if (!words || words.length === 0) return null
   return words.slice(0, 12).map((w) => `"${w}"*`).join(' ')
+}
+
+interface HistoryRow {
+  id: number
+  kind: HistoryStepKind
+  version: number
+  from_version: number | null
+  previous_document: string | null
+  next_document: string | null
 }
 
 interface RecordingRow {
@@ -303,20 +348,32 @@ export class SqliteStore implements RecordingStore {
     this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id)
   }
 
-  saveTranscript(recordingId: string, jobId: string, doc: Transcript): void {
+  /**
+   * Stores a worker result as a new transcript version (1, 2, …) and makes it current, in one transaction.
+   * Earlier versions stay as they are, with their edits. When another version was current, the switch is a
+   * step of the history (undo goes back to it). Returns the new version number.
+   */
+  saveTranscript(recordingId: string, jobId: string, doc: Transcript): number {
     const now = new Date().toISOString()
-    this.db.transaction(() => {
+    return this.db.transaction(() => {
+      const max = this.db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM transcript_versions WHERE recording_id = ?').get(recordingId) as { v: number }
+      const version = max.v + 1
       this.db
-        .prepare(
-          `INSERT INTO transcripts (recording_id, job_id, version, document, created_at, updated_at)
-           VALUES (?, ?, 1, ?, ?, ?)
-           ON CONFLICT(recording_id) DO UPDATE SET job_id = excluded.job_id, version = transcripts.version + 1,
-             document = excluded.document, created_at = excluded.created_at, updated_at = excluded.updated_at`,
-        )
-        .run(recordingId, jobId, JSON.stringify(doc), now, now)
-      // A new worker result starts a new edit history: undo must not bring back the old transcript.
-      this.db.prepare('DELETE FROM transcript_edits WHERE recording_id = ?').run(recordingId)
+        .prepare('INSERT INTO transcript_versions (recording_id, version, job_id, document, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(recordingId, version, jobId, JSON.stringify(doc), now, now)
+      const current = this.currentRow(recordingId)
+      if (current) {
+        this.pushStep(recordingId, { kind: 'result', version, fromVersion: current.current_version })
+        this.db
+          .prepare('UPDATE transcripts SET job_id = ?, version = version + 1, current_version = ?, updated_at = ? WHERE recording_id = ?')
+          .run(jobId, version, now, recordingId)
+      } else {
+        this.db
+          .prepare('INSERT INTO transcripts (recording_id, job_id, version, current_version, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?)')
+          .run(recordingId, jobId, version, now, now)
+      }
       indexTranscript(this.db, recordingId, doc)
+      return version
     })()
   }
 
@@ -348,55 +405,158 @@ export class SqliteStore implements RecordingStore {
   getTranscript(recordingId: string): StoredTranscript | null {
     const row = this.db
       .prepare(
-        `SELECT job_id, version, document, created_at, updated_at,
-           (SELECT COUNT(*) FROM transcript_edits e WHERE e.recording_id = t.recording_id) AS undoable
-         FROM transcripts t WHERE recording_id = ?`,
+        `SELECT v.job_id, t.version, t.current_version, v.document, v.created_at, t.updated_at,
+           (SELECT COUNT(*) FROM transcript_history h WHERE h.recording_id = t.recording_id AND h.undone = 0) AS undoable,
+           (SELECT COUNT(*) FROM transcript_history h WHERE h.recording_id = t.recording_id AND h.undone = 1) AS redoable
+         FROM transcripts t JOIN transcript_versions v ON v.recording_id = t.recording_id AND v.version = t.current_version
+         WHERE t.recording_id = ?`,
       )
-      .get(recordingId) as { job_id: string; version: number; document: string; created_at: string; updated_at: string; undoable: number } | undefined
+      .get(recordingId) as
+      | { job_id: string; version: number; current_version: number; document: string; created_at: string; updated_at: string; undoable: number; redoable: number }
+      | undefined
     if (!row) return null
     return {
       jobId: row.job_id,
       version: row.version,
+      transcriptVersion: row.current_version,
       undoable: row.undoable,
+      redoable: row.redoable,
       transcript: JSON.parse(row.document) as Transcript,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     }
   }
 
+  listVersions(recordingId: string): StoredVersion[] {
+    const rows = this.db
+      .prepare(
+        `SELECT v.version, v.job_id, v.created_at, v.updated_at, json_extract(v.document, '$.speakers') AS speakers,
+           (v.version = t.current_version) AS current,
+           (SELECT COUNT(*) FROM transcript_history h
+              WHERE h.recording_id = v.recording_id AND h.kind = 'edit' AND h.version = v.version AND h.undone = 0) AS edits
+         FROM transcript_versions v JOIN transcripts t ON t.recording_id = v.recording_id
+         WHERE v.recording_id = ? ORDER BY v.version DESC`,
+      )
+      .all(recordingId) as { version: number; job_id: string; created_at: string; updated_at: string; speakers: string | null; current: number; edits: number }[]
+    return rows.map((r) => ({
+      version: r.version,
+      jobId: r.job_id,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+      current: r.current === 1,
+      edits: r.edits,
+      speakers: r.speakers ? (JSON.parse(r.speakers) as Speaker[]) : [],
+    }))
+  }
+
   /**
-   * Replaces the transcript with an edited one and logs the ops with the previous document (for undo),
-   * in one transaction. Returns the new version.
+   * Replaces the current version's document with an edited one and logs the ops with the previous document
+   * (for undo), in one transaction; steps that were undone can no longer be redone. Returns the new revision.
    */
   saveEdit(recordingId: string, ops: unknown, previous: Transcript, next: Transcript): number {
-    const now = new Date().toISOString()
     return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT version FROM transcripts WHERE recording_id = ?').get(recordingId) as { version: number } | undefined
-      if (!row) throw new Error(`no transcript for ${recordingId}`)
-      const version = row.version + 1
-      this.db
-        .prepare('INSERT INTO transcript_edits (recording_id, version, ops, previous_document, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(recordingId, version, JSON.stringify(ops), JSON.stringify(previous), now)
-      this.db.prepare('UPDATE transcripts SET version = ?, document = ?, updated_at = ? WHERE recording_id = ?').run(version, JSON.stringify(next), now, recordingId)
-      indexTranscript(this.db, recordingId, next)
-      return version
+      const current = this.currentRow(recordingId)
+      if (!current) throw new Error(`no transcript for ${recordingId}`)
+      this.pushStep(recordingId, { kind: 'edit', version: current.current_version, ops, previous })
+      return this.show(recordingId, current.current_version, next)
     })()
   }
 
-  undoEdit(recordingId: string): { transcript: Transcript; version: number } | null {
+  restoreVersion(recordingId: string, version: number): { transcript: Transcript; version: number } | null {
     return this.db.transaction(() => {
-      const edit = this.db
-        .prepare('SELECT id, previous_document FROM transcript_edits WHERE recording_id = ? ORDER BY id DESC LIMIT 1')
-        .get(recordingId) as { id: number; previous_document: string } | undefined
-      if (!edit) return null
-      const row = this.db.prepare('SELECT version FROM transcripts WHERE recording_id = ?').get(recordingId) as { version: number }
-      const version = row.version + 1
-      this.db.prepare('DELETE FROM transcript_edits WHERE id = ?').run(edit.id)
-      this.db.prepare('UPDATE transcripts SET version = ?, document = ?, updated_at = ? WHERE recording_id = ?').run(version, edit.previous_document, new Date().toISOString(), recordingId)
-      const transcript = JSON.parse(edit.previous_document) as Transcript
-      indexTranscript(this.db, recordingId, transcript)
-      return { transcript, version }
+      const current = this.currentRow(recordingId)
+      const target = this.versionDocument(recordingId, version)
+      if (!current || target === null) return null
+      this.pushStep(recordingId, { kind: 'restore', version, fromVersion: current.current_version })
+      return { transcript: JSON.parse(target) as Transcript, version: this.show(recordingId, version, null, target) }
     })()
+  }
+
+  undo(recordingId: string): { transcript: Transcript; version: number; step: HistoryStepKind } | null {
+    return this.db.transaction(() => {
+      const step = this.db
+        .prepare('SELECT * FROM transcript_history WHERE recording_id = ? AND undone = 0 ORDER BY id DESC LIMIT 1')
+        .get(recordingId) as HistoryRow | undefined
+      if (!step) return null
+      let version: number
+      let document: string
+      if (step.kind === 'edit') {
+        // Keep what the edit produced, so redo can put it back exactly.
+        const now = this.versionDocument(recordingId, step.version)!
+        this.db.prepare('UPDATE transcript_history SET undone = 1, next_document = ? WHERE id = ?').run(now, step.id)
+        version = step.version
+        document = step.previous_document!
+      } else {
+        this.db.prepare('UPDATE transcript_history SET undone = 1 WHERE id = ?').run(step.id)
+        version = step.from_version!
+        document = this.versionDocument(recordingId, version)!
+      }
+      return { transcript: JSON.parse(document) as Transcript, version: this.show(recordingId, version, null, document), step: step.kind }
+    })()
+  }
+
+  redo(recordingId: string): { transcript: Transcript; version: number; step: HistoryStepKind } | null {
+    return this.db.transaction(() => {
+      const step = this.db
+        .prepare('SELECT * FROM transcript_history WHERE recording_id = ? AND undone = 1 ORDER BY id LIMIT 1')
+        .get(recordingId) as HistoryRow | undefined
+      if (!step) return null
+      this.db.prepare('UPDATE transcript_history SET undone = 0, next_document = NULL WHERE id = ?').run(step.id)
+      const document = step.kind === 'edit' ? step.next_document! : this.versionDocument(recordingId, step.version)!
+      return { transcript: JSON.parse(document) as Transcript, version: this.show(recordingId, step.version, null, document), step: step.kind }
+    })()
+  }
+
+  private currentRow(recordingId: string): { current_version: number } | undefined {
+    return this.db.prepare('SELECT current_version FROM transcripts WHERE recording_id = ?').get(recordingId) as { current_version: number } | undefined
+  }
+
+  private versionDocument(recordingId: string, version: number): string | null {
+    const row = this.db.prepare('SELECT document FROM transcript_versions WHERE recording_id = ? AND version = ?').get(recordingId, version) as
+      | { document: string }
+      | undefined
+    return row ? row.document : null
+  }
+
+  /** Appends a step to the history; the steps that were undone cannot be redone after a new one. */
+  private pushStep(
+    recordingId: string,
+    step: { kind: HistoryStepKind; version: number; fromVersion?: number; ops?: unknown; previous?: Transcript },
+  ): void {
+    this.db.prepare('DELETE FROM transcript_history WHERE recording_id = ? AND undone = 1').run(recordingId)
+    this.db
+      .prepare('INSERT INTO transcript_history (recording_id, kind, version, from_version, ops, previous_document, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        recordingId,
+        step.kind,
+        step.version,
+        step.fromVersion ?? null,
+        step.ops === undefined ? null : JSON.stringify(step.ops),
+        step.previous ? JSON.stringify(step.previous) : null,
+        new Date().toISOString(),
+      )
+  }
+
+  /**
+   * Makes `version` current (with `doc` as its document when given, else `raw`, else unchanged), bumps the
+   * revision and re-indexes search. Returns the new revision. Call inside a transaction.
+   */
+  private show(recordingId: string, version: number, doc: Transcript | null, raw?: string): number {
+    const now = new Date().toISOString()
+    const json = doc ? JSON.stringify(doc) : raw
+    if (json !== undefined) {
+      this.db.prepare('UPDATE transcript_versions SET document = ?, updated_at = ? WHERE recording_id = ? AND version = ?').run(json, now, recordingId, version)
+    }
+    this.db
+      .prepare(
+        `UPDATE transcripts SET version = version + 1, current_version = ?, updated_at = ?,
+           job_id = (SELECT job_id FROM transcript_versions WHERE recording_id = ? AND version = ?)
+         WHERE recording_id = ?`,
+      )
+      .run(version, now, recordingId, version, recordingId)
+    const row = this.db.prepare('SELECT version FROM transcripts WHERE recording_id = ?').get(recordingId) as { version: number }
+    indexTranscript(this.db, recordingId, doc ?? (JSON.parse(json ?? this.versionDocument(recordingId, version)!) as Transcript))
+    return row.version
   }
 }
 
