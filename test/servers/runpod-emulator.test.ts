@@ -582,6 +582,38 @@ describe('fault switches', () => {
     expect((last!.output as WhisperxOutput).segments.length).toBe(5)
   })
 
+  it('nan-output → /status writes NaN as the bare token a Python worker posts (assumption)', async () => {
+    emu.faults.nextJob({ outcome: 'nan-output' })
+    const id = await submit(emu, audio())
+    while (emu.jobs.get(id)!.status !== 'COMPLETED') await sleep(20)
+    const text = (await call(emu, 'GET', `status/${id}`)).text
+    expect(text).toMatch(/"status":"COMPLETED"/)
+    expect(text).toMatch(/"segments":\[\{"start":NaN,/)
+    expect(text).toMatch(/"score":NaN/)
+    expect(() => JSON.parse(text) as unknown).toThrow(SyntaxError)
+  })
+
+  it('oversize-output → COMPLETED without output (assumption); the result file is on the volume', async () => {
+    emu.faults.nextJob({ outcome: 'oversize-output' })
+    const id = await submit(emu, audio())
+    const { last } = await follow(emu, id)
+    expect(last!.status).toBe('COMPLETED')
+    expect(last).not.toHaveProperty('output')
+    const key = `${scriptedKey.slice(0, scriptedKey.lastIndexOf('/'))}/result-${id}.json`
+    const file = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }))
+    const result = WorkerOutputSchema.parse(JSON.parse(await file.Body!.transformToString()))
+    expect(result.segments).toHaveLength(5)
+  })
+
+  it('segments-omitted → the output without segments, segments_omitted: true, as the worker sends over 9 MB', async () => {
+    emu.faults.nextJob({ outcome: 'segments-omitted' })
+    const id = await submit(emu, audio())
+    const out = WorkerOutputSchema.parse((await follow(emu, id)).last!.output)
+    expect(out.segments_omitted).toBe(true)
+    expect(out).not.toHaveProperty('segments')
+    expect(out.result_path).toBe(`/runpod-volume/${scriptedKey.slice(0, scriptedKey.lastIndexOf('/'))}/result-${id}.json`)
+  })
+
   it('nextJob faults apply to submissions in order, one each', async () => {
     emu.faults.nextJob({ outcome: 'fail-string', message: 'first' })
     emu.faults.nextJob({ outcome: 'invalid-output', output: { nope: true } })

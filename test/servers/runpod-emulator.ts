@@ -5,11 +5,25 @@
  * `url` (`http://127.0.0.1:PORT/v2`) is what the panel takes as RUNPOD_API_BASE. Every section number below
  * refers to reference/runpod.md. Where RunPod's behaviour is not documented the choice is marked ASSUMPTION.
  *
+ * The worker is either emulated in TypeScript (default; every fault of `faults.nextJob`), or, with
+ * `pythonWorker`, the real `worker/handler.py` running under RunPod's Python SDK in a child process: the emulator
+ * then serves the worker-side routes the SDK calls (runpod-worker-api.ts), mirrors the network volume into a
+ * temp folder the handler sees as `/runpod-volume` and back (runpod-python-worker.ts), shows progress updates as
+ * the job's `output` while IN_PROGRESS, and cancels a running job through the SDK's stop channel
+ * (runpod-python `rp_scale.monitor_stop_signals` → `task.cancel()`). runpod-python drops a stop signal for a job
+ * it has taken but not started yet (`stop_job`: "No in-progress job"); the handler then runs to its end and the
+ * emulator drops its result (ASSUMPTION: RunPod ignores results of jobs it already ended).
+ *
  * Not emulated: webhooks (accepted, never called), `/stream`, `/requests`, `/status?ttl=`, concurrency limits
- * (§1.7 "200 concurrent"), worker scaling (jobs run in parallel, each on "the" worker).
+ * (§1.7 "200 concurrent"), worker scaling (jobs run in parallel, each on "the" worker; the Python worker takes
+ * one job at a time, as runpod-python's default concurrency of 1 does).
  */
 import { randomUUID, createHash } from 'node:crypto'
+import { mkdtempSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
@@ -26,6 +40,8 @@ import {
   readVolumePath,
   ReturnedError,
   sha256Hex,
+  parsePythonJson,
+  stringifyKeepingNonFinite,
   validateHubInput,
   validateWhisperxInput,
   VOLUME_PREFIX,
@@ -41,6 +57,8 @@ import {
   type Stages,
   type WhisperxSegment,
 } from './whisperx-output.ts'
+import { spawnPythonWorker, VolumeMount, type PythonWorkerProcess, type PythonWorkerSetup } from './runpod-python-worker.ts'
+import { createWorkerApi, WORKER_ROUTE_RE, workerWebhookEnv, type WorkerApiRequest } from './runpod-worker-api.ts'
 
 /** Job states (§1.4; `RUNNING` is never returned, docs issue #511). */
 export type JobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT'
@@ -116,6 +134,34 @@ export interface RunpodEmulatorOptions {
   maxDownloadBytes?: number
   /** Default `ffprobe` on PATH. */
   ffprobePath?: string
+  /**
+   * Run the real `worker/handler.py` under RunPod's Python SDK as the endpoint's worker (see
+   * runpod-python-worker.ts) instead of the TypeScript worker. `worker` must then be `whisperx` and `volume` set;
+   * `faults.nextJob` outcomes do not apply. Jobs wait `queueDelayMs`, then the worker takes them.
+   */
+  pythonWorker?: PythonWorkerOptions
+}
+
+export interface PythonWorkerOptions {
+  /** From `findPythonWorker()`. */
+  setup: PythonWorkerSetup
+  /** Extra environment of the worker (the endpoint's env and secrets). Default `{HF_TOKEN: 'hf_emulated'}`. */
+  env?: Record<string, string>
+  /** How long job-take / job-stop long polls are held (ms). Default 10 000. */
+  holdMs?: number
+}
+
+/** The Python worker as the emulator runs it (read-only, for tests). */
+export interface PythonWorkerInfo {
+  pid: number
+  /** The temp folder mounted as `/runpod-volume` (SCRIBE_VOLUME_ROOT). */
+  mountRoot: string
+  /** Worker-side requests (job-take, job-stop, job-done, job-stream, ping). */
+  requests: WorkerApiRequest[]
+  /** The worker's stdout and stderr. */
+  log(): string
+  /** Job ids stop signals were sent for. */
+  stopped: string[]
 }
 
 /** One job as the emulator keeps it (read-only for tests). Times: epoch ms; durations: ms. */
@@ -151,6 +197,8 @@ export interface EmulatedJob {
   expired: null | 'ttl' | 'retention' | 'purged'
   /** Status changes with their time (epoch ms). */
   history: { status: JobStatus; at: number }[]
+  /** The worker's result asked RunPod to replace the worker (`refresh_worker` → `stopPod`). */
+  stopPod: boolean
 }
 
 export type FaultRoute = 'run' | 'runsync' | 'status' | 'cancel' | 'health' | 'retry' | 'purge-queue' | 'any'
@@ -164,7 +212,14 @@ export type FaultRoute = 'run' | 'runsync' | 'status' | 'cancel' | 'health' | 'r
  * - `timed-out`: TIMED_OUT; `cancelled-outside`: CANCELLED at half of `executionMs`, without a /cancel call;
  * - `completed-no-output`: COMPLETED without `output` (§1.5, runpod-python #309);
  * - `invalid-output`: COMPLETED with an output that is not WhisperX-shaped (default `{segments: 'oops'}`);
- * - `progress`: IN_PROGRESS carries `output: {stage: 'transcribing', percent}` updates, then the real output.
+ * - `progress`: IN_PROGRESS carries `output: {stage: 'transcribing', percent}` updates, then the real output;
+ * - `nan-output`: COMPLETED; the output's word scores and one segment start are NaN, which `/status` writes as
+ *   bare `NaN` tokens (runpod-python posts `json.dumps` with NaN allowed; ASSUMPTION: RunPod passes them on);
+ * - `oversize-output`: the worker's result exceeds the /run payload limit ({@link RUN_PAYLOAD_LIMIT_BYTES}):
+ *   COMPLETED without `output` (ASSUMPTION, unconfirmed: like runpod-python #309, a result RunPod cannot take
+ *   leaves a COMPLETED job with no output); the result file on the volume is written as usual;
+ * - `segments-omitted`: the output leaves `segments` out with `segments_omitted: true`, as the worker does for a
+ *   result over 9 MB; the full result is in the result file on the volume.
  */
 export type NextJobOutcome =
   | 'fail-string'
@@ -175,6 +230,9 @@ export type NextJobOutcome =
   | 'completed-no-output'
   | 'invalid-output'
   | 'progress'
+  | 'nan-output'
+  | 'oversize-output'
+  | 'segments-omitted'
 
 export interface NextJobFault {
   outcome: NextJobOutcome
@@ -219,6 +277,8 @@ export interface RunpodEmulator {
   jobs: ReadonlyMap<string, Readonly<EmulatedJob>>
   requests: { method: string; path: string; status: number; at: number }[]
   faults: FaultControl
+  /** The Python worker, when `pythonWorker` was given. */
+  pythonWorker: PythonWorkerInfo | null
   close(): Promise<void>
 }
 
@@ -247,6 +307,8 @@ interface RunState {
   abort: AbortController
   timers: Set<NodeJS.Timeout>
   fault: NextJobFault | null
+  /** Taken by the Python worker: stopping the run sends it a stop signal. */
+  taken: boolean
 }
 
 const ROUTE_RE = /^\/v2\/([^/]+)\/([a-z-]+)(?:\/([^/]+))?\/?$/
@@ -328,6 +390,8 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     for (const t of run.timers) clearTimeout(t)
     run.abort.abort()
     runs.delete(job.id)
+    // RunPod tells the worker through its stop channel (runpod-python rp_scale.monitor_stop_signals).
+    if (run.taken) python?.signalStop(job.id)
   }
   const expire = (job: EmulatedJob, why: 'ttl' | 'retention' | 'purged') => {
     if (job.expired) return
@@ -352,19 +416,25 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     if (job.startedAt !== null) job.executionTime = now - job.startedAt
     job.output = fields.output
     job.error = fields.error
+    // ASSUMPTION (unconfirmed): a result over the /run payload limit (https://docs.runpod.io/serverless/workers/
+    // handler-functions "Payload limits") leaves the job COMPLETED without output, like runpod-python #309.
+    if (status === 'COMPLETED' && fields.output !== undefined && outputBytes(fields.output) > RUN_PAYLOAD_LIMIT_BYTES) {
+      job.output = undefined
+    }
     setStatus(job, status)
     // §1.7: results are kept 30 min after /run (1 min after /runsync), then gone (404, presumably like TTL, §5).
     lifeTimer(job, job.sync ? runsyncRetentionMs : retentionMs, () => expire(job, 'retention'))
   }
 
   const enqueue = (job: EmulatedJob, fault: NextJobFault | null) => {
-    const run: RunState = { abort: new AbortController(), timers: new Set(), fault }
+    const run: RunState = { abort: new AbortController(), timers: new Set(), fault, taken: false }
     runs.set(job.id, run)
     job.queuedAt = Date.now()
     setStatus(job, 'IN_QUEUE')
-    runTimer(run, delays.queueDelayMs, () => pickUp(job, run))
+    runTimer(run, delays.queueDelayMs, () => (python ? python.offer(job, run) : pickUp(job, run)))
   }
 
+  /** The job starts on the worker: IN_PROGRESS, and the emulated worker runs it unless the Python worker took it. */
   const pickUp = (job: EmulatedJob, run: RunState) => {
     if (runs.get(job.id) !== run) return
     const now = Date.now()
@@ -375,6 +445,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     // §1.4: whether an exceeded executionTimeout reports FAILED or TIMED_OUT is not confirmed.
     // ASSUMPTION: TIMED_OUT ("the worker failed to report back before reaching the timeout threshold").
     runTimer(run, job.policy.executionTimeout, () => finish(job, run, 'TIMED_OUT', {}))
+    if (run.taken) return
     void work(job, run).catch((err: unknown) => {
       if (run.abort.signal.aborted) return
       // A bug in the emulator itself: report it as a raised exception rather than hanging the job.
@@ -431,6 +502,16 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
           })
         }
         return runTimer(run, exec, () => finish(job, run, 'COMPLETED', { output: outcome.output }))
+      }
+      case 'nan-output':
+        return runTimer(run, exec, () => finish(job, run, 'COMPLETED', { output: withNaN(outcome.output) }))
+      case 'oversize-output': {
+        const big = { ...(outcome.output as object), padding: 'x'.repeat(RUN_PAYLOAD_LIMIT_BYTES + 1) }
+        return runTimer(run, exec, () => finish(job, run, 'COMPLETED', { output: big }))
+      }
+      case 'segments-omitted': {
+        const { segments: _omitted, ...rest } = outcome.output as { segments?: unknown }
+        return runTimer(run, exec, () => finish(job, run, 'COMPLETED', { output: { ...rest, segments_omitted: true } }))
       }
       default:
         return runTimer(run, exec, () => finish(job, run, 'COMPLETED', { output: outcome.output }))
@@ -570,6 +651,179 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   }
 
   // ---------------------------------------------------------------------------------------------------------
+  // The Python worker (worker/handler.py under runpod-python), when `pythonWorker` is given
+
+  interface PythonMode {
+    /** The job may be taken now (its queue delay passed). */
+    offer(job: EmulatedJob, run: RunState): void
+    /** Tells the worker to stop the job (cancel, timeout). */
+    signalStop(jobId: string): void
+    handle(req: IncomingMessage, res: ServerResponse): Promise<void>
+    info: PythonWorkerInfo
+    close(): Promise<void>
+  }
+  let python: PythonMode | null = null
+
+  /** Starts the worker process and serves its routes; resolves once it asked for its first job. */
+  const startPython = async (po: PythonWorkerOptions, origin: string): Promise<PythonMode> => {
+    if (contract !== 'whisperx') throw new Error('pythonWorker runs worker/handler.py: use worker "whisperx"')
+    if (!opts.volume || !volumeClient) throw new Error('pythonWorker needs the volume its handler mounts (option volume)')
+    const mountRoot = mkdtempSync(join(tmpdir(), 'runpod-volume-'))
+    const mount = new VolumeMount(mountRoot, volumeClient, opts.volume.bucket)
+    const takeable: { job: EmulatedJob; run: RunState }[] = []
+    const takeWaiters = new Set<() => void>()
+    const stops: string[] = []
+    const stopWaiters = new Set<() => void>()
+    const stopped: string[] = []
+    const requests: WorkerApiRequest[] = []
+    const workerKey = `rpa_worker_${createHash('sha256').update(opts.apiKey).digest('hex').slice(0, 32)}`
+    let ready: () => void = () => {}
+    const firstTake = new Promise<void>((resolve) => (ready = resolve))
+    const wake = (waiters: Set<() => void>) => [...waiters].forEach((w) => w())
+    /** Waits until `poll` gives something, the hold time passes, the worker hangs up or the emulator closes. */
+    const hold = async <T>(ms: number, gone: () => boolean, waiters: Set<() => void>, poll: () => T | null): Promise<T | null> => {
+      const until = Date.now() + ms
+      for (;;) {
+        if (closed || gone()) return null
+        const got = poll()
+        if (got !== null) return got
+        const left = until - Date.now()
+        if (left <= 0) return null
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(t)
+            waiters.delete(done)
+            resolve()
+          }
+          const t = setTimeout(done, left)
+          waiters.add(done)
+        })
+      }
+    }
+    const nextTakeable = () => {
+      while (takeable.length > 0) {
+        const next = takeable.shift()!
+        if (runs.get(next.job.id) === next.run && next.job.status === 'IN_QUEUE') return next
+      }
+      return null
+    }
+
+    const handle = createWorkerApi(
+      {
+        endpointId: opts.endpointId,
+        workerKey,
+        workerId,
+        holdMs: po.holdMs ?? 10_000,
+        async take(ms, gone) {
+          ready()
+          for (;;) {
+            const next = await hold(ms, gone, takeWaiters, nextTakeable)
+            if (!next) return null
+            const { job, run } = next
+            // The mount shows what the S3 API holds: the audio is visible at its key before the worker starts.
+            const audio = typeof job.input.audio === 'string' ? job.input.audio : ''
+            if (audio.startsWith(VOLUME_PREFIX)) job.downloadedBytes = (await mount.mirrorIn(audio.slice(VOLUME_PREFIX.length))) ?? 0
+            if (runs.get(job.id) !== run || job.status !== 'IN_QUEUE') continue // cancelled meanwhile
+            if (gone()) {
+              takeable.unshift(next)
+              return null
+            }
+            run.taken = true
+            pickUp(job, run)
+            return { id: job.id, input: job.input }
+          }
+        },
+        async stopSignals(ms, gone) {
+          return (await hold(ms, gone, stopWaiters, () => (stops.length > 0 ? stops.splice(0) : null))) ?? []
+        },
+        async post(jobId, body, route) {
+          const job = jobs.get(jobId)
+          const run = runs.get(jobId)
+          // ASSUMPTION: a result for a job that already ended (cancelled, timed out) is dropped.
+          if (!job || !run || !run.taken || route === 'job-stream') return
+          let data: { status?: unknown; output?: unknown; error?: unknown; stopPod?: unknown }
+          try {
+            data = parsePythonJson(body) as typeof data
+          } catch {
+            finish(job, run, 'FAILED', { error: 'emulator: the worker posted a result that is not JSON' })
+            return
+          }
+          if (data.status === 'IN_PROGRESS') {
+            // runpod-python rp_progress.py: progress_update(job, x) posts {status: IN_PROGRESS, output: x}.
+            if (job.status === 'IN_PROGRESS') job.output = data.output
+            return
+          }
+          // Files the handler wrote on the volume are on it before its result is (the mount is shared storage).
+          await mount.mirrorOut()
+          if (data.stopPod === true) job.stopPod = true
+          run.taken = false
+          const oversize = Buffer.byteLength(body) > RUN_PAYLOAD_LIMIT_BYTES
+          if (data.error !== undefined && data.error !== null && data.error !== '') {
+            finish(job, run, 'FAILED', { error: data.error, output: data.output })
+          } else {
+            finish(job, run, 'COMPLETED', { output: oversize ? undefined : data.output })
+          }
+        },
+        ping() {},
+      },
+      requests,
+    )
+
+    const worker: PythonWorkerProcess = spawnPythonWorker(po.setup, {
+      ...workerWebhookEnv(origin, opts.endpointId),
+      RUNPOD_AI_API_KEY: workerKey,
+      RUNPOD_POD_ID: workerId,
+      RUNPOD_POD_HOSTNAME: `${workerId}-64410b93`,
+      RUNPOD_ENDPOINT_ID: opts.endpointId,
+      RUNPOD_PING_INTERVAL: '2000',
+      // The SDK's start-up fitness checks want a GPU host: 4 GB free memory, a route to 8.8.8.8, nvidia-smi.
+      RUNPOD_SKIP_AUTO_SYSTEM_CHECKS: 'true',
+      RUNPOD_SKIP_GPU_CHECK: 'true',
+      SCRIBE_VOLUME_ROOT: mountRoot,
+      SCRIBE_FAKE_WHISPERX_SCRIPTS: scriptsDir,
+      ...(po.env ?? { HF_TOKEN: 'hf_emulated' }),
+    })
+    const exitedEarly = worker.exited.then((code) => {
+      throw new Error(`worker/handler.py exited (code ${code}) before taking jobs:\n${worker.log().slice(-4000)}`)
+    })
+    const mode: PythonMode = {
+      offer(job, run) {
+        takeable.push({ job, run })
+        wake(takeWaiters)
+      },
+      signalStop(jobId) {
+        stops.push(jobId)
+        stopped.push(jobId)
+        wake(stopWaiters)
+      },
+      handle,
+      info: { pid: worker.pid, mountRoot, requests, log: () => worker.log(), stopped },
+      async close() {
+        wake(takeWaiters)
+        wake(stopWaiters)
+        await worker.kill()
+        await rm(mountRoot, { recursive: true, force: true })
+      },
+    }
+    python = mode // the worker's requests are served from now on
+    let timer: NodeJS.Timeout | undefined
+    const tooSlow = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`worker/handler.py did not ask for a job within 60 s:\n${worker.log().slice(-4000)}`)), 60_000)
+    })
+    try {
+      await Promise.race([firstTake, exitedEarly, tooSlow])
+    } catch (err) {
+      python = null
+      await mode.close()
+      throw err
+    } finally {
+      clearTimeout(timer)
+    }
+    exitedEarly.catch(() => {}) // a later exit shows in the log
+    return mode
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
   // HTTP
 
   const app = new Hono<{ Bindings: HttpBindings }>()
@@ -643,6 +897,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       fault: null,
       expired: null,
       history: [],
+      stopPod: false,
     }
     const fault = jobFaults.shift() ?? null
     job.fault = fault?.outcome ?? null
@@ -671,7 +926,8 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   const statusRoute = async (c: Context) => {
     const job = jobs.get(c.req.param('id') ?? '')
     if (!isLive(job)) return jsonError(c, 404, 'Job not found')
-    return c.json(jobView(job))
+    // ASSUMPTION: RunPod passes a worker's NaN through as the bare token runpod-python wrote (finding P3).
+    return c.body(stringifyKeepingNonFinite(jobView(job)), 200, { 'content-type': 'application/json' })
   }
   // §1.2 / finding 5: GET (Python/JS SDKs) and POST (Go SDK).
   app.get('/v2/:endpointId/status/:id', statusRoute)
@@ -768,6 +1024,10 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     res.on('finish', () => {
       entry.status = res.statusCode
     })
+    if (python && WORKER_ROUTE_RE.test(path)) {
+      void python.handle(req, res)
+      return
+    }
     const route = ROUTE_RE.exec(path)?.[2] ?? ''
     const drop = dropFaults.find((f) => f.remaining > 0 && (f.route === 'any' || f.route === route))
     if (drop) {
@@ -853,15 +1113,34 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     },
   }
 
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  if (opts.pythonWorker) {
+    try {
+      await startPython(opts.pythonWorker, origin)
+    } catch (err) {
+      closed = true
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      volumeClient?.destroy()
+      throw err
+    }
+  }
+
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/v2`,
+    url: `${origin}/v2`,
     endpointId: opts.endpointId,
     jobs,
     requests,
     faults,
+    get pythonWorker() {
+      return python?.info ?? null
+    },
     async close() {
       if (closed) return
       closed = true
+      await python?.close()
       for (const job of jobs.values()) {
         stopRun(job)
         for (const t of lifeTimers.get(job.id) ?? []) clearTimeout(t)
@@ -928,6 +1207,21 @@ function parseWait(v: string | undefined, fallback: number): number | null {
 
 function isEmptyObject(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0
+}
+
+/** Bytes of `output` as JSON (UTF-8). */
+function outputBytes(output: unknown): number {
+  return Buffer.byteLength(stringifyKeepingNonFinite(output) ?? '')
+}
+
+/** A copy of a WhisperX output whose word scores and first segment start are NaN (WhisperX's unaligned values). */
+function withNaN(output: unknown): unknown {
+  const copy = structuredClone(output) as { segments?: { start: number; words?: { score?: number }[] }[] }
+  copy.segments?.forEach((seg, i) => {
+    if (i === 0) seg.start = Number.NaN
+    for (const w of seg.words ?? []) if (w.score !== undefined) w.score = Number.NaN
+  })
+  return copy
 }
 
 function handlerFile(contract: WorkerContract): string {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { request } from 'undici'
+import { rewriteNonFiniteTokens } from '../../src/adapters/runpod/python-json.ts'
 import { describeInputIssues, WorkerInputSchema, type ResolvedWorkerInput } from '../../src/domain/worker-contract.ts'
 import { VOLUME_MOUNT_HEADER } from './s3-server.ts'
 import { parseScript, type InterviewScript } from './whisperx-output.ts'
@@ -401,4 +402,25 @@ export async function probeDuration(bytes: Buffer, ffprobe = 'ffprobe'): Promise
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// JSON with NaN, as a Python worker posts it
+
+const NON_FINITE_MARK = '\u0000non-finite:'
+
+/** Parses JSON written by Python's `json.dumps`, keeping `NaN` / `Infinity` / `-Infinity` as JavaScript numbers. */
+export function parsePythonJson(text: string): unknown {
+  const marked = rewriteNonFiniteTokens(text, (t) => JSON.stringify(NON_FINITE_MARK + t))
+  return JSON.parse(marked, (_k, v: unknown) =>
+    typeof v === 'string' && v.startsWith(NON_FINITE_MARK) ? Number(v.slice(NON_FINITE_MARK.length)) : v,
+  )
+}
+
+/** `JSON.stringify` that writes non-finite numbers as Python's bare `NaN` / `Infinity` / `-Infinity` tokens. */
+export function stringifyKeepingNonFinite(value: unknown): string {
+  const text = JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === 'number' && !Number.isFinite(v) ? NON_FINITE_MARK + String(v) : v,
+  )
+  return text.replace(/"\\u0000non-finite:(NaN|Infinity|-Infinity)"/g, '$1')
 }

@@ -9,6 +9,7 @@ import { request, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import { RUNPOD_JOB_STATUSES } from '../../domain/recording.ts'
 import type { Logger } from '../../domain/ports.ts'
+import { parseJsonLenient } from './python-json.ts'
 
 /** A non-2xx answer from RunPod. `body` is the raw text (RunPod's error bodies are not documented, §1.8). */
 export class RunpodApiError extends Error {
@@ -161,7 +162,8 @@ export class RunpodClient {
       }
       let json: unknown
       try {
-        json = JSON.parse(text)
+        // A worker's output may hold NaN/Infinity as Python writes them: read as null, never a retry until expiry.
+        json = parseJsonLenient(text)
       } catch {
         throw new AbortError(new RunpodResponseError(opName, 'not JSON'))
       }
