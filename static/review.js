@@ -6,11 +6,18 @@
 // shows the same. Transcript text and speaker names are user data: only textContent and value carry them.
 import { api } from './api.js'
 import { $, clock, el, lastStartingBefore, plural, prefs, revealBelow } from './dom.js'
+import { createExportOptions } from './export-options.js'
 import { closeMenu, isMenuOpen, menuItem, menuLabel, menuSeparator, openMenu } from './menu.js'
 
 const SPEAKER_COLORS = ['#2459d6', '#c2410c', '#15803d', '#7c3aed', '#be185d', '#0e7490', '#a16207', '#4b5563']
 const UNKNOWN_COLOR = '#8a8f98'
-const EXPORT_FORMATS = ['docx', 'md', 'json', 'txt', 'srt', 'vtt', 'maxqda']
+// Words the aligner scored below this are marked as uncertain. WhisperX's score is the mean wav2vec2 (CTC)
+// probability of the word's characters at the frames it was aligned to (whisperx/alignment.py); below one half,
+// the audio supports the written word less than even odds: a misheard name, a mumble, crosstalk. Words with
+// estimated times have no score of their own and are never marked.
+export const UNCERTAIN_SCORE = 0.5
+/** True when a word should be checked by a person (see UNCERTAIN_SCORE). */
+export const isUncertain = (w) => !w.estimated && typeof w.score === 'number' && w.score < UNCERTAIN_SCORE
 // After the user scrolls by hand, auto-scroll waits this long before it takes the view back.
 const FOLLOW_PAUSE_MS = 4000
 // A segment stays "playing" this long after its end, so short gaps between words do not flicker.
@@ -45,6 +52,8 @@ export function createReview(root, { id, player, audio }) {
     playing: -1,
     word: null,
     editing: null, // { entry, finish } while a segment's text is being edited
+    uncertain: [], // { index (segment), el, start, score, text } of uncertain words in time order
+    uncertainAt: -1, // the uncertain word F8 went to last
     hover: -1, // segment the floating ⋯ button belongs to
     focusId: null, // segment that is in the tab order (roving tabindex: one tab stop for the whole transcript)
     pending: null, // a transcript that arrived during an edit; shown when the edit ends
@@ -69,6 +78,11 @@ export function createReview(root, { id, player, audio }) {
   follow.addEventListener('change', () => prefs.set('follow', follow.checked))
   $('.undo-button', root).addEventListener('click', undo)
   $('.redo-button', root).addEventListener('click', redo)
+  $('.uncertain-button', root).addEventListener('click', () => jumpUncertain(1))
+  $('.replace-button', root).addEventListener('click', openReplace)
+  setupReplace()
+  let exportOptions = null
+  container.addEventListener('copy', onCopy)
   container.addEventListener('click', onTranscriptClick)
   container.addEventListener('dblclick', onTranscriptDblClick)
   container.addEventListener('contextmenu', onTranscriptContextMenu)
@@ -119,16 +133,7 @@ export function createReview(root, { id, player, audio }) {
     $('.review', root).hidden = false
     follow.closest('.follow').hidden = false
     renderSpeakers(t)
-    $('.exports', root).replaceChildren(
-      ...EXPORT_FORMATS.map((f) =>
-        el('a', {
-          href: api.exportUrl(id, f),
-          download: '',
-          dataset: { format: f },
-          text: f === 'maxqda' ? 'MAXQDA' : f,
-        }),
-      ),
-    )
+    exportOptions ??= createExportOptions(root, id, setStatus)
     const filteredCount = t.segments.filter((s) => s.filtered).length
     $('.filter-summary', root).textContent = filteredCount
       ? `${plural(filteredCount, 'segment')} hidden as ${filteredCount === 1 ? 'a likely Whisper hallucination' : 'likely Whisper hallucinations'} (shown in orange; you can restore ${filteredCount === 1 ? 'it' : 'them'}).`
@@ -230,6 +235,8 @@ export function createReview(root, { id, player, audio }) {
   function renderBody(t) {
     const frag = document.createDocumentFragment()
     view.segs = []
+    view.uncertain = []
+    view.uncertainAt = -1
     view.byId = new Map()
     let turn = null
     for (const seg of t.segments) {
@@ -248,6 +255,9 @@ export function createReview(root, { id, player, audio }) {
       segEl.dataset.index = String(view.segs.length)
       const entry = { seg, el: segEl, start: seg.start, end: seg.end, words: [] }
       fillSegment(entry)
+      entry.words.forEach((w, wi) => {
+        if (w.uncertain) view.uncertain.push({ index: view.segs.length, el: w.el, start: w.start, score: seg.words[wi].score, text: w.text })
+      })
       turn.body.append(segEl, ' ')
       view.byId.set(seg.id, view.segs.length)
       view.segs.push(entry)
@@ -255,6 +265,10 @@ export function createReview(root, { id, player, audio }) {
     view.hover = -1
     more.hidden = true
     container.replaceChildren(frag, more)
+    const button = $('.uncertain-button', root)
+    const n = view.uncertain.length
+    button.hidden = n === 0
+    button.textContent = `${n} uncertain word${n === 1 ? '' : 's'} ▸`
     if (!view.byId.has(view.focusId)) view.focusId = view.segs[0]?.seg.id ?? null
     const focusable = view.segs[view.byId.get(view.focusId)]
     if (focusable) focusable.el.tabIndex = 0
@@ -282,11 +296,13 @@ export function createReview(root, { id, player, audio }) {
     const words = seg.words.length ? seg.words : [{ text: seg.text, start: seg.start, end: seg.end, estimated: true }]
     entry.words = words.map((w, i) => {
       const wEl = document.createElement('span')
-      wEl.className = w.estimated ? 'word estimated' : 'word'
+      const uncertain = isUncertain(w)
+      wEl.className = w.estimated ? 'word estimated' : uncertain ? 'word uncertain' : 'word'
+      if (uncertain) wEl.title = `Uncertain: the aligner scored this word ${w.score.toFixed(2)} (below ${UNCERTAIN_SCORE}). F8 goes to the next one.`
       wEl.textContent = w.text
       if (i) segEl.append(' ')
       segEl.append(wEl)
-      return { start: w.start, end: w.end, el: wEl }
+      return { start: w.start, end: w.end, el: wEl, text: w.text, uncertain }
     })
   }
 
@@ -709,15 +725,108 @@ export function createReview(root, { id, player, audio }) {
     sel.addRange(range)
   }
 
+  // ---------- proofreading ----------
+  /**
+   * Goes to the next (`dir` 1) or previous (-1) uncertain word after the last one visited, or after the playing
+   * position on the first press: scrolls it into view, puts the player there (paused) and marks the word.
+   */
+  function jumpUncertain(dir) {
+    const list = view.uncertain
+    if (view.editing) return
+    if (!list.length) {
+      setStatus('No uncertain words: the aligner scored every word at least ' + UNCERTAIN_SCORE + '.')
+      return
+    }
+    let i = view.uncertainAt
+    if (i < 0) {
+      const now = audio.currentTime
+      i = dir > 0 ? list.findIndex((w) => w.start > now + 0.01) : list.findLastIndex((w) => w.start < now - 0.01)
+      if (i < 0) i = dir > 0 ? 0 : list.length - 1
+    } else i = (i + dir + list.length) % list.length
+    view.uncertainAt = i
+    const w = list[i]
+    root.querySelector('.word.checking')?.classList.remove('checking')
+    w.el.classList.add('checking')
+    w.el.scrollIntoView({ block: 'center' })
+    player.seek(w.start, false)
+    onTranscriptFocus({ target: view.segs[w.index].el })
+    view.segs[w.index].el.focus({ preventScroll: true })
+    setStatus(
+      `Uncertain word ${i + 1} of ${list.length}: “${w.text}” (score ${w.score.toFixed(2)}). Enter edits the segment; F8 goes on.`,
+    )
+  }
+
+  function setupReplace() {
+    const form = $('.replace-bar', root)
+    form.addEventListener('submit', (e) => {
+      e.preventDefault()
+      const data = new FormData(form)
+      const find = String(data.get('find') || '').trim()
+      const replace = String(data.get('replace') || '').trim()
+      if (!find) return
+      applyEdits(
+        [{ op: 'replaceText', find, replace, matchCase: data.get('matchCase') === 'on', wholeWords: data.get('wholeWords') === 'on' }],
+        (t) => `Replaced ${t.replaced} × “${find}” with “${replace}”. Undo takes all of them back.`,
+      )
+    })
+    $('.close', form).addEventListener('click', () => (form.hidden = true))
+    form.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') {
+        e.preventDefault()
+        e.stopPropagation()
+        form.hidden = true
+      }
+    })
+  }
+
+  /** Shows the find and replace bar, with the selected words (if any) as what to find. */
+  function openReplace() {
+    const form = $('.replace-bar', root)
+    form.hidden = false
+    const selected = window.getSelection()?.toString().replace(/\s+/g, ' ').trim()
+    const find = $('input[name=find]', form)
+    if (selected && selected.length <= 200 && container.contains(window.getSelection().anchorNode)) find.value = selected
+    find.focus()
+    find.select()
+  }
+
+  /**
+   * Copying a selected passage puts it on the clipboard with its speaker and time, one line per speaker turn:
+   * "[12:03] Anna: …". Words partly selected count whole.
+   */
+  function onCopy(e) {
+    const sel = window.getSelection()
+    if (view.editing || !sel || sel.isCollapsed || !e.clipboardData) return
+    const range = sel.getRangeAt(0)
+    const lines = []
+    let last = null
+    for (const entry of view.segs) {
+      if (!range.intersectsNode(entry.el)) continue
+      const words = entry.words.filter((w) => range.intersectsNode(w.el))
+      if (!words.length) continue
+      const text = words.map((w) => w.text).join(' ')
+      if (last && last.speaker === entry.seg.speaker) last.text += ` ${text}`
+      else lines.push((last = { speaker: entry.seg.speaker, start: words[0].start, text }))
+    }
+    if (!lines.length) return
+    const text = lines.map((l) => `[${clock(l.start)}] ${nameOf(view.t, l.speaker)}: ${l.text}`).join('\n')
+    e.clipboardData.setData('text/plain', text)
+    e.preventDefault()
+    setStatus(`Copied with speaker and time: ${text.length > 80 ? `${text.slice(0, 79)}…` : text}`, 'saved')
+  }
+
   // ---------- saving ----------
-  /** Sends `ops` after any edit still on its way; shows the answer. Resolves to the new transcript, or null. */
+  /**
+   * Sends `ops` after any edit still on its way; shows the answer. Resolves to the new transcript, or null.
+   * @param savedText the message once saved, or a function of the server's answer that returns it
+   */
   function applyEdits(ops, savedText) {
     setStatus('Saving…', 'busy')
     view.queue = view.queue.then(async () => {
       try {
         const t = await api.edit(id, ops, view.t ? view.t.version : undefined)
         render(t)
-        setStatus(savedText, 'saved')
+        setStatus(typeof savedText === 'function' ? savedText(t) : savedText, 'saved')
         return t
       } catch (err) {
         if (!view.destroyed && err.status === 409) {
@@ -805,6 +914,8 @@ export function createReview(root, { id, player, audio }) {
     onTime,
     undo,
     redo,
+    jumpUncertain,
+    openReplace,
     onPlayerChange: updateSampleButtons,
     get loaded() {
       return view.t !== null

@@ -19,6 +19,9 @@ export const SHORTCUTS = [
   { action: 'goto', keys: ['Ctrl/⌘ K'], what: 'Go to a time: type 1:23 or 83, then Enter' },
   { action: 'undo', keys: ['Ctrl/⌘ Z'], what: 'Undo the last change to the transcript (outside text fields)' },
   { action: 'redo', keys: ['Ctrl/⌘ Shift Z', 'Ctrl Y'], what: 'Redo what undo took back (outside text fields)' },
+  { action: 'nextUncertain', keys: ['F8'], what: 'Next uncertain word (the aligner scored it low): go there to check it' },
+  { action: 'previousUncertain', keys: ['Shift F8'], what: 'Previous uncertain word' },
+  { action: 'replace', keys: ['Ctrl/⌘ Shift F'], what: 'Find and replace across the transcript (one step to undo)' },
   { action: 'help', keys: ['?'], what: 'Show this list' },
 ]
 
@@ -51,6 +54,8 @@ export function actionFor(e) {
   if (e.altKey) return null
   const mod = e.ctrlKey || e.metaKey
   if (F_KEYS[e.key] && !mod && !e.shiftKey) return { action: F_KEYS[e.key], plain: false }
+  if (e.key === 'F8' && !mod) return { action: e.shiftKey ? 'previousUncertain' : 'nextUncertain', plain: false }
+  if (mod && e.shiftKey && e.code === 'KeyF') return { action: 'replace', plain: false }
   if (mod && !e.shiftKey && MOD_CODES[e.code]) return { action: MOD_CODES[e.code], plain: e.code === 'KeyZ' }
   // Redo: Ctrl/⌘+Shift+Z everywhere, Ctrl+Y as on Windows. Plain: inside a text field they redo typing.
   if (mod && ((e.shiftKey && e.code === 'KeyZ') || (!e.shiftKey && e.code === 'KeyY'))) return { action: 'redo', plain: true }
@@ -91,6 +96,9 @@ function run({ player, review, root }, action) {
   else if (action === 'goto') openGoto(root, player)
   else if (action === 'undo' && review.loaded) review.undo()
   else if (action === 'redo' && review.loaded) review.redo()
+  else if (action === 'nextUncertain' && review.loaded) review.jumpUncertain(1)
+  else if (action === 'previousUncertain' && review.loaded) review.jumpUncertain(-1)
+  else if (action === 'replace' && review.loaded) review.openReplace()
 }
 
 export function openHelp() {

@@ -95,10 +95,11 @@ export interface JobRunner {
 /** ffprobe / ffmpeg. */
 export interface MediaProbe {
   /**
-   * Reads duration (seconds) and container format of a local audio/video file.
+   * Reads duration (seconds), container format and, when the file's metadata has it, when it was recorded
+   * (`recordedAt`: `YYYY-MM-DD` or an ISO 8601 instant; null when unknown).
    * @throws AppError `unsupported_media` when ffprobe finds no audio stream.
    */
-  probe(filePath: string): Promise<{ duration: number; format: string }>
+  probe(filePath: string): Promise<{ duration: number; format: string; recordedAt?: string | null }>
   /**
    * Waveform peaks: `bins` values in [0, 1] (max |sample| per window, mono), plus duration in seconds.
    */

@@ -24,6 +24,11 @@ export interface StoredRecording extends Recording {
   submitRequestedAt: string | null
   /** Library summary: from the transcript (language, names of speakers with kept segments) and all jobs (ms). */
   summary: { language: string | null; speakers: string[]; gpuMs: number; queueMs: number }
+  /**
+   * When the recording was made: `YYYY-MM-DD` (typed by the user) or an ISO 8601 instant (from the file's
+   * metadata), or null when unknown. Shown as "Recorded on" in exports.
+   */
+  recordedAt?: string | null
 }
 
 /** A full-text search hit (see SqliteStore.searchSegments). */
@@ -80,6 +85,7 @@ export type RecordingPatch = Partial<{
   jobOptions: JobOptions | null
   multipartUploadId: string | null
   submitRequestedAt: string | null
+  recordedAt: string | null
 }>
 
 export interface RecordingStore {

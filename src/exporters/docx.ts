@@ -4,7 +4,7 @@
  */
 import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx'
 import type { Exporter, ExportDocument } from './exporter.ts'
-import { speakerName, speakerTurns } from '../domain/transcript.ts'
+import { speakerName } from '../domain/transcript.ts'
 import {
   cleanText,
   FILTERED_HEADING,
@@ -12,8 +12,8 @@ import {
   formatDate,
   languageLabel,
   speakerNamesInUse,
-  turnText,
 } from './common.ts'
+import { recordedOnText, stampedTurns } from './stamps.ts'
 import { formatDuration, formatTimestamp } from './timecode.ts'
 
 /**
@@ -28,10 +28,11 @@ const GREY = '7F7F7F'
 /**
  * Renders the document as a .docx file:
  * - Title (Word's "Title" style): the recording's file name;
- * - metadata lines with bold labels: Date, Transcribed (en-GB dates in doc.timeZone), Duration (H:MM:SS), Language,
+ * - metadata lines with bold labels: Recorded on (recordedAt, else "unknown (added …)"), Transcribed (en-GB dates in doc.timeZone), Duration (H:MM:SS), Language,
  *   Speakers;
  * - per speaker turn: a line with the speaker's name in bold and the turn's start `[HH:MM:SS]` in grey (kept with the
- *   next paragraph so it is never alone at a page end), then the turn's text as a paragraph;
+ *   next paragraph so it is never alone at a page end), then the turn's text as a paragraph; doc.timestamps `none`
+ *   leaves the stamp out, every N minutes keeps it only where an N-minute stretch begins (grey, inside the text too);
  * - when segments were filtered, a "Removed by the hallucination filter" heading (Heading 1) and one line per segment:
  *   grey `[HH:MM:SS]`, the text in quotes and the reason in italics (as in the Markdown export).
  * Text is cleaned (cleanText: no control characters, which XML rejects) and escaped by the library.
@@ -42,24 +43,20 @@ export async function renderDocx(doc: ExportDocument): Promise<Uint8Array> {
   const speakers = speakerNamesInUse(t)
   const children: Paragraph[] = [
     new Paragraph({ heading: HeadingLevel.TITLE, children: [new TextRun(cleanText(doc.title))] }),
-    metadataLine('Date', formatDate(doc.createdAt, doc.timeZone)),
+    metadataLine('Recorded on', recordedOnText(doc.recordedAt, doc.createdAt, doc.timeZone)),
     metadataLine('Transcribed', formatDate(doc.transcribedAt, doc.timeZone)),
     metadataLine('Duration', formatDuration(t.duration)),
     metadataLine('Language', languageLabel(t.language)),
     metadataLine('Speakers', speakers.length > 0 ? speakers.map(cleanText).join(', ') : 'none'),
   ]
-  for (const turn of speakerTurns(t)) {
-    children.push(
-      new Paragraph({
-        keepNext: true,
-        spacing: { before: 240 },
-        children: [
-          new TextRun({ text: cleanText(speakerName(t, turn.speaker)), bold: true }),
-          new TextRun({ text: `  [${formatTimestamp(turn.start)}]`, color: GREY }),
-        ],
-      }),
-      new Paragraph({ children: [new TextRun(turnText(turn))] }),
-    )
+  for (const { turn, stamp, parts } of stampedTurns(t, doc.timestamps ?? { every: 'turn' })) {
+    const head = [new TextRun({ text: cleanText(speakerName(t, turn.speaker)), bold: true })]
+    if (stamp !== null) head.push(new TextRun({ text: `  [${formatTimestamp(stamp)}]`, color: GREY }))
+    const body = parts.flatMap((p, i) => [
+      ...(p.stamp === null ? [] : [new TextRun({ text: `${i ? ' ' : ''}[${formatTimestamp(p.stamp)}] `, color: GREY })]),
+      new TextRun(`${i && p.stamp === null ? ' ' : ''}${p.text}`),
+    ])
+    children.push(new Paragraph({ keepNext: true, spacing: { before: 240 }, children: head }), new Paragraph({ children: body }))
   }
   const filtered = filteredSegments(t)
   if (filtered.length > 0) {

@@ -4,14 +4,22 @@
  * decisions already applied) and never touch the disk or the network.
  */
 import type { Transcript } from '../domain/transcript.ts'
+import type { TimestampMode } from './stamps.ts'
 
 /** What an exporter renders. */
 export interface ExportDocument {
   transcript: Transcript
-  /** The recording's file name, e.g. `interview.m4a` (used for titles and download names). */
+  /** The recording's title, e.g. `interview` (the file name without its extension unless the user renamed it). */
   title: string
   /** When the recording was added, ISO 8601 UTC. */
   createdAt: string
+  /**
+   * When the recording was made: `YYYY-MM-DD` (typed by the user) or an ISO 8601 instant (from the file's
+   * metadata); null or absent when unknown. Shown as "Recorded on" in md and docx.
+   */
+  recordedAt?: string | null
+  /** Where md, docx and txt put timestamps; every speaker turn when absent. Other formats have their own timing. */
+  timestamps?: TimestampMode
   /** When the transcript was produced, ISO 8601 UTC. */
   transcribedAt: string
   /**

@@ -54,14 +54,20 @@ const MAX_BASE_BYTES = 200
  * (`filename*=UTF-8''…`, RFC 6266 / RFC 8187).
  */
 export function exportFileName(title: string, exporter: Pick<Exporter, 'extension' | 'nameSuffix'>): string {
-  let base = title.normalize('NFC').replace(UNSAFE_CHARS, '_')
-  const dot = base.lastIndexOf('.')
-  if (dot > 0 && MEDIA_EXTENSIONS.has(base.slice(dot + 1).toLowerCase())) base = base.slice(0, dot)
-  base = trimName(base)
+  let base = trimName(withoutMediaExtension(title.normalize('NFC').replace(UNSAFE_CHARS, '_')))
   if (WINDOWS_DEVICE.test(base)) base = `_${base}`
   base = trimName(truncateUtf8(base, MAX_BASE_BYTES))
   if (base === '') base = 'transcript'
   return `${base}${exporter.nameSuffix ?? ''}.${exporter.extension}`
+}
+
+/**
+ * A file name without a known audio/video extension (`Интервью 1.m4a` → `Интервью 1`); any other dot stays
+ * (`Meeting 2024.01.05`). The exports' title when the user gave the recording none.
+ */
+export function withoutMediaExtension(name: string): string {
+  const dot = name.lastIndexOf('.')
+  return dot > 0 && MEDIA_EXTENSIONS.has(name.slice(dot + 1).toLowerCase()) ? name.slice(0, dot) : name
 }
 
 function trimName(name: string): string {

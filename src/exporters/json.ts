@@ -10,6 +10,8 @@ import type { Segment, Speaker, Word } from '../domain/transcript.ts'
 export interface TranscriptExport {
   title: string
   createdAt: string
+  /** When the recording was made (`YYYY-MM-DD` or ISO 8601), or null when unknown. */
+  recordedAt: string | null
   transcribedAt: string
   language: string | null
   duration: number
@@ -18,7 +20,7 @@ export interface TranscriptExport {
 }
 
 /**
- * Renders `{title, createdAt, transcribedAt, language, duration, speakers: [{id, name}], segments: [{id, start, end,
+ * Renders `{title, createdAt, recordedAt, transcribedAt, language, duration, speakers: [{id, name}], segments: [{id, start, end,
  * speaker, text, words: [{text, start, end, score, estimated}], filtered: null | {rule, reason}}]}` — every segment,
  * kept or filtered, in transcript order, texts unchanged. Fields are copied by name so nothing outside the documented
  * shape leaks into the file. Pretty-printed with 2 spaces, non-ASCII written as is (UTF-8), trailing newline.
@@ -29,6 +31,7 @@ export function renderJson(doc: ExportDocument): string {
   const out: TranscriptExport = {
     title: doc.title,
     createdAt: doc.createdAt,
+    recordedAt: doc.recordedAt ?? null,
     transcribedAt: doc.transcribedAt,
     language: t.language,
     duration: t.duration,

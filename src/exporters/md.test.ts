@@ -33,9 +33,10 @@ describe('renderMarkdown', () => {
     expect(md).toContain('**[00:00:00] Interviewer:** Line one - not a list \\# not a heading Shall we begin')
   })
 
-  it('formats the date in the given time zone', () => {
-    const doc = { ...sampleDocument(), createdAt: '2026-11-20T23:30:00Z' }
-    expect(renderMarkdown({ ...doc, timeZone: 'UTC' })).toContain('- Date: 20 November 2026')
-    expect(renderMarkdown({ ...doc, timeZone: 'Europe/Moscow' })).toContain('- Date: 21 November 2026')
+  it('formats the recording date in the given time zone', () => {
+    const doc = { ...sampleDocument(), recordedAt: '2026-11-20T23:30:00Z' }
+    expect(renderMarkdown({ ...doc, timeZone: 'UTC' })).toContain('- Recorded on: 20 November 2026')
+    expect(renderMarkdown({ ...doc, timeZone: 'Europe/Moscow' })).toContain('- Recorded on: 21 November 2026')
+    expect(renderMarkdown({ ...doc, recordedAt: null, createdAt: '2026-11-20T23:30:00Z', timeZone: 'UTC' })).toContain('- Recorded on: unknown (added 20 November 2026)')
   })
 })

@@ -3,7 +3,7 @@
  * removed, so a reader can see what was left out.
  */
 import type { Exporter, ExportDocument } from './exporter.ts'
-import { speakerName, speakerTurns } from '../domain/transcript.ts'
+import { speakerName } from '../domain/transcript.ts'
 import {
   cleanText,
   FILTERED_HEADING,
@@ -11,8 +11,8 @@ import {
   formatDate,
   languageLabel,
   speakerNamesInUse,
-  turnText,
 } from './common.ts'
+import { recordedOnText, stampedTurns } from './stamps.ts'
 import { formatDuration, formatTimestamp } from './timecode.ts'
 
 /**
@@ -33,13 +33,15 @@ export function escapeMarkdown(text: string): string {
  * ```
  * # <title>
  *
- * - Date: 21 November 2026          (createdAt, en-GB, in doc.timeZone)
+ * - Recorded on: 20 November 2026   (recordedAt; else "unknown (added <createdAt>)"), en-GB, in doc.timeZone
  * - Transcribed: 21 November 2026   (transcribedAt)
  * - Duration: 1:02:25               (H:MM:SS)
  * - Language: Russian (ru)
  * - Speakers: Interviewer, Анна Петрова
  *
  * **[00:01:23] Interviewer:** text of the turn's kept segments, joined with a space
+ *   (doc.timestamps: `turn` as here; `none` drops the stamp; every N minutes stamps the first segment of each
+ *   N-minute stretch, in the head or as a plain [00:10:02] inside the turn)
  *
  * ## Removed by the hallucination filter      (only when something was filtered)
  *
@@ -55,16 +57,17 @@ export function renderMarkdown(doc: ExportDocument): string {
   const blocks: string[] = [
     `# ${e(doc.title)}`,
     [
-      `- Date: ${formatDate(doc.createdAt, doc.timeZone)}`,
+      `- Recorded on: ${recordedOnText(doc.recordedAt, doc.createdAt, doc.timeZone)}`,
       `- Transcribed: ${formatDate(doc.transcribedAt, doc.timeZone)}`,
       `- Duration: ${formatDuration(t.duration)}`,
       `- Language: ${languageLabel(t.language)}`,
       `- Speakers: ${speakers.length > 0 ? speakers.map(e).join(', ') : 'none'}`,
     ].join('\n'),
   ]
-  for (const turn of speakerTurns(t)) {
-    const head = `**[${formatTimestamp(turn.start)}] ${e(speakerName(t, turn.speaker))}:**`
-    blocks.push(`${head} ${escapeMarkdown(turnText(turn))}`.trimEnd())
+  for (const { turn, stamp, parts } of stampedTurns(t, doc.timestamps ?? { every: 'turn' })) {
+    const head = `**${stamp === null ? '' : `[${formatTimestamp(stamp)}] `}${e(speakerName(t, turn.speaker))}:**`
+    const body = parts.map((p) => `${p.stamp === null ? '' : `[${formatTimestamp(p.stamp)}] `}${escapeMarkdown(p.text)}`).join(' ')
+    blocks.push(`${head} ${body}`.trimEnd())
   }
   const filtered = filteredSegments(t)
   if (filtered.length > 0) {

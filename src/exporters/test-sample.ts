@@ -87,12 +87,16 @@ export function sampleTranscript(): Transcript {
   }
 }
 
-/** The sample as an export document: `Интервью 1.m4a`, added and transcribed on 21 November 2026, Berlin time. */
+/**
+ * The sample as an export document: `Интервью 1` (the recording's title), recorded on 20 November 2026 (its file's
+ * metadata: 23:30 UTC, already the 21st in Berlin), added and transcribed on 21 November 2026, Berlin time.
+ */
 export function sampleDocument(transcript: Transcript = sampleTranscript()): ExportDocument {
   return {
     transcript,
-    title: 'Интервью 1.m4a',
+    title: 'Интервью 1',
     createdAt: '2026-11-21T09:15:00.000Z',
+    recordedAt: '2026-11-20T23:30:00.000Z',
     transcribedAt: '2026-11-21T09:42:10.000Z',
     timeZone: 'Europe/Berlin',
   }

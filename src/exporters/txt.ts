@@ -2,8 +2,9 @@
  * Plain-text export: one paragraph per speaker turn, `[HH:MM:SS] Speaker: text`, a blank line between turns.
  */
 import type { Exporter, ExportDocument } from './exporter.ts'
-import { speakerName, speakerTurns } from '../domain/transcript.ts'
-import { cleanText, turnText } from './common.ts'
+import { speakerName } from '../domain/transcript.ts'
+import { cleanText } from './common.ts'
+import { stampedTurns } from './stamps.ts'
 import { formatTimestamp } from './timecode.ts'
 
 /**
@@ -15,15 +16,17 @@ import { formatTimestamp } from './timecode.ts'
  * [00:00:10] Анна Петрова: Да, конечно.
  * ```
  *
- * The timestamp is the turn's start (HH:MM:SS, cut to the second); the text is the turn's segments joined with a
+ * With doc.timestamps `none` the `[HH:MM:SS] ` goes; every N minutes, it stays only where an N-minute stretch
+ * begins (also inside a turn). The timestamp is the turn's start (HH:MM:SS, cut to the second); the text is the turn's segments joined with a
  * space, written as is (plain text needs no escaping). LF line endings, one trailing newline; an empty string when
  * nothing was kept.
  */
 export function renderText(doc: ExportDocument): string {
   const t = doc.transcript
-  const paragraphs = speakerTurns(t).map((turn) =>
-    `[${formatTimestamp(turn.start)}] ${cleanText(speakerName(t, turn.speaker))}: ${turnText(turn)}`.trimEnd(),
-  )
+  const paragraphs = stampedTurns(t, doc.timestamps ?? { every: 'turn' }).map(({ turn, stamp, parts }) => {
+    const body = parts.map((p) => `${p.stamp === null ? '' : `[${formatTimestamp(p.stamp)}] `}${p.text}`).join(' ')
+    return `${stamp === null ? '' : `[${formatTimestamp(stamp)}] `}${cleanText(speakerName(t, turn.speaker))}: ${body}`.trimEnd()
+  })
   return paragraphs.length > 0 ? paragraphs.join('\n\n') + '\n' : ''
 }
 

@@ -16,6 +16,7 @@ import type { Logger, ObjectStore } from '../domain/ports.ts'
 import type { JobOptions } from '../domain/recording.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { EditRequestSchema } from '../domain/transcript-edits.ts'
+import { parseTimestampMode } from '../exporters/stamps.ts'
 import { toRecording } from '../domain/store.ts'
 import type { EventBus } from '../services/events.ts'
 import type { ExportService } from '../services/exports.ts'
@@ -34,6 +35,7 @@ export function libraryItem(r: StoredRecording, pricePerSecond: number) {
     language: r.summary.language,
     speakers: r.summary.speakers,
     pendingSubmit: r.submitRequestedAt !== null,
+    recordedAt: r.recordedAt ?? null,
     cost: { queueSeconds: r.summary.queueMs / 1000, gpuSeconds, estimatedUsd: Math.round(gpuSeconds * pricePerSecond * 1e6) / 1e6 },
   }
 }
@@ -77,6 +79,19 @@ export const JobOptionsSchema = z
   .refine((o) => o.minSpeakers == null || o.maxSpeakers == null || o.minSpeakers <= o.maxSpeakers, {
     message: 'minSpeakers cannot be larger than maxSpeakers',
   })
+
+/** `YYYY-MM-DD` that is a real calendar day (2026-02-30 is not). */
+const calendarDay = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'recordedAt must be a date written YYYY-MM-DD, e.g. 2026-11-20')
+  .refine((d) => {
+    const day = new Date(`${d}T12:00:00Z`)
+    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(d)
+  }, 'recordedAt is not a day of the calendar')
+
+/** Body of `PATCH /api/recordings/:id`: `recordedAt` (the day it was recorded; null when unknown). */
+export const RecordingChangeSchema = z.object({ recordedAt: calendarDay.nullable().optional() }).strict()
 
 /**
  * Parses a JSON request body with `schema`.
@@ -150,6 +165,17 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   app.get('/:id', (c) => {
     const r = mustGet(c.req.param('id'))
     return c.json({ ...libraryItem(r, deps.gpuPricePerSecond), jobOptions: r.jobOptions, jobProgress: r.jobProgress })
+  })
+
+  app.patch('/:id', async (c) => {
+    const r = mustGet(c.req.param('id'))
+    const change = parseJsonBody(await c.req.text(), RecordingChangeSchema, 'change', 'Send the change as JSON, e.g. {"recordedAt": "2026-11-20"}.')
+    if (change.recordedAt !== undefined) deps.store.updateRecording(r.id, { recordedAt: change.recordedAt })
+    const updated = deps.store.getRecording(r.id)!
+    deps.events.publish({ type: 'recording', recording: toRecording(updated) })
+    // The copies in output/<id>/ show the date in their header.
+    if (deps.store.getTranscript(r.id)) deps.exports.writeFiles(r.id).catch((err: unknown) => deps.logger.warn('rewriting export files failed', { id: r.id, error: err }))
+    return c.json({ ...libraryItem(updated, deps.gpuPricePerSecond), jobOptions: updated.jobOptions, jobProgress: updated.jobProgress })
   })
 
   app.delete('/:id', async (c) => {
@@ -258,7 +284,8 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
 
   app.get('/:id/export/:format', async (c) => {
     const r = mustGet(c.req.param('id'))
-    const { body, fileName, contentType } = await deps.exports.render(r.id, c.req.param('format'))
+    const timestamps = parseTimestampMode(c.req.query('timestamps'))
+    const { body, fileName, contentType } = await deps.exports.render(r.id, c.req.param('format'), { timestamps })
     return c.body(typeof body === 'string' ? body : new Uint8Array(body), 200, {
       'content-type': contentType,
       // RFC 6266: an ASCII fallback plus the UTF-8 name, so Cyrillic file names survive.

@@ -6,7 +6,14 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../domain/errors.ts'
 import type { RecordingStore } from '../domain/store.ts'
-import { EXPORTERS, exportFileName, getExporter } from '../exporters/index.ts'
+import type { StoredRecording } from '../domain/store.ts'
+import { EXPORTERS, exportFileName, getExporter, withoutMediaExtension } from '../exporters/index.ts'
+import type { TimestampMode } from '../exporters/stamps.ts'
+
+/** The title exports show: the recording's file name without its audio extension. */
+export function exportTitle(r: StoredRecording): string {
+  return withoutMediaExtension(r.filename)
+}
 
 /** Formats written to `output/<id>/` whenever the transcript is stored or edited (issue 2: json, md, docx). */
 export const FILE_FORMATS = ['json', 'md', 'docx'] as const
@@ -21,18 +28,27 @@ export class ExportService {
 
   /**
    * Renders one export of a recording's transcript.
+   * @param options.timestamps where md, docx and txt put timestamps (every speaker turn when absent)
    * @returns the body, a safe download file name and the content type.
    * @throws AppError `not_found` (no recording / no transcript yet), `bad_request` (unknown format).
    */
-  async render(id: string, format: string): Promise<{ body: string | Uint8Array; fileName: string; contentType: string }> {
+  async render(id: string, format: string, options: { timestamps?: TimestampMode } = {}): Promise<{ body: string | Uint8Array; fileName: string; contentType: string }> {
     const exporter = getExporter(format)
     if (!exporter) throw new AppError('bad_request', `Unknown export format "${format}". Use one of: ${this.formats().join(', ')}.`)
     const r = this.deps.store.getRecording(id)
     if (!r) throw new AppError('not_found', `There is no recording with id "${id}".`)
     const t = this.deps.store.getTranscript(id)
     if (!t) throw new AppError('not_found', 'This recording has no transcript yet. Start the transcription and wait until it is done.')
-    const body = await exporter.render({ transcript: t.transcript, title: r.filename, createdAt: r.createdAt, transcribedAt: t.createdAt })
-    return { body, fileName: exportFileName(r.filename, exporter), contentType: exporter.contentType }
+    const title = exportTitle(r)
+    const body = await exporter.render({
+      transcript: t.transcript,
+      title,
+      createdAt: r.createdAt,
+      recordedAt: r.recordedAt ?? null,
+      transcribedAt: t.createdAt,
+      ...(options.timestamps ? { timestamps: options.timestamps } : {}),
+    })
+    return { body, fileName: exportFileName(title, exporter), contentType: exporter.contentType }
   }
 
   /** Writes the json, md and docx exports to `output/<id>/transcript.<ext>` (atomic rename per file). */

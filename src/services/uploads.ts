@@ -218,7 +218,7 @@ export class UploadService {
       if (!type || !(type.mime.startsWith('audio/') || type.mime.startsWith('video/'))) {
         throw new AppError('unsupported_media', `"${filename}" is not an audio file (its content looks like ${type ? type.mime : 'text or unknown data'}). Upload an m4a, mp3, wav, ogg, flac, webm or mp4 recording.`)
       }
-      const { duration } = await this.deps.media.probe(partPath)
+      const { duration, recordedAt } = await this.deps.media.probe(partPath)
       const extension = type.ext
       await rename(partPath, path.join(dir, `audio.${extension}`))
 
@@ -241,6 +241,7 @@ export class UploadService {
         objectKey,
       }
       this.deps.store.createRecording(recording)
+      if (recordedAt) this.deps.store.updateRecording(id, { recordedAt })
       const stored = this.deps.store.getRecording(id)!
       this.deps.logger.info('recording stored', { id, size, duration, type: type.mime, cloudUploadStarted: keepEarly })
       // Without a volume the recording is kept locally at once (startCloudUpload announces that): announcing

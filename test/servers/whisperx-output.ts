@@ -4,7 +4,8 @@
  * cases of §4.4 injected deterministically, plus an honest placeholder for audio without a script.
  *
  * Script format (`*.script.json` beside the fixture audio; times in seconds):
- * `{audio, sha256, duration, language, utterances: [{speaker, start, end, text}]}`.
+ * `{audio, sha256, duration, language, utterances: [{speaker, start, end, text, misheard?}]}`; `misheard` lists
+ * indexes of words the aligner scores low (0.15–0.45), as wav2vec2 does where the audio does not support the text.
  */
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
@@ -15,6 +16,7 @@ const UtteranceSchema = z.object({
   start: z.number().nonnegative(),
   end: z.number().nonnegative(),
   text: z.string(),
+  misheard: z.array(z.number().int().nonnegative()).optional(),
 })
 
 /** Schema of a `*.script.json` file. */
@@ -130,6 +132,8 @@ interface SegmentSpec {
   speaker: string | null
   scoreRange: [number, number]
   seed: string
+  /** Word indexes scored 0.15–0.45 instead. */
+  misheard?: readonly number[]
 }
 
 /** One WhisperX segment after the stages that ran; digit words lose their timing (§4.4). */
@@ -143,7 +147,9 @@ function buildSegment(spec: SegmentSpec, stages: Stages): WhisperxSegment {
         word: w.word,
         start: w.start,
         end: w.end,
-        score: stableScore(`${spec.seed}:${i}:${w.word}`, spec.scoreRange[0], spec.scoreRange[1]),
+        score: spec.misheard?.includes(i)
+          ? stableScore(`${spec.seed}:${i}:${w.word}`, 0.15, 0.45)
+          : stableScore(`${spec.seed}:${i}:${w.word}`, spec.scoreRange[0], spec.scoreRange[1]),
       }
       if (stages.diarize && spec.speaker !== null) word.speaker = spec.speaker
       return word
@@ -201,6 +207,7 @@ export function scriptSegments(script: InterviewScript, stages: Stages): Whisper
         speaker: i === loner ? null : u.speaker,
         scoreRange: [0.5, 0.99],
         seed: `${script.sha256}:${i}`,
+        misheard: u.misheard,
       },
       stages,
     ),

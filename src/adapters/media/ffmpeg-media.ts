@@ -10,17 +10,57 @@ import type { MediaProbe } from '../../domain/ports.ts'
 
 const PEAK_SAMPLE_RATE = 8000
 
+/** The parts of `ffprobe -print_format json -show_format -show_streams` this adapter reads. */
+interface FfprobeInfo {
+  streams?: { duration?: string; tags?: Record<string, string> }[]
+  format?: { duration?: string; format_name?: string; tags?: Record<string, string> }
+}
+
+/**
+ * When a recording was made, from its metadata as ffprobe shows it (tag names are matched case-insensitively):
+ * 1. `com.apple.quicktime.creationdate` (iPhone Voice Memos, QuickTime): local time with its offset, e.g.
+ *    `2026-11-20T10:15:03+0100`, so the local day is known → `YYYY-MM-DD`;
+ * 2. `creation_time` of the container or of the audio stream (MP4/MOV `mvhd`/`mdhd`, Matroska `DateUTC`), UTC, e.g.
+ *    `2026-11-20T09:15:03.000000Z` → that instant in ISO 8601;
+ * 3. `date` (ID3 `TDRC`, Vorbis `DATE`) when it is a whole day `YYYY-MM-DD`.
+ * Dates before 1971 are ignored: recorders without a clock write 0, which MP4 shows as 1904-01-01 and others as 1970.
+ * Tag names: https://ffmpeg.org/ffmpeg-formats.html (mov, matroska) and libavformat/id3v2.c.
+ * @returns `YYYY-MM-DD`, an ISO 8601 instant, or null.
+ */
+export function recordedAtFromProbe(info: FfprobeInfo): string | null {
+  const tags = [info.format?.tags, ...(info.streams ?? []).map((s) => s.tags)]
+  const tag = (name: string): string | undefined => {
+    for (const t of tags) {
+      const key = t && Object.keys(t).find((k) => k.toLowerCase() === name)
+      if (t && key && t[key]) return t[key]!.trim()
+    }
+    return undefined
+  }
+  const plausible = (iso: string) => {
+    const ms = Date.parse(iso)
+    return Number.isFinite(ms) && ms >= Date.UTC(1971, 0, 1) && ms <= Date.now() + 86_400_000
+  }
+  const apple = tag('com.apple.quicktime.creationdate')
+  const local = apple && /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/.exec(apple)
+  if (local && plausible(`${local[1]}T12:00:00Z`)) return local[1]!
+  const created = tag('creation_time')
+  if (created && /^\d{4}-\d{2}-\d{2}T/.test(created) && plausible(created)) return new Date(created).toISOString()
+  const date = tag('date')
+  if (date && /^\d{4}-\d{2}-\d{2}$/.test(date) && plausible(`${date}T12:00:00Z`)) return date
+  return null
+}
+
 export class FfmpegMedia implements MediaProbe {
   constructor(private readonly bins: { ffmpeg: string; ffprobe: string } = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' }) {}
 
-  async probe(filePath: string): Promise<{ duration: number; format: string }> {
+  async probe(filePath: string): Promise<{ duration: number; format: string; recordedAt: string | null }> {
     const { stdout, code, stderr } = await run(this.bins.ffprobe, [
       '-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'a', filePath,
     ])
     if (code !== 0) {
       throw new AppError('unsupported_media', `This file could not be read as audio (${firstLine(stderr) || 'ffprobe failed'}). Upload an audio or video file such as m4a, mp3, wav, ogg or mp4.`)
     }
-    const info = JSON.parse(stdout) as { streams?: { duration?: string }[]; format?: { duration?: string; format_name?: string } }
+    const info = JSON.parse(stdout) as FfprobeInfo
     if (!info.streams || info.streams.length === 0) {
       throw new AppError('unsupported_media', 'This file has no audio track. Upload an audio recording (m4a, mp3, wav, ogg, …) or a video with sound.')
     }
@@ -28,7 +68,7 @@ export class FfmpegMedia implements MediaProbe {
     if (!Number.isFinite(duration) || duration <= 0) {
       throw new AppError('unsupported_media', 'This audio has no measurable length (it may be empty or damaged). Try exporting it again from the recorder.')
     }
-    return { duration, format: info.format?.format_name ?? 'unknown' }
+    return { duration, format: info.format?.format_name ?? 'unknown', recordedAt: recordedAtFromProbe(info) }
   }
 
   async remux(input: string, output: string): Promise<void> {

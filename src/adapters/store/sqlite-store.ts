@@ -115,6 +115,8 @@ export const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[]
       ALTER TABLE transcripts DROP COLUMN document;
     `)
   },
+  // 5: when the recording was made (file metadata or typed by the user), for the exports' "Recorded on".
+  `ALTER TABLE recordings ADD COLUMN recorded_at TEXT;`,
 ]
 
 /** Re-indexes one recording's kept segments for search and refreshes its library summary (language, speakers). */
@@ -177,6 +179,7 @@ interface RecordingRow {
   language: string | null
   speaker_names: string | null
   submit_requested_at: string | null
+  recorded_at: string | null
   gpu_ms: number
   queue_ms: number
   job_status: RunpodJobStatus | null
@@ -306,6 +309,7 @@ export class SqliteStore implements RecordingStore {
     }
     if (patch.multipartUploadId !== undefined) (sets.push('multipart_upload_id = @mpu'), (params.mpu = patch.multipartUploadId))
     if (patch.submitRequestedAt !== undefined) (sets.push('submit_requested_at = @sra'), (params.sra = patch.submitRequestedAt))
+    if (patch.recordedAt !== undefined) (sets.push('recorded_at = @recordedAt'), (params.recordedAt = patch.recordedAt))
     if (patch.jobOptions !== undefined) {
       sets.push('job_options = @jobOptions')
       params.jobOptions = patch.jobOptions ? JSON.stringify(patch.jobOptions) : null
@@ -603,6 +607,7 @@ function toStored(row: RecordingRow): StoredRecording {
     jobOptions: row.job_options ? (JSON.parse(row.job_options) as JobOptions) : null,
     multipartUploadId: row.multipart_upload_id,
     submitRequestedAt: row.submit_requested_at,
+    recordedAt: row.recorded_at,
     summary: {
       language: row.language,
       speakers: row.speaker_names ? (JSON.parse(row.speaker_names) as string[]) : [],
