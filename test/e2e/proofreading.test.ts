@@ -11,8 +11,9 @@ import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Transcript } from '../../src/domain/transcript.ts'
-import { launchBrowser } from '../support/browser.ts'
-import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
+import type { launchBrowser } from '../support/browser.ts'
+import { openReview, transcribedRecording } from '../support/review-page.ts'
+import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
 
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
 
@@ -42,19 +43,8 @@ describe('proofreading in Chromium', () => {
     script.utterances[3]!.misheard = [6]
     writeFileSync(path.join(scripts, 'interview.script.json'), JSON.stringify(script))
     stack = await startStack({ env: { SCRIBE_DEMO: '1' }, emulator: { scriptsDir: scripts } })
-    const put = await fetch(`${stack.url}/api/recordings?filename=interview.m4a`, { method: 'PUT', body: readFileSync(path.join(FIXTURES, 'interview.m4a')) })
-    id = ((await put.json()) as { id: string }).id
-    await waitForRecording(stack.url, id, (r) => r.status === 'uploaded')
-    await fetch(`${stack.url}/api/recordings/${id}/transcribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"language":"en"}' })
-    await waitForRecording(stack.url, id, (r) => r.status === 'done')
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    await page.setViewportSize({ width: 1280, height: 900 })
-    page.setDefaultTimeout(10_000)
-    page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(stack.url)
-    await page.click(`#library li[data-id="${id}"]`)
-    await page.waitForSelector('#detail .turn')
+    id = await transcribedRecording(stack)
+    ;({ browser, page } = await openReview(stack, id, errors))
   })
   afterAll(async () => {
     await browser?.close()

@@ -5,13 +5,14 @@
  * Every step is checked against the server, not only the page. Screenshots go to test-results/ at 1280, 800
  * and 390 px for a person to look at.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Transcript } from '../../src/domain/transcript.ts'
-import { launchBrowser } from '../support/browser.ts'
-import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
+import type { launchBrowser } from '../support/browser.ts'
+import { openReview, transcribedRecording } from '../support/review-page.ts'
+import { startStack, type Stack } from '../support/stack.ts'
 
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
 
@@ -56,28 +57,8 @@ describe('transcript versions in Chromium: nothing is lost when transcribing aga
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
     stack = await startStack({ env: { SCRIBE_DEMO: '1' } })
-    const put = await fetch(`${stack.url}/api/recordings?filename=interview.m4a`, {
-      method: 'PUT',
-      body: readFileSync(path.join(FIXTURES, 'interview.m4a')),
-    })
-    id = ((await put.json()) as { id: string }).id
-    await waitForRecording(stack.url, id, (r) => r.status === 'uploaded')
-    await fetch(`${stack.url}/api/recordings/${id}/transcribe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ language: 'en', diarize: true }),
-    })
-    await waitForRecording(stack.url, id, (r) => r.status === 'done')
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    await page.setViewportSize({ width: 1280, height: 900 })
-    page.setDefaultTimeout(10_000)
-    page.on('pageerror', (e) => errors.push(e.message))
-    await page.goto(stack.url)
-    await page.click(`#library li[data-id="${id}"]`)
-    await page.waitForSelector('#detail .turn').catch((err: unknown) => {
-      throw new Error(`${String(err)}; page errors: ${errors.join(' | ')}`)
-    })
+    id = await transcribedRecording(stack)
+    ;({ browser, page } = await openReview(stack, id, errors))
   })
   afterAll(async () => {
     await browser?.close()

@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { datedCopy } from '../support/dated-copy.ts'
-import { startStack, waitForRecording, type Stack } from '../support/stack.ts'
+import { transcribedRecording } from '../support/review-page.ts'
+import { startStack, type Stack } from '../support/stack.ts'
 
 describe('export options over HTTP', () => {
   let stack: Stack
@@ -16,11 +17,7 @@ describe('export options over HTTP', () => {
   beforeAll(async () => {
     const { bytes, scriptsDir } = datedCopy('interview.m4a', '2026-11-20T09:15:00Z')
     stack = await startStack({ emulator: { scriptsDir } })
-    const put = await fetch(`${stack.url}/api/recordings?filename=${encodeURIComponent('Интервью с Анной.m4a')}`, { method: 'PUT', body: new Uint8Array(bytes) })
-    id = ((await put.json()) as { id: string }).id
-    await waitForRecording(stack.url, id, (r) => r.status === 'uploaded')
-    await fetch(rec('/transcribe'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"language":"en"}' })
-    await waitForRecording(stack.url, id, (r) => r.status === 'done')
+    id = await transcribedRecording(stack, 'Интервью с Анной.m4a', bytes)
   })
   afterAll(async () => stack?.close())
 
