@@ -129,7 +129,17 @@ export function createReview(root, { id, player, audio }) {
     // Keyboard users keep their place: the segment that had focus gets it back after the re-render.
     const hadFocus = container.contains(document.activeElement) || isMenuOpen()
     closeMenu()
+    // A new worker result (not an undo, redo or restore, which say what they did themselves).
+    const arrived = view.t && t.transcriptVersion !== view.t.transcriptVersion && t.step === undefined
     view.t = t
+    if (arrived) {
+      const named = t.speakers.filter((s) => !/^Speaker \d+$/.test(s.name)).map((s) => s.name)
+      setStatus(
+        `Version ${t.transcriptVersion} arrived; the one before stays under Versions (Undo goes back to it).` +
+          (named.length ? ` Names carried over: ${named.join(', ')}.` : ''),
+        'saved',
+      )
+    }
     $('.review', root).hidden = false
     follow.closest('.follow').hidden = false
     renderSpeakers(t)

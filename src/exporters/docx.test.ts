@@ -4,8 +4,8 @@ import { docxExporter, DOCX_FONT } from './docx.ts'
 import { FILTERED_HEADING } from './common.ts'
 import { CYRILLIC_SENTENCE, FILTERED_REASON, FILTERED_TEXT, sampleDocument } from './test-sample.ts'
 
-async function documentXml(): Promise<{ zip: JSZip; xml: string }> {
-  const bytes = await docxExporter.render(sampleDocument())
+async function documentXml(doc = sampleDocument()): Promise<{ zip: JSZip; xml: string }> {
+  const bytes = await docxExporter.render(doc)
   expect(bytes).toBeInstanceOf(Uint8Array)
   const zip = await JSZip.loadAsync(bytes as Uint8Array)
   const xml = await zip.file('word/document.xml')!.async('string')
@@ -55,5 +55,19 @@ describe('docx export', () => {
     expect(xml).toContain('<w:pStyle w:val="Title"/>')
     const styles = await zip.file('word/styles.xml')!.async('string')
     expect(styles).toMatch(new RegExp(`<w:rFonts[^>]*w:hAnsi="${DOCX_FONT}"`))
+  })
+
+  it('leaves timestamps out, or keeps them only where each N-minute stretch begins', async () => {
+    const stamps = async (timestamps: NonNullable<ReturnType<typeof sampleDocument>['timestamps']>) =>
+      texts((await documentXml({ ...sampleDocument(), timestamps })).xml)
+        .join('')
+        .split(FILTERED_HEADING)[0]!
+        .match(/\[\d\d:\d\d:\d\d\]/g) ?? []
+    expect(await stamps({ every: 'none' })).toEqual([])
+    const turn = await stamps({ every: 'turn' })
+    const hourly = await stamps({ every: 'minutes', minutes: 60 })
+    expect(hourly.length).toBeGreaterThan(0)
+    expect(hourly.length).toBeLessThan(turn.length)
+    expect(hourly[0]).toBe('[00:00:00]')
   })
 })

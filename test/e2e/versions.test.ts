@@ -105,6 +105,9 @@ describe('transcript versions in Chromium: nothing is lost when transcribing aga
     await expect.poll(() => speakerInput('SPEAKER_00').inputValue()).toBe('Anna')
     expect(await speakerInput('SPEAKER_01').inputValue()).toBe('Boris')
     await expect.poll(() => segmentText('s2')).toBe('Weasels have eaten our phone system')
+    expect(await page.locator('#detail .save-status').innerText()).toBe(
+      'Version 2 arrived; the one before stays under Versions (Undo goes back to it). Names carried over: Anna, Boris.',
+    )
     await page.waitForSelector('#detail .versions li[data-version="2"].current')
     expect(await page.locator('#detail .versions li').count()).toBe(2)
     const listed = await versions()

@@ -141,4 +141,18 @@ describe('transcript versions over HTTP', () => {
     expect(bad.status).toBe(400)
     expect((bad.body as { error: { message: string } }).error.message).toContain('is not a version number')
   })
+
+  it('replaces text across the transcript as one edit, says how many, and one undo takes it back', async () => {
+    const before = (await api('GET', '/transcript')).body as View
+    const res = await api('PATCH', '/transcript', { version: before.version, ops: [{ op: 'replaceText', find: 'PHONE SYSTEM', replace: 'switchboard' }] })
+    expect(res.status).toBe(200)
+    const after = res.body as View & { replaced: number }
+    expect(after.replaced).toBe(2)
+    expect(after.segments.filter((s) => s.text.includes('switchboard'))).toHaveLength(2)
+    expect(after.undoable).toBe(before.undoable + 1)
+    const missing = await api('PATCH', '/transcript', { ops: [{ op: 'replaceText', find: 'giraffe', replace: 'x' }] })
+    expect(missing).toMatchObject({ status: 400, body: { error: { message: 'Edit 1 (replaceText): “giraffe” is not in the transcript (whole words, any case).' } } })
+    const undone = (await api('POST', '/transcript/undo')).body as View
+    expect(undone.segments.map((s) => s.text)).toEqual(before.segments.map((s) => s.text))
+  })
 })
