@@ -32,6 +32,8 @@ export const MOUSE = [
   ['Right-click a segment, or its ⋯', 'Change the speaker of this segment only; split; edit; hide'],
   ['Alt+click a word', 'Split the segment before that word, then pick the new part’s speaker'],
   ['Speakers list', 'Rename; ▶ hear 4 s of that speaker; merge into another speaker'],
+  ['Select text, then Ctrl/⌘ C', 'Copies it with speaker and time, one line per speaker: [12:03] Anna: …'],
+  ['Wavy underline', 'A word the aligner scored low: check it (F8 goes from one to the next)'],
   [
     'Tab into the text, then ↑ ↓',
     'Move between segments; Enter edits; the menu key or Shift+F10 opens the segment’s menu',
