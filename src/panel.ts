@@ -10,6 +10,7 @@ import type { Hono } from 'hono'
 import { missingRunpodSettings, type Config } from './config.ts'
 import type { JobRunner, Logger, ObjectStore } from './domain/ports.ts'
 import { FfmpegMedia } from './adapters/media/ffmpeg-media.ts'
+import { SileroSpeechDetector } from './adapters/media/speech-detector.ts'
 import { RunpodClient } from './adapters/runpod/runpod-client.ts'
 import { RunpodJobRunner } from './adapters/runpod/runpod-job-runner.ts'
 import { workerProfile } from './adapters/runpod/worker-profiles.ts'
@@ -50,6 +51,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   const store = new SqliteStore(path.join(config.paths.outputDir, 'scribe.db'))
   const events = new EventBus()
   const media = new FfmpegMedia()
+  const speech = new SileroSpeechDetector({ logger })
 
   const s = config.s3
   const objectStore: ObjectStore | null =
@@ -68,6 +70,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   const uploads = new UploadService({
     store,
     media,
+    speech,
     objectStore,
     events,
     logger,
@@ -90,6 +93,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     pollIntervalMs: rp.pollIntervalMs,
     jobConcurrency: config.limits.jobConcurrency,
     maxStatusPerSecond: overrides.maxStatusPerSecond,
+    speechMap: (r) => uploads.speechMap(r),
   })
   const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })
   const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, logger })

@@ -13,8 +13,10 @@
  */
 import { ARTIFACT_PATTERNS, TAIL_HINT } from './hallucination-data/media-artifacts.ts'
 import type { ArtifactKind, ArtifactPattern } from './hallucination-data/media-artifacts.ts'
+import { matchFamily, type FamilyId, type Strength } from './hallucination-data/families.ts'
 import { SUSPECT_PHRASES } from './hallucination-data/suspect-phrases.ts'
-import type { Segment, Transcript, Word } from './transcript.ts'
+import { speechShare, type SpeechMap } from './speech-map.ts'
+import type { FilterEvidence, Segment, Transcript, Word } from './transcript.ts'
 
 /** Ids of the filter's rules (stored in `FilterDecision.rule`). */
 export type FilterRuleId =
@@ -24,6 +26,7 @@ export type FilterRuleId =
   | 'duplicate-segment'
   | 'speech-rate'
   | 'suspect-phrase'
+  | 'no-speech-audio'
 
 /** One rule as the UI and README show it. */
 export interface FilterRule {
@@ -41,8 +44,6 @@ export interface FilterRule {
 export const FILTER_THRESHOLDS = {
   /** A glued credit is at most this many words (hallucinations.md §3 row 2: `INVENTED_LIMIT = 12`). */
   tailCreditMaxWords: 12,
-  /** Longest repeated phrase looked for, in words (§3 row 5: "3–6-word phrase", "n-gram ≤ 4 words"). */
-  loopMaxPhraseWords: 6,
   /** A phrase of 2–6 words repeated this many times in a row is a loop (§3 row 5, voice-agent-next / Scicom). */
   loopMinPhraseRepeats: 4,
   /**
@@ -83,6 +84,28 @@ export const FILTER_THRESHOLDS = {
    * ever one piece of evidence next to "no speaker".
    */
   lowAlignmentScore: 0.4,
+  /**
+   * Speech share (of a segment's time, from the speech map) under which "no speech is under this line".
+   * Project choice: Silero's regions are padded 30 ms and WhisperX's segment edges drift by a few hundred ms, so
+   * a line over silence next to speech still shows some share; 0.2 leaves room for that.
+   */
+  noSpeechShare: 0.2,
+  /** Speech share from which a line is "over clear speech": only strong textual evidence hides it then. */
+  clearSpeechShare: 0.5,
+  /** A stock phrase ("Thank you.") is hidden when less than this share of it holds speech. */
+  suspectMaxShare: 0.35,
+  /**
+   * A line over no speech is kept if diarization put a speaker under it AND its words aligned at least this well
+   * (mean wav2vec2 score): two independent signals of a voice the detector missed (quiet, far from the microphone).
+   */
+  keepIfAlignedScore: 0.6,
+  /** One word repeated this many times with no punctuation between ("the the the the") is a loop. */
+  loopMinBareTokenRepeats: 4,
+  /** A phrase of this many words or more repeated `loopMinSentenceRepeats` times in a row is a loop. */
+  loopSentenceWords: 4,
+  loopMinSentenceRepeats: 3,
+  /** Longest repeated unit looked for, in words: a whole sentence. */
+  loopMaxUnitWords: 30,
 } as const
 
 /** The rules, in the order they run. */
@@ -141,12 +164,81 @@ export const FILTER_RULES: readonly FilterRule[] = [
       'reference/hallucinations.md §0.1, §2.3, §3 rows 4, 11, 12 (voice-agent-next suspects; Bakuutin/mycelia ' +
       'remove_if_lonely; OpenWhispr #1458 tails; m-bain/whisperX #1224; AGH hallucination_list.csv)',
   },
+  {
+    id: 'no-speech-audio',
+    description:
+      'Any line with (almost) no speech under it: the voice detector heard speech in under 20 % of its time. ' +
+      'Kept only when diarization put a speaker under it and its words aligned well (mean score 0.6 or more). ' +
+      'Needs the speech map computed on upload; with the ffmpeg level fallback it hides only lines over silence.',
+    source:
+      'reference/hallucinations.md §3 row 11; Silero VAD (snakers4/silero-vad) on the panel; the mining rule "words emitted where a VAD finds no speech" ' +
+      '(Scicom-AI-Enterprise-Organization/Whisper-Hallucination DATASET_CARD); Barański et al., ICASSP 2025, ' +
+      'arXiv 2501.11378 (hallucinations on non-speech audio)',
+  },
 ]
 
 /** Options of `filterHallucinations`. */
 export interface FilterOptions {
   /** Rules to run (default: all of `FILTER_RULES`). */
   rules?: readonly FilterRuleId[]
+  /**
+   * The recording's speech map (see speech-map.ts). With it, a line over no speech is hidden whatever its
+   * words, and a line over clear speech needs strong textual evidence; without it the filter judges from the
+   * text alone and says so in each decision's evidence.
+   */
+  speech?: SpeechMap | null
+}
+
+/** What every pass shares: the speech map and the id pool for split-off segments. */
+interface Ctx {
+  speech: SpeechMap | null
+  ids: IdPool
+}
+
+/** Speech share of `[start, end]`, or null without a speech map. */
+function shareOf(ctx: Ctx, start: number, end: number): number | null {
+  return ctx.speech ? speechShare(ctx.speech, start, end) : null
+}
+
+function percent(x: number): string {
+  return `${Math.round(x * 100)} %`
+}
+
+/** The evidence line about the audio under a stretch of time. */
+function speechNote(ctx: Ctx, share: number | null): string {
+  if (share === null || !ctx.speech) return 'judged from the text alone: this recording has no speech map'
+  const th = FILTER_THRESHOLDS
+  if (ctx.speech.method === 'ffmpeg-level') {
+    return share < th.noSpeechShare
+      ? `silence under this line (sound in ${percent(share)} of its time; level analysis, the voice detector was not available)`
+      : `sound under ${percent(share)} of this line (level analysis: it cannot tell speech from music or noise)`
+  }
+  if (share < th.noSpeechShare) return `no speech under this line (the voice detector heard speech in ${percent(share)} of its time)`
+  if (share >= th.clearSpeechShare) return `clear speech under this line (${percent(share)} of its time)`
+  return `speech under ${percent(share)} of this line`
+}
+
+function evidenceFor(ctx: Ctx, start: number, end: number, notes: string[] = []): FilterEvidence {
+  const share = shareOf(ctx, start, end)
+  return {
+    speechShare: share === null ? null : Math.round(share * 1000) / 1000,
+    speechMethod: ctx.speech?.method ?? null,
+    notes: [speechNote(ctx, share), ...notes],
+  }
+}
+
+/** Hides a segment with its rule, reason and evidence. */
+function hide(ctx: Ctx, seg: Segment, rule: FilterRuleId, reason: string, notes: string[] = []): void {
+  seg.filtered = { rule, reason, evidence: evidenceFor(ctx, seg.start, seg.end, notes) }
+}
+
+/**
+ * Whether a text match of this strength may hide a line with this speech share: strong matches always;
+ * medium ones (outros, calls to action, URL plugs) only where no clear speech is under the line, or when
+ * there is no speech map at all (text alone, as before speech maps existed).
+ */
+function strongEnough(strength: Strength, share: number | null): boolean {
+  return strength === 'strong' || share === null || share < FILTER_THRESHOLDS.clearSpeechShare
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,6 +300,23 @@ function looksLikeCaption(raw: string): boolean {
 export interface ArtifactMatch {
   kind: ArtifactKind
   pattern: ArtifactPattern | null
+  /** `strong`: hidden even over clear speech; `medium`: only where the audio holds no clear speech (or is unknown). */
+  strength: Strength
+  /** The family grammar that matched (families.ts), when no listed pattern did. */
+  family?: FamilyId
+}
+
+/** Strength of a listed pattern: credits and captions are never spoken; outros and end cards sometimes are. */
+function kindStrength(kind: ArtifactKind): Strength {
+  return kind === 'video-outro' || kind === 'end-card' || kind === 'url-plug' ? 'medium' : 'strong'
+}
+
+const FAMILY_KIND: Record<FamilyId, ArtifactKind> = {
+  credit: 'subtitle-credit',
+  'broadcaster-credit': 'subtitle-credit',
+  outro: 'video-outro',
+  'call-to-action': 'video-outro',
+  'url-plug': 'url-plug',
 }
 
 const KIND_TEXT: Record<ArtifactKind, string> = {
@@ -216,6 +325,7 @@ const KIND_TEXT: Record<ArtifactKind, string> = {
   'end-card': 'TV end card that Whisper invents on trailing silence',
   'music-caption': 'Music caption (as in subtitles for the deaf) that Whisper writes over music',
   'sound-caption': 'Caption of a sound (as in subtitles for the deaf) that Whisper writes over noise',
+  'url-plug': 'Web address plug (a video end card) that Whisper invents on silence',
 }
 
 /**
@@ -228,23 +338,25 @@ export function matchMediaArtifact(text: string): ArtifactMatch | null {
   const raw = text.trim()
   const key = matchKey(raw)
   const words = wordCount(key)
-  if (MUSIC_NOTE.test(raw)) return { kind: 'music-caption', pattern: null }
+  if (MUSIC_NOTE.test(raw)) return { kind: 'music-caption', pattern: null, strength: 'strong' }
   if (key === '') return null
   const norm = normalizeForMatch(raw)
   for (const p of ARTIFACT_PATTERNS) {
     if (p.captionOnly && !looksLikeCaption(raw)) continue
     if (p.maxWords !== undefined && words > p.maxWords) continue
-    if (p.re.test(p.on === 'norm' ? norm : key)) return { kind: p.kind, pattern: p }
+    if (p.re.test(p.on === 'norm' ? norm : key)) return { kind: p.kind, pattern: p, strength: kindStrength(p.kind) }
   }
+  const fam = matchFamily(raw)
+  if (fam) return { kind: FAMILY_KIND[fam.family], pattern: null, strength: fam.strength, family: fam.family }
   if (BRACKETED.test(raw) && words <= 6) {
-    return { kind: /музык|music/u.test(key) ? 'music-caption' : 'sound-caption', pattern: null }
+    return { kind: /музык|music/u.test(key) ? 'music-caption' : 'sound-caption', pattern: null, strength: 'strong' }
   }
   return null
 }
 
-function artifactReason(kind: ArtifactKind, text: string, glued = false): string {
-  const where = glued ? ', glued to the end of real speech' : ''
-  return `${KIND_TEXT[kind]} (${quote(text)})${where}; not speech.`
+function artifactReason(kind: ArtifactKind, text: string, where: 'whole' | 'glued' | 'sentence' = 'whole'): string {
+  const place = where === 'glued' ? ', glued to the end of real speech' : where === 'sentence' ? ', a whole sentence inside real speech' : ''
+  return `${KIND_TEXT[kind]} (${quote(text)})${place}; not speech.`
 }
 
 const TAIL_PATTERNS = ARTIFACT_PATTERNS.filter((p) => p.tail === true)
@@ -270,7 +382,80 @@ function tailCreditLength(words: readonly Word[]): number {
   return 0
 }
 
-function mediaArtifactPass(segments: Segment[], ids: IdPool): Segment[] {
+/** Sentence ends: a word ending in . ! ? … (or their CJK forms), before closing quotes/brackets. */
+const SENTENCE_END = /[.!?…。！？]["»”’)\]]*$/u
+
+/** Word index ranges `[from, to)` of the sentences in a word list. */
+function sentenceRanges(words: readonly Word[]): [number, number][] {
+  const out: [number, number][] = []
+  let from = 0
+  words.forEach((w, i) => {
+    if (SENTENCE_END.test(w.text) || i === words.length - 1) {
+      out.push([from, i + 1])
+      from = i + 1
+    }
+  })
+  return out
+}
+
+/** A piece of a segment cut at word boundaries, hidden or kept. */
+function piece(seg: Segment, words: Word[], id: string, first: boolean, last: boolean): Segment {
+  return {
+    ...seg,
+    id,
+    start: first ? seg.start : words[0]!.start,
+    end: last ? Math.max(words[0]!.start, seg.end) : Math.max(words[0]!.start, words.at(-1)!.end),
+    text: joinWords(words),
+    words,
+    filtered: null,
+  }
+}
+
+/**
+ * Whole sentences of a multi-sentence segment that are artifacts ("Okay. Thanks for watching!"): the segment
+ * is cut at sentence boundaries and the artifact sentences become hidden segments of their own; the speech
+ * stays. A phrase only counts when it is a WHOLE sentence, never the start of one.
+ * @returns the pieces; `all` when every sentence is an artifact ("Thanks for watching! Subtitles by the
+ *   Amara.org community"); null when none is.
+ */
+function splitArtifactSentences(ctx: Ctx, seg: Segment): Segment[] | 'all' | null {
+  const words = wordsOf(seg)
+  const ranges = sentenceRanges(words)
+  if (ranges.length < 2) return null
+  const verdicts = ranges.map(([from, to]) => {
+    const part = words.slice(from, to)
+    const text = joinWords(part)
+    const m = matchMediaArtifact(text)
+    if (!m) return null
+    const share = shareOf(ctx, part[0]!.start, part.at(-1)!.end)
+    return strongEnough(m.strength, share) ? m : null
+  })
+  if (verdicts.every((v) => v === null)) return null
+  if (verdicts.every((v) => v !== null)) return 'all'
+  const out: Segment[] = []
+  ranges.forEach(([from, to], i) => {
+    const part = words.slice(from, to)
+    const m = verdicts[i]
+    const prev = out.at(-1)
+    // Kept sentences next to each other stay one segment (the original id goes to the first kept piece).
+    if (!m && prev && prev.filtered === null) {
+      prev.words = [...prev.words, ...part]
+      prev.text = joinWords(prev.words)
+      prev.end = i === ranges.length - 1 ? Math.max(prev.end, seg.end) : part.at(-1)!.end
+      return
+    }
+    const keptYet = out.some((x) => x.filtered === null)
+    const last = i === ranges.length - 1
+    const suffix = m ? (m.kind === 'subtitle-credit' ? 'credit' : 'artifact') : 'after'
+    const id = !m && !keptYet ? seg.id : ctx.ids.next(`${seg.id}.${suffix}`)
+    const p = piece(seg, part, id, i === 0, last)
+    if (m) hide(ctx, p, 'media-artifact', artifactReason(m.kind, p.text, last ? 'glued' : 'sentence'))
+    out.push(p)
+  })
+  return out
+}
+
+function mediaArtifactPass(segments: Segment[], ctx: Ctx): Segment[] {
   const out: Segment[] = []
   let afterFragment = false
   for (const seg of segments) {
@@ -280,43 +465,55 @@ function mediaArtifactPass(segments: Segment[], ids: IdPool): Segment[] {
       out.push(seg)
       continue
     }
+    const share = shareOf(ctx, seg.start, seg.end)
     // Anchored whole-segment matches first; an unanchored one ("…DimaTorzok", "…Amara.org…") only after
     // the glued-credit split had its chance, so "<speech>. Субтитры сделал DimaTorzok" keeps the speech.
     const m = matchMediaArtifact(seg.text)
-    if (m && m.pattern?.maxWords === undefined) {
-      seg.filtered = { rule: 'media-artifact', reason: artifactReason(m.kind, seg.text) }
+    if (m && m.pattern?.maxWords === undefined && strongEnough(m.strength, share)) {
+      hide(ctx, seg, 'media-artifact', artifactReason(m.kind, seg.text))
       afterFragment = m.pattern?.fragment === true
       out.push(seg)
       continue
     }
     // "Редактор субтитров А." | "Семкин Корректор А." | "Егорова": the surname after a fragment (Granary bg.txt).
     if (wasAfterFragment && /^\p{Lu}[\p{Ll}-]+[.!]?$/u.test(seg.text.trim())) {
-      seg.filtered = { rule: 'media-artifact', reason: artifactReason('subtitle-credit', seg.text) }
+      hide(ctx, seg, 'media-artifact', artifactReason('subtitle-credit', seg.text))
       out.push(seg)
       continue
     }
     const words = wordsOf(seg)
+    // Whole sentences first ("Thanks for watching! Subtitles by the Amara.org community"), then a credit glued
+    // to speech without a sentence break.
+    const pieces = words.length >= 3 ? splitArtifactSentences(ctx, seg) : null
+    if (pieces === 'all') {
+      hide(ctx, seg, 'media-artifact', `Video end-card lines one after another (${quote(seg.text)}): subtitle credits, outros or plugs; not speech.`)
+      out.push(seg)
+      continue
+    }
+    if (pieces) {
+      out.push(...pieces)
+      continue
+    }
     const k = words.length >= 3 ? tailCreditLength(words) : 0
     if (k > 0) {
       const head = words.slice(0, words.length - k)
       const tail = words.slice(words.length - k)
       const tailText = joinWords(tail)
       const kind = matchMediaArtifact(tailText)?.kind ?? 'subtitle-credit'
-      out.push(
-        { ...seg, end: Math.max(seg.start, head.at(-1)!.end), text: joinWords(head), words: head },
-        {
-          id: ids.next(`${seg.id}.credit`),
-          start: tail[0]!.start,
-          end: Math.max(tail[0]!.start, seg.end),
-          speaker: seg.speaker,
-          text: tailText,
-          words: tail,
-          filtered: { rule: 'media-artifact', reason: artifactReason(kind, tailText, true) },
-        },
-      )
+      const credit: Segment = {
+        id: ctx.ids.next(`${seg.id}.credit`),
+        start: tail[0]!.start,
+        end: Math.max(tail[0]!.start, seg.end),
+        speaker: seg.speaker,
+        text: tailText,
+        words: tail,
+        filtered: null,
+      }
+      hide(ctx, credit, 'media-artifact', artifactReason(kind, tailText, 'glued'))
+      out.push({ ...seg, end: Math.max(seg.start, head.at(-1)!.end), text: joinWords(head), words: head }, credit)
       continue
     }
-    if (m) seg.filtered = { rule: 'media-artifact', reason: artifactReason(m.kind, seg.text) }
+    if (m && strongEnough(m.strength, share)) hide(ctx, seg, 'media-artifact', artifactReason(m.kind, seg.text))
     out.push(seg)
   }
   return out
@@ -326,14 +523,11 @@ function mediaArtifactPass(segments: Segment[], ids: IdPool): Segment[] {
 // no-speech-text
 // ---------------------------------------------------------------------------------------------
 
-function noSpeechTextPass(segments: Segment[]): Segment[] {
+function noSpeechTextPass(segments: Segment[], ctx: Ctx): Segment[] {
   for (const seg of segments) {
     if (seg.filtered || HAS_SPEECH_CHAR.test(seg.text)) continue
     const shown = seg.text.trim() === '' ? 'empty text' : quote(seg.text)
-    seg.filtered = {
-      rule: 'no-speech-text',
-      reason: `No words at all (${shown}): Whisper writes punctuation or symbols on silence and noise.`,
-    }
+    hide(ctx, seg, 'no-speech-text', `No words at all (${shown}): Whisper writes punctuation or symbols on silence and noise.`)
   }
   return segments
 }
@@ -352,13 +546,19 @@ export interface RepetitionLoop {
 }
 
 /**
- * Finds the first repetition loop in `tokens` (already normalized: compare with `===`): a phrase of
- * 2..`loopMaxPhraseWords` tokens repeated at least `loopMinPhraseRepeats` times in a row, or one token
- * at least `loopMinTokenRepeats` times. Among loops starting at the same token, the one covering the
- * most tokens wins (ties: the shorter phrase).
+ * Finds the first repetition loop in `tokens` (already normalized: compare with `===`): a unit of one word up
+ * to a sentence (`loopMaxUnitWords`) repeated in a row at least
+ * - `loopMinBareTokenRepeats` (4) times for one word with no punctuation between ("the the the the"),
+ * - `loopMinTokenRepeats` (6) times for one word set off by commas ("no, no, no" and "да, да, да, да" are speech),
+ * - `loopMinPhraseRepeats` (4) times for a unit of 2–3 words,
+ * - `loopMinSentenceRepeats` (3) times for a unit of `loopSentenceWords` (4) words or more, or for a whole
+ *   sentence of any length (`sentenceEnd[i]`: token i ends a sentence).
+ * Among loops starting at the same token, the one covering the most tokens wins (ties: the shorter unit).
+ * @param bare per token, whether no punctuation follows it in the text (default: all true).
  * @returns the loop, or null.
  */
-export function findRepetitionLoop(tokens: readonly string[]): RepetitionLoop | null {
+export function findRepetitionLoop(tokens: readonly string[], bare?: readonly boolean[], sentenceEnd?: readonly boolean[]): RepetitionLoop | null {
+  const th = FILTER_THRESHOLDS
   const n = tokens.length
   const same = (a: number, b: number, len: number): boolean => {
     for (let x = 0; x < len; x++) if (tokens[a + x] !== tokens[b + x]) return false
@@ -366,10 +566,20 @@ export function findRepetitionLoop(tokens: readonly string[]): RepetitionLoop | 
   }
   for (let i = 0; i < n; i++) {
     let best: RepetitionLoop | null = null
-    for (let p = 1; p <= FILTER_THRESHOLDS.loopMaxPhraseWords && i + 2 * p <= n; p++) {
+    for (let p = 1; p <= th.loopMaxUnitWords && i + 2 * p <= n; p++) {
       let reps = 1
       while (i + (reps + 1) * p <= n && same(i, i + reps * p, p)) reps++
-      const need = p === 1 ? FILTER_THRESHOLDS.loopMinTokenRepeats : FILTER_THRESHOLDS.loopMinPhraseRepeats
+      let need: number
+      if (p === 1) {
+        let allBare = true
+        for (let x = i; x < i + reps - 1; x++) if (bare && bare[x] === false) allBare = false
+        need = allBare ? th.loopMinBareTokenRepeats : th.loopMinTokenRepeats
+      } else {
+        // A whole sentence said three times in a row ("Продолжение следует… Продолжение следует… …") is a loop
+        // at any length; shorter phrases inside sentences need four.
+        const wholeSentence = sentenceEnd?.[i + p - 1] === true && (i === 0 || sentenceEnd[i - 1] === true)
+        need = p >= th.loopSentenceWords || wholeSentence ? th.loopMinSentenceRepeats : th.loopMinPhraseRepeats
+      }
       if (reps >= need && (!best || p * reps > best.phraseLength * best.repeats)) {
         best = { start: i, phraseLength: p, repeats: reps, end: i + p * reps }
       }
@@ -384,7 +594,7 @@ export function findRepetitionLoop(tokens: readonly string[]): RepetitionLoop | 
   return null
 }
 
-function repetitionLoopPass(segments: Segment[], ids: IdPool): Segment[] {
+function repetitionLoopPass(segments: Segment[], ctx: Ctx): Segment[] {
   const out: Segment[] = []
   for (const seg of segments) {
     if (seg.filtered) {
@@ -395,14 +605,31 @@ function repetitionLoopPass(segments: Segment[], ids: IdPool): Segment[] {
     // Compare words by their match key, skipping punctuation-only tokens ("—").
     const pos: number[] = []
     const keys: string[] = []
+    const bare: boolean[] = []
+    const ends: boolean[] = []
     words.forEach((w, idx) => {
       const k = matchKey(w.text)
       if (k !== '') {
         pos.push(idx)
         keys.push(k)
+        bare.push(!/[\p{P}]$/u.test(w.text.trim()))
+        ends.push(SENTENCE_END.test(w.text.trim()))
+      } else if (bare.length > 0) {
+        bare[bare.length - 1] = false
+        if (SENTENCE_END.test(w.text.trim())) ends[ends.length - 1] = true
       }
     })
-    const loop = findRepetitionLoop(keys)
+    // Scripts written without spaces (ja, zh) arrive as one word: look for the loop between punctuation marks.
+    if (words.length === 1 && !/\s/.test(seg.text.trim())) {
+      const parts = seg.text.split(/[、。，,．.！!？?・\s]+/u).filter((x) => x !== '')
+      const cjk = parts.length >= 3 ? findRepetitionLoop(parts, parts.map(() => false)) : null
+      if (cjk && (cjk.end - cjk.start) / parts.length >= FILTER_THRESHOLDS.loopWholeSegmentShare) {
+        hide(ctx, seg, 'repetition-loop', `${quote(parts[cjk.start]!)} repeated ${cjk.repeats} times in a row: a Whisper decoding loop.`)
+      }
+      out.push(seg)
+      continue
+    }
+    const loop = findRepetitionLoop(keys, bare, ends)
     if (!loop) {
       out.push(seg)
       continue
@@ -412,7 +639,7 @@ function repetitionLoopPass(segments: Segment[], ids: IdPool): Segment[] {
     const what = loop.phraseLength === 1 ? 'word' : 'phrase'
     const reason = `The ${what} ${quote(phrase)} repeated ${loop.repeats} times in a row: a Whisper decoding loop.`
     if ((loop.end - loop.start) / keys.length >= FILTER_THRESHOLDS.loopWholeSegmentShare) {
-      seg.filtered = { rule: 'repetition-loop', reason }
+      hide(ctx, seg, 'repetition-loop', reason)
       out.push(seg)
       continue
     }
@@ -424,18 +651,20 @@ function repetitionLoopPass(segments: Segment[], ids: IdPool): Segment[] {
     const rest = words.slice(loopTo)
     const loopEnd = rest.length > 0 ? repeats.at(-1)!.end : Math.max(seg.end, repeats.at(-1)!.end)
     out.push({ ...seg, end: head.at(-1)!.end, text: joinWords(head), words: head })
-    out.push({
-      id: ids.next(`${seg.id}.loop`),
+    const loopSeg: Segment = {
+      id: ctx.ids.next(`${seg.id}.loop`),
       start: repeats[0]!.start,
       end: Math.max(repeats[0]!.start, loopEnd),
       speaker: seg.speaker,
       text: joinWords(repeats),
       words: repeats,
-      filtered: { rule: 'repetition-loop', reason },
-    })
+      filtered: null,
+    }
+    hide(ctx, loopSeg, 'repetition-loop', reason)
+    out.push(loopSeg)
     if (rest.length > 0) {
       out.push({
-        id: ids.next(`${seg.id}.after`),
+        id: ctx.ids.next(`${seg.id}.after`),
         start: rest[0]!.start,
         end: Math.max(rest[0]!.start, seg.end),
         speaker: seg.speaker,
@@ -452,7 +681,7 @@ function repetitionLoopPass(segments: Segment[], ids: IdPool): Segment[] {
 // duplicate-segment
 // ---------------------------------------------------------------------------------------------
 
-function duplicateSegmentPass(segments: Segment[]): Segment[] {
+function duplicateSegmentPass(segments: Segment[], ctx: Ctx): Segment[] {
   let i = 0
   while (i < segments.length) {
     const first = segments[i]!
@@ -462,7 +691,8 @@ function duplicateSegmentPass(segments: Segment[]): Segment[] {
       key !== '' &&
       j < segments.length &&
       matchKey(segments[j]!.text) === key &&
-      segments[j]!.speaker === first.speaker
+      // Hallucinated repeats often have no speaker at all: a null speaker continues anyone's run.
+      (segments[j]!.speaker === first.speaker || segments[j]!.speaker === null || first.speaker === null)
     ) {
       j++
     }
@@ -473,12 +703,13 @@ function duplicateSegmentPass(segments: Segment[]): Segment[] {
       for (let x = i + FILTER_THRESHOLDS.duplicateKeep; x < j; x++) {
         const seg = segments[x]!
         if (seg.filtered) continue
-        seg.filtered = {
-          rule: 'duplicate-segment',
-          reason:
-            `The same text (${quote(first.text)}) ${run} times in a row; the first ` +
+        hide(
+          ctx,
+          seg,
+          'duplicate-segment',
+          `The same text (${quote(first.text)}) ${run} times in a row; the first ` +
             `${FILTER_THRESHOLDS.duplicateKeep} are kept: Whisper repeats segments on silence.`,
-        }
+        )
       }
     }
     i = Math.max(j, i + 1)
@@ -490,7 +721,7 @@ function duplicateSegmentPass(segments: Segment[]): Segment[] {
 // speech-rate
 // ---------------------------------------------------------------------------------------------
 
-function speechRatePass(segments: Segment[]): Segment[] {
+function speechRatePass(segments: Segment[], ctx: Ctx): Segment[] {
   const th = FILTER_THRESHOLDS
   for (const seg of segments) {
     if (seg.filtered) continue
@@ -498,19 +729,21 @@ function speechRatePass(segments: Segment[]): Segment[] {
     const chars = (seg.text.match(/[\p{L}\p{N}]/gu) ?? []).length
     const nWords = wordCount(matchKey(seg.text))
     if (duration >= th.charsPerSecondMinDuration && chars / duration > th.maxCharsPerSecond) {
-      seg.filtered = {
-        rule: 'speech-rate',
-        reason:
-          `${chars} letters in ${secs(duration)} (${Math.round(chars / duration)} per second; nobody speaks faster ` +
+      hide(
+        ctx,
+        seg,
+        'speech-rate',
+        `${chars} letters in ${secs(duration)} (${Math.round(chars / duration)} per second; nobody speaks faster ` +
           `than ${th.maxCharsPerSecond}): the text does not fit its time, Whisper likely invented it.`,
-      }
+      )
     } else if (nWords > th.burstMaxWords && duration < th.burstMaxDuration) {
-      seg.filtered = {
-        rule: 'speech-rate',
-        reason:
-          `${nWords} words in ${secs(duration)} (more than ${th.burstMaxWords} in under ${th.burstMaxDuration} s is ` +
+      hide(
+        ctx,
+        seg,
+        'speech-rate',
+        `${nWords} words in ${secs(duration)} (more than ${th.burstMaxWords} in under ${th.burstMaxDuration} s is ` +
           'impossible): the text does not fit its time, Whisper likely invented it.',
-      }
+      )
     }
   }
   return segments
@@ -520,8 +753,18 @@ function speechRatePass(segments: Segment[]): Segment[] {
 // suspect-phrase
 // ---------------------------------------------------------------------------------------------
 
-function suspectPhrasePass(segments: Segment[], duration: number): Segment[] {
+function suspectPhrasePass(segments: Segment[], duration: number, ctx: Ctx): Segment[] {
   const th = FILTER_THRESHOLDS
+  if (ctx.speech) {
+    // With a speech map the audio decides: a stock phrase over (almost) no speech is hidden, over speech kept.
+    for (const seg of segments) {
+      if (seg.filtered !== null || !SUSPECT_PHRASES.has(matchKey(seg.text))) continue
+      const share = shareOf(ctx, seg.start, seg.end)!
+      if (share >= th.suspectMaxShare) continue
+      hide(ctx, seg, 'suspect-phrase', `${quote(seg.text)} is a phrase Whisper often invents on silence, and almost no speech is under it.`)
+    }
+    return segments
+  }
   // Without diarization "no speaker" means nothing (hallucinations.md §2.3, §5): no evidence, no decision.
   if (!segments.some((s) => s.speaker !== null)) return segments
   const isSuspect = (s: Segment) => s.filtered === null && SUSPECT_PHRASES.has(matchKey(s.text))
@@ -548,12 +791,45 @@ function suspectPhrasePass(segments: Segment[], duration: number): Segment[] {
       evidence.push(`its words barely match the audio (alignment score ${meanScore.toFixed(2)})`)
     }
     if (evidence.length === 0) continue
-    seg.filtered = {
-      rule: 'suspect-phrase',
-      reason:
-        `${quote(seg.text)} is a phrase Whisper often invents on silence, and here no speaker was detected under it ` +
+    hide(
+      ctx,
+      seg,
+      'suspect-phrase',
+      `${quote(seg.text)} is a phrase Whisper often invents on silence, and here no speaker was detected under it ` +
         `and ${evidence.join(' and ')}.`,
-    }
+      ['no speaker was detected under it', ...evidence],
+    )
+  }
+  return segments
+}
+
+// ---------------------------------------------------------------------------------------------
+// no-speech-audio
+// ---------------------------------------------------------------------------------------------
+
+function meanScore(seg: Segment): number | null {
+  const scored = seg.words.filter((w) => !w.estimated && w.score !== null)
+  return scored.length > 0 ? scored.reduce((m, w) => m + w.score!, 0) / scored.length : null
+}
+
+/**
+ * Any line with (almost) no speech under it, whatever its words: Whisper writes text over silence, noise and
+ * music. Kept only when two other signals say a voice is there (a diarized speaker and well-aligned words).
+ */
+function noSpeechAudioPass(segments: Segment[], ctx: Ctx): Segment[] {
+  if (!ctx.speech) return segments
+  const th = FILTER_THRESHOLDS
+  for (const seg of segments) {
+    if (seg.filtered) continue
+    const share = shareOf(ctx, seg.start, seg.end)!
+    if (share >= th.noSpeechShare) continue
+    const score = meanScore(seg)
+    if (seg.speaker !== null && score !== null && score >= th.keepIfAlignedScore) continue
+    const what = ctx.speech.method === 'ffmpeg-level' ? 'The audio under this line is silent' : 'The voice detector heard no speech under this line'
+    hide(ctx, seg, 'no-speech-audio', `${what}: Whisper writes text over silence, noise and music.`, [
+      ...(seg.speaker === null ? ['no speaker was detected under it'] : []),
+      ...(score !== null && score < th.keepIfAlignedScore ? [`its words barely match the audio (alignment score ${score.toFixed(2)})`] : []),
+    ])
   }
   return segments
 }
@@ -573,14 +849,15 @@ function suspectPhrasePass(segments: Segment[], duration: number): Segment[] {
 export function filterHallucinations(t: Transcript, opts: FilterOptions = {}): Transcript {
   const enabled = new Set<FilterRuleId>(opts.rules ?? FILTER_RULES.map((r) => r.id))
   const out: Transcript = structuredClone(t)
-  const ids = new IdPool(out.segments.map((s) => s.id))
+  const ctx: Ctx = { speech: opts.speech ?? null, ids: new IdPool(out.segments.map((s) => s.id)) }
   let segs = out.segments
-  if (enabled.has('media-artifact')) segs = mediaArtifactPass(segs, ids)
-  if (enabled.has('no-speech-text')) segs = noSpeechTextPass(segs)
-  if (enabled.has('repetition-loop')) segs = repetitionLoopPass(segs, ids)
-  if (enabled.has('duplicate-segment')) segs = duplicateSegmentPass(segs)
-  if (enabled.has('speech-rate')) segs = speechRatePass(segs)
-  if (enabled.has('suspect-phrase')) segs = suspectPhrasePass(segs, out.duration)
+  if (enabled.has('media-artifact')) segs = mediaArtifactPass(segs, ctx)
+  if (enabled.has('no-speech-text')) segs = noSpeechTextPass(segs, ctx)
+  if (enabled.has('repetition-loop')) segs = repetitionLoopPass(segs, ctx)
+  if (enabled.has('duplicate-segment')) segs = duplicateSegmentPass(segs, ctx)
+  if (enabled.has('speech-rate')) segs = speechRatePass(segs, ctx)
+  if (enabled.has('suspect-phrase')) segs = suspectPhrasePass(segs, out.duration, ctx)
+  if (enabled.has('no-speech-audio')) segs = noSpeechAudioPass(segs, ctx)
   out.segments = segs
   return out
 }

@@ -4,6 +4,7 @@
  * no port mentions an SDK type or RunPod's JSON.
  */
 import type { RunpodJobStatus } from './recording.ts'
+import type { SpeechMap, SpeechMethod } from './speech-map.ts'
 
 /** One logger, injected everywhere. Fields are structured context; never pass a secret. */
 export interface Logger {
@@ -110,4 +111,16 @@ export interface MediaProbe {
    * @throws AppError `unsupported_media` when ffmpeg cannot read the input.
    */
   remux(input: string, output: string): Promise<void>
+}
+
+/** Voice activity detection over a whole recording (the speech map the hallucination filter reads). */
+export interface SpeechDetector {
+  /**
+   * Finds where speech is in a local audio/video file.
+   * @param duration the recording's length in seconds (from the probe).
+   * @throws AppError `unsupported_media` when the audio cannot be decoded by any method.
+   */
+  detect(filePath: string, duration: number): Promise<SpeechMap>
+  /** Which method runs now: the VAD model, or the ffmpeg level fallback with the reason the model did not load. */
+  status(): { method: SpeechMethod | 'not-loaded'; detail: string }
 }

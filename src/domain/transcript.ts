@@ -13,10 +13,25 @@ export interface Word {
   estimated: boolean
 }
 
+/**
+ * What the filter knew when it hid a segment: how much speech the voice activity detector heard under it,
+ * and the other signals it used, in plain words for the page.
+ */
+export interface FilterEvidence {
+  /** Share of the segment's time where speech was heard, in [0, 1]; null when the recording has no speech map. */
+  speechShare: number | null
+  /** `silero-vad`, `ffmpeg-level` (sound vs silence only) or null (judged from the text alone). */
+  speechMethod: string | null
+  /** One line each ("no speech under this line", "no speaker was detected under it"). */
+  notes: string[]
+}
+
 /** Why a segment is hidden from the transcript; `rule` is a filter rule id (domain/hallucinations.ts). */
 export interface FilterDecision {
   rule: string
   reason: string
+  /** Absent on decisions made before evidence was recorded, and on the user's own (`manual`). */
+  evidence?: FilterEvidence | null
 }
 
 export interface Segment {

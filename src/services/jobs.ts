@@ -15,6 +15,7 @@ import { assertTransition, POLLED_STATUSES, type AudioReferenceKind, type JobOpt
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
 import { carrySpeakerNames } from '../domain/speaker-carry.ts'
+import type { SpeechMap } from '../domain/speech-map.ts'
 import type { AudioReferenceMode } from '../config.ts'
 import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
 import { toRecording } from '../domain/store.ts'
@@ -42,7 +43,15 @@ export interface JobDeps {
    * (reference/runpod.md §1.7); the default 100/s leaves room for other clients of the endpoint.
    */
   maxStatusPerSecond?: number
+  /**
+   * The recording's speech map for the hallucination filter (computed on upload; computed now if missing).
+   * Absent or failing: the filter judges from the text alone and says so in each decision's evidence.
+   */
+  speechMap?: (r: StoredRecording) => Promise<SpeechMap | null>
 }
+
+/** How long a finished job waits for the speech map still being computed before filtering from text alone (ms). */
+const SPEECH_MAP_WAIT_MS = 10 * 60 * 1000
 
 /** RunPod policy limits: executionTimeout ≥ 5 s, ttl ≥ 10 s, both ≤ 7 days (reference/runpod.md §1.6). */
 const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
@@ -390,7 +399,8 @@ export class JobService {
     await rename(`${rawFile}.tmp`, rawFile)
     try {
       const result = this.deps.profile.readOutput(report.output)
-      const transcript = filterHallucinations(normalizeWhisperX(result, { duration: r.duration }))
+      const speech = await this.speechMapFor(r)
+      const transcript = filterHallucinations(normalizeWhisperX(result, { duration: r.duration }), { speech })
       // A new result becomes a new version; the one it replaces stays restorable, and the names the user gave
       // its speakers carry over to the speakers of the new one that speak at the same times.
       const previous = this.deps.store.getTranscript(r.id)
@@ -407,6 +417,25 @@ export class JobService {
     this.publish(r.id)
     // The copies in output/<id>/ follow; downloads render from the store and do not wait for them.
     this.deps.exports.writeFiles(r.id).catch((err: unknown) => this.deps.logger.warn('writing export files failed (downloads still work)', { id: r.id, error: err }))
+  }
+
+  /** The speech map, or null (no detector, failure, or still not ready after `SPEECH_MAP_WAIT_MS`). */
+  private async speechMapFor(r: StoredRecording): Promise<SpeechMap | null> {
+    if (!this.deps.speechMap) return null
+    let timer: NodeJS.Timeout | undefined
+    try {
+      return await Promise.race([
+        this.deps.speechMap(r),
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), SPEECH_MAP_WAIT_MS)
+        }),
+      ])
+    } catch (err) {
+      this.deps.logger.warn('no speech map: the filter judges from the text alone', { id: r.id, error: err })
+      return null
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   private finishJob(jobId: string, report: JobStatusReport): void {

@@ -12,7 +12,8 @@ import { pipeline } from 'node:stream/promises'
 import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type'
 import pLimit, { type LimitFunction } from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
-import type { Logger, MediaProbe, ObjectStore } from '../domain/ports.ts'
+import type { Logger, MediaProbe, ObjectStore, SpeechDetector } from '../domain/ports.ts'
+import { parseSpeechMap, type SpeechMap } from '../domain/speech-map.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { toRecording } from '../domain/store.ts'
 import type { EventBus } from './events.ts'
@@ -20,6 +21,8 @@ import type { EventBus } from './events.ts'
 export interface UploadDeps {
   store: RecordingStore
   media: MediaProbe
+  /** Voice activity detection for the speech map beside the peaks; absent: no speech maps (text-only filter). */
+  speech?: SpeechDetector
   /** null when the S3 settings are missing: recordings are kept locally and the user is told what to set. */
   objectStore: ObjectStore | null
   events: EventBus
@@ -248,6 +251,7 @@ export class UploadService {
       // "uploading" first would make the page show an upload that never happens.
       if (this.deps.objectStore) this.publish(stored)
       void this.computePeaks(stored)
+      void this.computeSpeechMap(stored).catch(() => undefined)
       if (keepEarly) this.adoptEarlyUpload(stored, streaming)
       else {
         if (streaming) await this.discardEarlyUpload(streaming)
@@ -484,6 +488,44 @@ export class UploadService {
     })()
     this.peakJobs.set(r.id, job)
     job.catch((err: unknown) => this.deps.logger.warn('peaks failed', { id: r.id, error: err })).finally(() => this.peakJobs.delete(r.id))
+    return job
+  }
+
+  /**
+   * The recording's speech map (where a voice activity detector heard speech), computed once and cached as
+   * `speech.json` beside the peaks; recordings uploaded before speech maps existed get theirs on first ask.
+   * @returns the map, or null when no detector is configured.
+   * @throws AppError `unsupported_media` when the audio cannot be decoded.
+   */
+  async speechMap(r: StoredRecording): Promise<SpeechMap | null> {
+    if (!this.deps.speech) return null
+    try {
+      const cached = parseSpeechMap(JSON.parse(await readFile(path.join(this.recordingDir(r.id), 'speech.json'), 'utf8')))
+      if (cached) return cached
+    } catch {
+      // Not computed yet (or unreadable): compute below.
+    }
+    return this.computeSpeechMap(r)
+  }
+
+  private readonly speechJobs = new Map<string, Promise<SpeechMap | null>>()
+
+  private computeSpeechMap(r: StoredRecording): Promise<SpeechMap | null> {
+    const detector = this.deps.speech
+    if (!detector) return Promise.resolve(null)
+    const running = this.speechJobs.get(r.id)
+    if (running) return running
+    const job = (async () => {
+      const file0 = this.audioPath(r)
+      const map = await detector.detect(file0, r.duration ?? (await this.deps.media.probe(file0)).duration)
+      const file = path.join(this.recordingDir(r.id), 'speech.json')
+      await writeFile(`${file}.tmp`, JSON.stringify(map))
+      await rename(`${file}.tmp`, file)
+      this.deps.logger.info('speech map stored', { id: r.id, method: map.method, regions: map.regions.length, elapsedMs: map.elapsedMs })
+      return map
+    })()
+    this.speechJobs.set(r.id, job)
+    job.catch((err: unknown) => this.deps.logger.warn('speech map failed (the filter works from the text alone)', { id: r.id, error: err })).finally(() => this.speechJobs.delete(r.id))
     return job
   }
 

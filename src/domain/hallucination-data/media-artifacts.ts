@@ -31,7 +31,7 @@
  */
 
 /** What an artifact is; decides the reason shown to the user. */
-export type ArtifactKind = 'subtitle-credit' | 'video-outro' | 'end-card' | 'music-caption' | 'sound-caption'
+export type ArtifactKind = 'subtitle-credit' | 'video-outro' | 'end-card' | 'music-caption' | 'sound-caption' | 'url-plug'
 
 /** One class-A pattern. */
 export interface ArtifactPattern {
@@ -71,13 +71,6 @@ const re = (source: string): RegExp => new RegExp(source, 'u')
 export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
   // ── ru: subtitle credits ────────────────────────────────────────────────────────────────
   {
-    kind: 'subtitle-credit',
-    re: re(`^(?:субтитры|субтитрами) ${RU_CREDIT_VERBS}(?: \\S+){1,3}$`),
-    lang: 'ru',
-    example: 'Субтитры сделал DimaTorzok',
-    source: 'Vexa ru.txt ("Субтитры сделал/создавал/делал DimaTorzok", "Субтитры подогнал «Симон»"); Granary bg 94',
-  },
-  {
     // Tail form: only with a Latin nickname or a «quoted» name, so "…а субтитры сделал мой друг" stays.
     kind: 'subtitle-credit',
     // (`norm` strips punctuation at the ends, so the closing quote may be gone.)
@@ -87,13 +80,6 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     lang: 'ru',
     example: 'Субтитры подогнал «Симон»',
     source: 'Vexa ru.txt; Vexa mixed.txt regex `^(субтитры|…)`',
-  },
-  {
-    kind: 'subtitle-credit',
-    re: re(`^${RU_CREDIT_VERBS} субтитры(?: \\S+){1,3}$`),
-    lang: 'ru',
-    example: 'Добавил субтитры DimaTorzok',
-    source: 'Vexa mixed.txt regex `добавил субтитры`',
   },
   {
     kind: 'subtitle-credit',
@@ -149,7 +135,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
   },
   {
     kind: 'subtitle-credit',
-    re: re('^спасибо за субтитры(?: \\S+){0,3}$'),
+    re: re('^спасибо за субтитры$'),
     lang: 'ru',
     example: 'Спасибо за субтитры Алексею Дубровскому!',
     source: 'Vexa ru.txt; Vexa mixed.txt `re:спасибо за субтитры`',
@@ -161,14 +147,6 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     lang: 'ru',
     example: 'Спасибо за субтитры Алексею Дубровскому!',
     source: 'Vexa ru.txt',
-  },
-  {
-    kind: 'subtitle-credit',
-    re: re('^субтитрувальниця(?: \\S+){1,3}$'),
-    tail: true,
-    lang: 'uk',
-    example: 'Субтитрувальниця Оля Шор',
-    source: 'hallucinations.md §1.1 (Ukrainian keyword-filter doc)',
   },
   // ── ru/uk/bg: outros and end cards ──────────────────────────────────────────────────────
   {
@@ -187,27 +165,6 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
   },
   {
     kind: 'video-outro',
-    re: re('^(?:подписывайтесь|подпишитесь) на (?:\\S+ )?канал(?: \\S+){0,5}$'),
-    lang: 'ru',
-    example: 'Подписывайтесь на канал',
-    source: 'hallucinations.md §1.1 (voice-agent-next ru artifacts; public code)',
-  },
-  {
-    kind: 'video-outro',
-    re: re('^не забудьте подписаться на (?:\\S+ )?канал(?: \\S+){0,5}$'),
-    lang: 'ru',
-    example: 'Не забудьте подписаться на канал',
-    source: 'hallucinations.md §1.1 (same family as "Подписывайтесь на канал")',
-  },
-  {
-    kind: 'video-outro',
-    re: re('^(?:ставьте|поставьте) лайк\\S*(?: \\S+){0,6}$'),
-    lang: 'ru',
-    example: 'Ставьте лайки и подписывайтесь на канал',
-    source: 'hallucinations.md §1.1 ("Ставьте лайки и подписывайтесь")',
-  },
-  {
-    kind: 'video-outro',
     re: re('^дякую за перегляд$'),
     lang: 'uk',
     example: 'Дякую за перегляд!',
@@ -215,7 +172,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
   },
   {
     kind: 'video-outro',
-    re: re('^абонирайте се(?: \\S+){0,4}$'),
+    re: re('^абонирайте се(?: за канала)?$'),
     lang: 'bg',
     example: 'Абонирайте се',
     source: 'Scicom combined lexicon (Granary bg, 2.3 M), hallucinations.md §1.3',
@@ -261,34 +218,6 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     source: 'BoH (beeping 264, bell rings 77, birds chirp 37, bells chiming 12, siren blares 9, fans roar 7)',
   },
   // ── en ──────────────────────────────────────────────────────────────────────────────────
-  {
-    kind: 'video-outro',
-    re: re('^(?:a )?(?:thanks|thank you)(?: so much| very much)? for watching(?: \\S+){0,10}$'),
-    lang: 'en',
-    example: 'Thanks for watching!',
-    source: 'BoH 12,525 / "thank you for watching" 3,131 / "a thank you for watching" 8; Vexa mixed.txt',
-  },
-  {
-    kind: 'video-outro',
-    re: re('^(?:please |don t forget to )?subscribe(?: to (?:my|our|the) channel(?: \\S+){0,6})?$'),
-    lang: 'en',
-    example: 'Please subscribe',
-    source: 'hallucinations.md §1.2; Vexa mixed.txt `re:^\\s*subscribe to (my|the) channel\\b`',
-  },
-  {
-    kind: 'video-outro',
-    re: re('^please subscribe(?: \\S+){0,6}$'),
-    lang: 'en',
-    example: 'Please subscribe to my channel.',
-    source: 'hallucinations.md §1.2',
-  },
-  {
-    kind: 'video-outro',
-    re: re('^(?:please |don t forget to )?like(?: comment| share)?(?: and)? subscribe(?: \\S+){0,6}$'),
-    lang: 'en',
-    example: 'Like and subscribe',
-    source: 'hallucinations.md §1.2',
-  },
   {
     kind: 'video-outro',
     re: re('^(?:(?:hello|hi|hey) (?:everyone|everybody|guys|friends) )?welcome (?:back )?to (?:my|our) channel$'),
@@ -349,20 +278,6 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
   },
   {
     kind: 'subtitle-credit',
-    re: re('^(?:closed )?caption(?:s|ed|ing)?(?: provided)? by(?: \\S+){1,6}$'),
-    lang: 'en',
-    example: 'Closed captioning provided by the Imperial News Network',
-    source: 'BoH ("closed captioning provided by …" 37/20, "captions by nicosubs" 7, "captioned by cotter …" 5)',
-  },
-  {
-    kind: 'subtitle-credit',
-    re: re('^(?:subtitles|subtitling|subtitled) by(?: \\S+){1,5}$'),
-    lang: 'en',
-    example: 'Subtitles by Steamteamextra',
-    source: 'BoH "subtitles by steamteamextra" 33',
-  },
-  {
-    kind: 'subtitle-credit',
     re: re('^tanya cushman reviewer(?: s)?$'),
     lang: 'en',
     example: "Tanya Cushman Reviewer's",
@@ -394,13 +309,6 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
   },
   {
     kind: 'subtitle-credit',
-    re: re('^untertitel (?:von|der)(?: \\S+){1,4}$'),
-    lang: 'de',
-    example: 'Untertitel von Stephanie Geiges',
-    source: 'ScrAIbe (hallucinations.md §1.3)',
-  },
-  {
-    kind: 'subtitle-credit',
     re: re('^(?:copyright )?(?:wdr|zdf|swr) \\d{4}$'),
     lang: 'de',
     example: 'Copyright WDR 2021',
@@ -414,15 +322,6 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     source: 'hallucinations.md §1.3',
   },
   // ── fr / es / it / pt / pl / nl / da / no / cs / el / tr ─────────────────────────────────
-  {
-    kind: 'subtitle-credit',
-    re: re('^sous titr(?:age|es|e)(?: \\S+){1,5}$'),
-    lang: 'fr',
-    example: 'Sous-titrage Société Radio-Canada',
-    source:
-      'Granary fr ("Sous-titrage Société Radio-Canada" 150,783, "Sous-titrage FR Pays de l\'Ontario" 157); ' +
-      'ScrAIbe ("Sous-titrage ST\' 501")',
-  },
   {
     kind: 'subtitle-credit',
     re: re('(?:^| )soustitreur com$'),
@@ -446,39 +345,11 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     source: 'Granary es 188,372; Vexa es.txt + mixed.txt',
   },
   {
-    kind: 'video-outro',
-    re: re('^suscr[ií]bete(?: (?:a|al) (?:mi |nuestro )?canal(?: \\S+){0,6})?$'),
-    lang: 'es',
-    example: '¡Suscríbete al canal!',
-    source: 'Granary es ("¡Suscríbete" 921, "¡Suscríbete al canal" 274); Vexa mixed.txt',
-  },
-  {
     kind: 'subtitle-credit',
     re: re('^cc por antarctica films argentina$'),
     lang: 'es',
     example: 'CC por Antarctica Films Argentina',
     source: 'Granary es 17,436',
-  },
-  {
-    kind: 'subtitle-credit',
-    re: re('^sottotitoli(?: e revisione)? a cura di(?: \\S+){1,3}$'),
-    lang: 'it',
-    example: 'Sottotitoli e revisione a cura di QTSS',
-    source: 'faster-whisper #621 (no_speech_prob 0.88–0.98); hallucinations.md §1.3',
-  },
-  {
-    kind: 'video-outro',
-    re: re('^(?:obrigad[oa] por assistir|inscreva se no (?:meu |nosso )?canal(?: \\S+){0,5})$'),
-    lang: 'pt',
-    example: 'Inscreva-se no canal',
-    source: 'voice-agent-next; Vexa mixed.txt `re:inscreva-se no canal` (hallucinations.md §1.3)',
-  },
-  {
-    kind: 'subtitle-credit',
-    re: re('^napisy (?:stworzone|wykonane|przygotowane) przez(?: \\S+){1,4}$'),
-    lang: 'pl',
-    example: 'Napisy stworzone przez społeczność Amara.org',
-    source: 'ScrAIbe (hallucinations.md §1.3)',
   },
   {
     kind: 'video-outro',
@@ -489,33 +360,11 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
   },
   {
     kind: 'subtitle-credit',
-    re: re('^ondertiteld door(?: \\S+){1,5}$'),
-    lang: 'nl',
-    example: 'Ondertiteld door de Amara.org gemeenschap',
-    source: 'ScrAIbe (hallucinations.md §1.3)',
-  },
-  {
-    kind: 'subtitle-credit',
     re: re('^(?:danske tekster af|tekstet av) nicolai winther$'),
     tail: true,
     lang: 'da',
     example: 'Danske tekster af Nicolai Winther',
     source: 'SubtitleEdit `src/libse/AudioToText/AudioToTextPostProcessor.cs`; voice-agent-next (no)',
-  },
-  {
-    kind: 'subtitle-credit',
-    re: re('^titulky vytvořil(?: \\S+){1,3}$'),
-    tail: true,
-    lang: 'cs',
-    example: 'Titulky vytvořil JohnyX',
-    source: 'Granary cs ("Titulky vytvořil JohnyX" 136,094, "… Jirka Kováč" 1,660)',
-  },
-  {
-    kind: 'subtitle-credit',
-    re: re('^υπότιτλοι(?: \\S+){1,3}$'),
-    lang: 'el',
-    example: 'Υπότιτλοι AUTHORWAVE',
-    source: 'Scicom combined lexicon (hallucinations.md §1.3)',
   },
   {
     kind: 'video-outro',
