@@ -3,13 +3,14 @@
  * RunPod emulator). Prints machine information, then one table of measured values next to their
  * targets. It reports and never gates: the exit code is 0 even when a target is missed (non-zero
  * only when the bench itself cannot run). `npm run bench -- upload jobs` runs a subset; names:
- * upload, jobs, transcript, review, inflight.
+ * upload, jobs, transcript, review, inflight, speech.
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { benchInflight } from './inflight.ts'
 import { benchJobs } from './jobs.ts'
 import { benchReview } from './review.ts'
+import { benchSpeech } from './speech.ts'
 import { benchTranscript } from './transcript.ts'
 import { benchUpload } from './upload.ts'
 import { errorRow, formatTable, loadLine, machineInfo, ms, type ResultRow } from './lib/report.ts'
@@ -23,6 +24,7 @@ const BENCHMARKS: [string, string, Bench][] = [
   ['transcript', '3. Parse + filter + exports of a 3-hour transcript', benchTranscript],
   ['review', '4. Review page and waveform peaks', benchReview],
   ['inflight', '5. 1,000 jobs in flight', benchInflight],
+  ['speech', '6. Speech map (voice activity) of a one-hour recording', benchSpeech],
 ]
 
 const log = (line: string) => process.stdout.write(`${line}\n`)

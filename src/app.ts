@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import type { Config } from './config.ts'
-import type { JobRunner, Logger, ObjectStore } from './domain/ports.ts'
+import type { JobRunner, Logger, ObjectStore, SpeechDetector } from './domain/ports.ts'
 import type { RecordingStore } from './domain/store.ts'
 import { errorHandler } from './http/errors.ts'
 import { eventRoutes } from './http/events.ts'
@@ -34,6 +34,8 @@ export interface AppDeps {
   objectStore: ObjectStore | null
   runner: JobRunner | null
   logger: Logger
+  /** Speech maps for the hallucination filter (reported by /api/health). */
+  speech?: SpeechDetector
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')

@@ -96,7 +96,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     speechMap: (r) => uploads.speechMap(r),
   })
   const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })
-  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, logger })
+  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, logger, speech })
   let sweeper: NodeJS.Timeout | null = null
   const jobService = jobs
 

@@ -284,6 +284,13 @@ export function createReview(root, { id, player, audio }) {
     if (focusable) focusable.el.tabIndex = 0
   }
 
+  /** The filter's evidence under a hidden line ("no speech under this line …"), or nothing for old decisions. */
+  function evidenceLine(evidence) {
+    if (!evidence || !Array.isArray(evidence.notes) || evidence.notes.length === 0) return []
+    const quiet = evidence.speechShare !== null && evidence.speechShare !== undefined && evidence.speechShare < 0.2
+    return [el('span', { class: quiet ? 'evidence no-speech' : 'evidence', text: `Evidence: ${evidence.notes.join('; ')}.` })]
+  }
+
   function filteredBox(seg) {
     return el(
       'div',
@@ -291,6 +298,7 @@ export function createReview(root, { id, player, audio }) {
       el('span', { text: `Hidden at ${clock(seg.start)}: ` }),
       el('span', { class: 'text', text: seg.text }),
       el('span', { text: ` — ${seg.filtered.reason}` }),
+      ...evidenceLine(seg.filtered.evidence),
       el('button', {
         type: 'button',
         text: 'Restore',

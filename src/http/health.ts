@@ -5,7 +5,7 @@
 import { Hono } from 'hono'
 import { missingRunpodSettings, type Config } from '../config.ts'
 import { toErrorInfo } from '../domain/errors.ts'
-import type { JobRunner, ObjectStore } from '../domain/ports.ts'
+import type { JobRunner, ObjectStore, SpeechDetector } from '../domain/ports.ts'
 
 const CHECK_TIMEOUT_MS = 8000
 
@@ -46,7 +46,7 @@ export function configWarnings(config: Config): string[] {
   return warnings
 }
 
-export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | null; runner: JobRunner | null }): Hono {
+export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | null; runner: JobRunner | null; speech?: SpeechDetector }): Hono {
   const app = new Hono()
   app.get('/', async (c) => {
     const missing = missingRunpodSettings(deps.config)
@@ -71,6 +71,8 @@ export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | 
           : runpod.ok
             ? { ok: true, workers: runpod.value.workers, jobs: runpod.value.jobs }
             : { ok: false, error: runpod.error },
+      // The hallucination filter's speech maps: Silero VAD, or the ffmpeg level fallback and why.
+      speechDetector: deps.speech?.status() ?? null,
     })
   })
   return app

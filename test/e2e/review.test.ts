@@ -72,6 +72,8 @@ describe('review page in Chromium', () => {
     const filteredText = await page.locator('#detail .filtered').allTextContents()
     expect(filteredText.join('\n')).toContain('Продолжение следует...')
     expect(filteredText.join('\n')).toContain('Thanks for watching!')
+    // …with the audio evidence: the speech map found no voice under the hallucinated tail.
+    expect(filteredText.join('\n')).toMatch(/Evidence: no speech under this line/)
 
     // Rename SPEAKER_00 in place, in the first turn's header.
     const firstName = page.locator('#detail .turn .speaker-name').first()

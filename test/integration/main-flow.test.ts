@@ -2,7 +2,7 @@
  * The main job end to end over HTTP, against the S3 stand-in and the RunPod emulator, on the real
  * two-speaker interview recording (test/fixtures/interview.m4a).
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import JSZip from 'jszip'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,7 +33,7 @@ interface ApiTranscript {
     speaker: string | null
     text: string
     words: { text: string; start: number; end: number; score: number | null; estimated: boolean }[]
-    filtered: null | { rule: string; reason: string }
+    filtered: null | { rule: string; reason: string; evidence?: { speechShare: number | null; speechMethod: string | null; notes: string[] } | null }
   }[]
   version: number
 }
@@ -140,6 +140,24 @@ describe('main flow against the RunPod-like stand-ins (presigned URLs refused �
     const filtered = transcript.segments.filter((s) => s.filtered !== null)
     expect(filtered.map((s) => s.text)).toEqual(expect.arrayContaining(['Продолжение следует...', 'Thanks for watching!']))
     for (const s of filtered) expect(s.filtered!.reason.length).toBeGreaterThan(10)
+    // The speech map computed on upload (Silero VAD, beside the peaks) is the evidence: no voice under the tail.
+    expect(existsSync(path.join(stack.dirs.uploads, rec.id, 'speech.json'))).toBe(true)
+    const tail = filtered.find((s) => s.text === 'Thanks for watching!')!
+    expect(tail.filtered!.evidence).toMatchObject({ speechMethod: 'silero-vad' })
+    expect(tail.filtered!.evidence!.speechShare!).toBeLessThan(0.2)
+    expect(tail.filtered!.evidence!.notes[0]).toMatch(/^no speech under this line/)
+  })
+
+  it('computes the speech map on demand for a recording that has none (uploaded before speech maps)', async () => {
+    const file = path.join(stack.dirs.uploads, rec.id, 'speech.json')
+    rmSync(file)
+    const stored = stack.panel.store.getRecording(rec.id)!
+    const map = await stack.panel.uploads.speechMap(stored)
+    expect(map).toMatchObject({ method: 'silero-vad', version: 1 })
+    expect(map!.regions.length).toBeGreaterThan(3)
+    expect(existsSync(file)).toBe(true)
+    // Cached: the second call reads the file.
+    expect(await stack.panel.uploads.speechMap(stored)).toEqual(map)
   })
 
   it('renames a speaker everywhere, exports included', async () => {

@@ -50,8 +50,10 @@ export class SileroSpeechDetector implements SpeechDetector {
 
   detect(filePath: string, duration: number): Promise<SpeechMap> {
     return this.limit(async () => {
-      const loaded = await this.load()
       const t0 = Date.now()
+      // The Silero package resolves even when ffmpeg cannot read the file: check that it decodes first.
+      await assertDecodes(this.opts.ffmpeg ?? 'ffmpeg', filePath)
+      const loaded = await this.load()
       if (loaded) {
         loaded.vad.resetStates()
         const ts = await loaded.mod.getSpeechTimestamps(filePath, loaded.vad, { ...SILERO, timeResolution: 3 }).catch((err: unknown) => {
@@ -95,6 +97,20 @@ export class SileroSpeechDetector implements SpeechDetector {
     })()
     return this.loading
   }
+}
+
+/** Decodes the first second of the audio; throws `unsupported_media` when ffmpeg cannot. */
+function assertDecodes(ffmpeg: string, filePath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(ffmpeg, ['-v', 'error', '-i', filePath, '-vn', '-t', '1', '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()).length > 2000 && (stderr = stderr.slice(-2000)))
+    child.on('error', (err) => reject(new AppError('internal', `${ffmpeg} could not be started (${err.message}); install ffmpeg.`, { cause: err })))
+    child.on('close', (code) => {
+      if (code === 0) resolve()
+      else reject(new AppError('unsupported_media', `The audio could not be decoded for speech detection (${stderr.trim().split('\n')[0]?.slice(0, 200) ?? 'ffmpeg failed'}).`))
+    })
+  })
 }
 
 /** Silences from ffmpeg's `silencedetect` as `[start, end]` seconds (an open silence at the end runs to Infinity). */
