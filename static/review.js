@@ -285,8 +285,11 @@ export function createReview(root, { id, player, audio }) {
   }
 
   /** The filter's evidence under a hidden line ("no speech under this line …"), or nothing for old decisions. */
-  function evidenceLine(evidence) {
-    if (!evidence || !Array.isArray(evidence.notes) || evidence.notes.length === 0) return []
+  function evidenceLine(evidence, rule) {
+    if (rule === 'manual') return []
+    if (!evidence || !Array.isArray(evidence.notes) || evidence.notes.length === 0) {
+      return [el('span', { class: 'evidence', text: 'Evidence: judged from the text alone (decided before speech maps existed).' })]
+    }
     const quiet = evidence.speechShare !== null && evidence.speechShare !== undefined && evidence.speechShare < 0.2
     return [el('span', { class: quiet ? 'evidence no-speech' : 'evidence', text: `Evidence: ${evidence.notes.join('; ')}.` })]
   }
@@ -298,7 +301,7 @@ export function createReview(root, { id, player, audio }) {
       el('span', { text: `Hidden at ${clock(seg.start)}: ` }),
       el('span', { class: 'text', text: seg.text }),
       el('span', { text: ` — ${seg.filtered.reason}` }),
-      ...evidenceLine(seg.filtered.evidence),
+      ...evidenceLine(seg.filtered.evidence, seg.filtered.rule),
       el('button', {
         type: 'button',
         text: 'Restore',
