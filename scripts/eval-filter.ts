@@ -251,6 +251,12 @@ export function rates(outcomes: Outcome[]): { artifacts: number; caught: number;
   }
 }
 
+function shareSummary(outcomes: Outcome[], label: EvalItem['label']): string {
+  const xs = outcomes.filter((o) => o.item.label === label).map((o) => o.share)
+  if (xs.length === 0) return '-'
+  return `${pct(xs.reduce((a, b) => a + b, 0) / xs.length)} (${pct(Math.min(...xs))}–${pct(Math.max(...xs))})`
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(1)} %`
 }
@@ -299,6 +305,8 @@ async function main(): Promise<void> {
     ...table('With the speech map (what the panel does on new recordings):', res.withAudio),
     '',
     ...table('From the text alone (recordings without a speech map):', res.textOnly),
+    '',
+    `Speech share the detector measured under the lines (mean, min–max): artifacts ${shareSummary(res.withAudio, 'artifact')}; real lines ${shareSummary(res.withAudio, 'real')}`,
     '',
     `Target (ru and en: >= 95 % of artifacts hidden, <= 1 % of real lines hidden): with speech map ${targetsMet(res.withAudio) ? 'MET' : 'NOT MET'}; text alone ${targetsMet(res.textOnly) ? 'MET' : 'NOT MET'}`,
     '',

@@ -1,15 +1,19 @@
 /**
- * The hallucination filter: marks segments Whisper invented (subtitle credits, outros, loops, repeated
- * segments, stock phrases on silence) so the review page can hide them. Nothing is ever deleted: a
- * judged segment gets `filtered: {rule, reason}` and the user can restore it. Pure; times in seconds.
+ * The hallucination filter: marks segments Whisper invented (subtitle credits, outros, calls to subscribe,
+ * web-address plugs, loops, repeated segments, stock phrases and any text over silence, noise or music) so the
+ * review page can hide them. Nothing is ever deleted: a judged segment gets `filtered: {rule, reason,
+ * evidence}` and the user can restore it. Pure; times in seconds.
  *
- * Research and thresholds: reference/hallucinations.md (§0 takeaways, §1 phrases, §3 heuristics table).
- * WhisperX gives no `no_speech_prob` or compression ratio (§2.3), so every rule here works from text,
- * timings, word alignment scores and diarization, as §0.3 recommends.
+ * Two kinds of evidence: the text (listed patterns in hallucination-data/media-artifacts.ts, grammars of
+ * whole families in hallucination-data/families.ts, loops, timing) and, when the recording has one, the
+ * speech map (speech-map.ts; Silero VAD on upload). A line over no speech is hidden whatever it says; a line
+ * over clear speech needs strong textual evidence (a subtitle credit, a loop, impossible timing).
+ * WhisperX gives no `no_speech_prob` or compression ratio (m-bain/whisperX `whisperx/asr.py`), which is why
+ * the panel runs its own voice activity detector.
  *
  * Rules run in this order and a segment gets at most one decision (the first, most specific rule wins):
  *   1. media-artifact   2. no-speech-text   3. repetition-loop   4. duplicate-segment
- *   5. speech-rate      6. suspect-phrase
+ *   5. speech-rate      6. suspect-phrase   7. no-speech-audio
  */
 import { ARTIFACT_PATTERNS, TAIL_HINT } from './hallucination-data/media-artifacts.ts'
 import type { ArtifactKind, ArtifactPattern } from './hallucination-data/media-artifacts.ts'
