@@ -1,7 +1,8 @@
 /**
  * `npm run eval:filter`: the hallucination filter on an independent labelled set (eval/filter-segments.tsv),
  * laid over real audio. Real lines are spoken by espeak-ng (clean, or under light noise); artifacts lie over
- * near-silence, room hum, noise or music made with sox, as Whisper writes them. Each language becomes one
+ * near-silence, room hum, noise or music made with sox, as Whisper writes them (half of them as tails right
+ * after a real line; every segment's edges reach 0.2 s into its neighbours). Each language becomes one
  * recording; the panel's own speech detector (Silero VAD) computes its speech map; the transcript gets one
  * segment per line, with no speaker and no alignment scores (the hardest case: nothing but text and audio).
  *
@@ -117,6 +118,13 @@ interface Placed {
 }
 
 const GAP_SECONDS = 0.7
+/** Every other artifact follows the previous line after only this pause, as Whisper's trailing tails do. */
+const TAIL_GAP_SECONDS = 0.15
+/**
+ * Segment edges as WhisperX gives them are not the clip's edges: they reach this far into the neighbouring
+ * audio on both sides (VAD padding, alignment drift), so a tail's segment overlaps the speech before it.
+ */
+const EDGE_DRIFT_SECONDS = 0.2
 
 /**
  * Builds one recording per language (clips with 0.7 s pauses between them, real lines and artifacts
@@ -133,16 +141,20 @@ async function buildLanguage(lang: string, items: EvalItem[], dir: string, detec
   }
   const gap = path.join(dir, 'gap.wav')
   if (!existsSync(gap)) await sox(['-n', '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', gap, 'synth', String(GAP_SECONDS), 'whitenoise', 'vol', '0.002'])
+  const tailGap = path.join(dir, 'tail-gap.wav')
+  if (!existsSync(tailGap)) await sox(['-n', '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', tailGap, 'synth', String(TAIL_GAP_SECONDS), 'whitenoise', 'vol', '0.002'])
   const placed: Placed[] = []
   const files: string[] = []
   let t = 0
   const seen = { artifact: 0, real: 0 }
   for (const item of ordered) {
-    const { file, condition } = await clipFor(item, seen[item.label]++, dir)
-    files.push(gap, file)
-    t += GAP_SECONDS
+    const n = seen[item.label]++
+    const { file, condition } = await clipFor(item, n, dir)
+    const tail = item.label === 'artifact' && n % 2 === 1
+    files.push(tail ? tailGap : gap, file)
+    t += tail ? TAIL_GAP_SECONDS : GAP_SECONDS
     const d = wavSeconds(file)
-    placed.push({ item, condition, start: t, end: t + d })
+    placed.push({ item, condition, start: Math.max(0, t - EDGE_DRIFT_SECONDS), end: t + d + EDGE_DRIFT_SECONDS })
     t += d
   }
   files.push(gap)
