@@ -42,6 +42,12 @@ export interface ObjectStore {
   /** Deletes `key`; a missing object is not an error. */
   deleteObject(key: string): Promise<void>
   /**
+   * Deletes every object whose key starts with `prefix` (a recording's folder: its audio, compact copy and
+   * the worker's result file); returns how many. Nothing there is not an error.
+   * @throws AppError `storage_auth` or `storage_unavailable`.
+   */
+  deletePrefix(prefix: string): Promise<number>
+  /**
    * Checks that the bucket exists and the keys work.
    * @throws AppError `storage_auth` or `storage_unavailable`.
    */

@@ -55,6 +55,11 @@ export interface Recording {
   id: string
   /** The user's file name, sanitized for display and download names. */
   filename: string
+  /**
+   * The title the user gave the recording in the page (`PATCH /api/recordings/:id {title}`), shown instead of
+   * the file name and searched with it; null (or absent at creation) = not renamed. The file name never changes.
+   */
+  title?: string | null
   /** Bytes. */
   size: number
   /** Seconds, from ffprobe; null until probed. */

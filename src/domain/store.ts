@@ -86,6 +86,7 @@ export type RecordingPatch = Partial<{
   multipartUploadId: string | null
   submitRequestedAt: string | null
   recordedAt: string | null
+  title: string | null
 }>
 
 export interface RecordingStore {
@@ -135,6 +136,7 @@ export function toRecording(r: StoredRecording): Recording {
   return {
     id: r.id,
     filename: r.filename,
+    title: r.title ?? null,
     size: r.size,
     duration: r.duration,
     createdAt: r.createdAt,

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import type { HttpBindings } from '@hono/node-server'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import contentDisposition from 'content-disposition'
 import parseRange from 'range-parser'
 import { z } from 'zod'
@@ -21,7 +21,7 @@ import { toRecording } from '../domain/store.ts'
 import type { EventBus } from '../services/events.ts'
 import type { ExportService } from '../services/exports.ts'
 import type { JobService } from '../services/jobs.ts'
-import type { TranscriptService } from '../services/transcripts.ts'
+import type { TranscriptService, TranscriptView } from '../services/transcripts.ts'
 import type { UploadService } from '../services/uploads.ts'
 
 /**
@@ -91,7 +91,19 @@ const calendarDay = z
   }, 'recordedAt is not a day of the calendar')
 
 /** Body of `PATCH /api/recordings/:id`: `recordedAt` (the day it was recorded; null when unknown). */
-export const RecordingChangeSchema = z.object({ recordedAt: calendarDay.nullable().optional() }).strict()
+export const RecordingChangeSchema = z
+  .object({
+    recordedAt: calendarDay.nullable().optional(),
+    /** A title shown instead of the file name (which never changes); null or "" goes back to the file name. */
+    title: z
+      .string()
+      .transform((s) => s.normalize('NFC').replace(/\s+/g, ' ').trim())
+      .pipe(z.string().max(200, 'title can be at most 200 characters'))
+      .nullable()
+      .optional(),
+  })
+  .strict()
+  .refine((o) => o.recordedAt !== undefined || o.title !== undefined, { message: 'send {"title": …} and/or {"recordedAt": "YYYY-MM-DD"}' })
 
 /**
  * Parses a JSON request body with `schema`.
@@ -113,6 +125,7 @@ function parseJsonBody<T>(text: string, schema: z.ZodType<T>, what: string, notJ
 
 const idParam = z.string().regex(/^[0-9a-f-]{36}$/i)
 
+
 export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   const app = new Hono()
 
@@ -120,6 +133,12 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
     const r = idParam.safeParse(id).success ? deps.store.getRecording(id) : null
     if (!r) throw new AppError('not_found', `There is no recording with id "${id.slice(0, 80)}". It may have been deleted; reload the library.`)
     return r
+  }
+
+  /** Answers a transcript change and tells open pages (speaker names in the library, a stale copy in another tab). */
+  const announce = (c: Context, id: string, { transcript, ...rest }: TranscriptView) => {
+    deps.events.publish({ type: 'transcript', id, version: rest.version })
+    return c.json({ ...transcript, ...rest })
   }
 
   app.put('/', async (c) => {
@@ -157,7 +176,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
     const byRecording = new Map<string, typeof hits>()
     for (const h of hits) byRecording.set(h.recordingId, [...(byRecording.get(h.recordingId) ?? []), h])
     const found = items
-      .filter((r) => r.filename.toLocaleLowerCase().includes(needle) || byRecording.has(r.id))
+      .filter((r) => r.filename.toLocaleLowerCase().includes(needle) || (r.title ?? '').toLocaleLowerCase().includes(needle) || byRecording.has(r.id))
       .map((r) => ({ ...r, matches: (byRecording.get(r.id) ?? []).map(({ segmentId, start, snippet }) => ({ segmentId, start, snippet })) }))
     return c.json({ recordings: found, totals })
   })
@@ -169,8 +188,9 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
 
   app.patch('/:id', async (c) => {
     const r = mustGet(c.req.param('id'))
-    const change = parseJsonBody(await c.req.text(), RecordingChangeSchema, 'change', 'Send the change as JSON, e.g. {"recordedAt": "2026-11-20"}.')
+    const change = parseJsonBody(await c.req.text(), RecordingChangeSchema, 'change', 'Send the change as JSON, e.g. {"title": "Interview with Anna Petrova"} or {"recordedAt": "2026-11-20"}.')
     if (change.recordedAt !== undefined) deps.store.updateRecording(r.id, { recordedAt: change.recordedAt })
+    if (change.title !== undefined) deps.store.updateRecording(r.id, { title: change.title ? change.title : null })
     const updated = deps.store.getRecording(r.id)!
     deps.events.publish({ type: 'recording', recording: toRecording(updated) })
     // The copies in output/<id>/ show the date in their header.
@@ -180,12 +200,19 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
 
   app.delete('/:id', async (c) => {
     const r = mustGet(c.req.param('id'))
+    if (r.status === 'submitting') {
+      // The /run request is on its way: its job id must be stored before the job can be cancelled.
+      throw new AppError('conflict', 'This recording is being submitted to RunPod right now. Wait a second and delete it again: the job is then cancelled with it.')
+    }
     if ((r.status === 'queued' || r.status === 'transcribing') && r.job) {
       // Do not leave a paid job running for a recording that no longer exists.
       await deps.jobs.cancel(r.id)
     }
     deps.uploads.stopCloudUpload(r.id)
-    if (deps.objectStore) await deps.objectStore.deleteObject(r.objectKey)
+    // The recording's folder on the volume: its audio, and whatever else was written beside it (a compact
+    // copy for the GPU, the worker's result file).
+    const folder = r.objectKey.lastIndexOf('/') > 0 ? r.objectKey.slice(0, r.objectKey.lastIndexOf('/') + 1) : null
+    if (deps.objectStore) await (folder ? deps.objectStore.deletePrefix(folder) : deps.objectStore.deleteObject(r.objectKey))
     deps.store.deleteRecording(r.id)
     await rm(deps.uploads.recordingDir(r.id), { recursive: true, force: true })
     await rm(path.join(deps.outputDir, r.id), { recursive: true, force: true })
@@ -255,21 +282,18 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   app.patch('/:id/transcript', async (c) => {
     const r = mustGet(c.req.param('id'))
     const { ops, version: expected } = parseJsonBody(await c.req.text(), EditRequestSchema, 'edit', 'Send the edits as JSON: {"ops": [{"op": "renameSpeaker", "speaker": "SPEAKER_00", "name": "Interviewer"}]}.')
-    const { transcript, ...rest } = await deps.transcripts.edit(r.id, ops, expected)
-    return c.json({ ...transcript, ...rest })
+    return announce(c, r.id, await deps.transcripts.edit(r.id, ops, expected))
   })
 
   // Undo and redo walk one history per recording: edits, restores of a version, new worker results.
   app.post('/:id/transcript/undo', (c) => {
     const r = mustGet(c.req.param('id'))
-    const { transcript, ...rest } = deps.transcripts.undo(r.id)
-    return c.json({ ...transcript, ...rest })
+    return announce(c, r.id, deps.transcripts.undo(r.id))
   })
 
   app.post('/:id/transcript/redo', (c) => {
     const r = mustGet(c.req.param('id'))
-    const { transcript, ...rest } = deps.transcripts.redo(r.id)
-    return c.json({ ...transcript, ...rest })
+    return announce(c, r.id, deps.transcripts.redo(r.id))
   })
 
   app.get('/:id/versions', (c) => c.json(deps.transcripts.versions(mustGet(c.req.param('id')).id)))
@@ -278,8 +302,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
     const r = mustGet(c.req.param('id'))
     const version = z.coerce.number().int().positive().safeParse(c.req.param('version'))
     if (!version.success) throw new AppError('bad_request', `"${c.req.param('version').slice(0, 20)}" is not a version number; GET …/versions lists them.`)
-    const { transcript, ...rest } = deps.transcripts.restore(r.id, version.data)
-    return c.json({ ...transcript, ...rest })
+    return announce(c, r.id, deps.transcripts.restore(r.id, version.data))
   })
 
   app.get('/:id/export/:format', async (c) => {

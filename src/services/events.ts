@@ -11,6 +11,8 @@ export type PanelEvent =
   | { type: 'upload-progress'; id: string; sentBytes: number; totalBytes: number }
   | { type: 'job-progress'; id: string; progress: unknown }
   | { type: 'deleted'; id: string }
+  /** A recording's transcript changed (an edit, an undo): open pages refresh speaker names and stale copies. */
+  | { type: 'transcript'; id: string; version: number }
 
 export class EventBus {
   private readonly emitter = new EventEmitter()

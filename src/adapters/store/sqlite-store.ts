@@ -117,6 +117,8 @@ export const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[]
   },
   // 5: when the recording was made (file metadata or typed by the user), for the exports' "Recorded on".
   `ALTER TABLE recordings ADD COLUMN recorded_at TEXT;`,
+  // 6: a title the user gives a recording in the page (the file name stays as uploaded).
+  `ALTER TABLE recordings ADD COLUMN title TEXT;`,
 ]
 
 /** Re-indexes one recording's kept segments for search and refreshes its library summary (language, speakers). */
@@ -161,6 +163,7 @@ interface HistoryRow {
 interface RecordingRow {
   id: string
   filename: string
+  title: string | null
   extension: string
   content_type: string
   size: number
@@ -310,6 +313,7 @@ export class SqliteStore implements RecordingStore {
     if (patch.multipartUploadId !== undefined) (sets.push('multipart_upload_id = @mpu'), (params.mpu = patch.multipartUploadId))
     if (patch.submitRequestedAt !== undefined) (sets.push('submit_requested_at = @sra'), (params.sra = patch.submitRequestedAt))
     if (patch.recordedAt !== undefined) (sets.push('recorded_at = @recordedAt'), (params.recordedAt = patch.recordedAt))
+    if (patch.title !== undefined) (sets.push('title = @title'), (params.title = patch.title))
     if (patch.jobOptions !== undefined) {
       sets.push('job_options = @jobOptions')
       params.jobOptions = patch.jobOptions ? JSON.stringify(patch.jobOptions) : null
@@ -593,6 +597,7 @@ function toStored(row: RecordingRow): StoredRecording {
   return {
     id: row.id,
     filename: row.filename,
+    title: row.title,
     extension: row.extension,
     contentType: row.content_type,
     size: row.size,
