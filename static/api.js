@@ -37,7 +37,7 @@ export const api = {
   list: (q) => call('GET', '/api/recordings' + (q ? `?q=${encodeURIComponent(q)}` : '')),
   get: (id) => call('GET', rec(id)),
   remove: (id) => call('DELETE', rec(id)),
-  /** Changes a recording: {recordedAt: "YYYY-MM-DD" | null}. Answers the recording as `get` does. */
+  /** Changes a recording: {recordedAt: "YYYY-MM-DD" | null} and/or {title: string | null} (null: the file name again). Answers the recording as `get` does. */
   patch: (id, change) => call('PATCH', rec(id), change),
   peaks: (id) => call('GET', `${rec(id)}/peaks`),
   transcribe: (id, options) => call('POST', `${rec(id)}/transcribe`, options),

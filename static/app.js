@@ -4,8 +4,10 @@
 import WaveSurfer from '/vendor/wavesurfer/wavesurfer.esm.js'
 import { api, ApiError } from './api.js'
 import { renderConfigBanner, notSetUpReason, SETUP_HASH } from './banner.js'
-import { $, clock, el, isLocalOnly, revealBelow } from './dom.js'
+import { $, clock, el, isLocalOnly, prefs, revealBelow } from './dom.js'
 import { setupDrawer } from './drawer.js'
+import { fillLanguageSelect, languageName } from './languages.js'
+import { arrange, deleteMany, jobOptionsFrom, setupLibraryTools, titleOf } from './manage.js'
 import { costText, renderLibrary as drawLibrary, totalsText } from './library.js'
 import { createPlayer, RATES } from './player.js'
 import { setupRecorder } from './recorder.js'
@@ -25,8 +27,10 @@ const state = {
   totals: null,
   pendingMatch: null, // {id, segmentId, start}: a search hit to show once its transcript is loaded
   health: null, // the last GET /api/health answer
+  selection: new Set(), // ids ticked in the library for a batch action
 }
 let drawer = { open() {}, close() {} }
+let tools = null // library sort, filter, selection and batch (manage.js)
 
 // ---------- formatting ----------
 const bytes = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`)
@@ -66,6 +70,7 @@ async function loadHealth() {
   try {
     const h = await api.health()
     state.health = h
+    tools?.update()
     $('#demo-banner').hidden = !h.demo
     renderConfigBanner($('#config-banner'), h)
     badge.className = 'health ' + (h.ok ? 'ok' : 'bad')
@@ -79,10 +84,25 @@ async function loadHealth() {
 }
 
 // ---------- library ----------
+/** The recordings as listed now: search hits, or the library filtered and sorted as chosen. */
+const shownRecordings = () => arrange(state.queryResults ?? [...state.recordings.values()], tools ? tools.view() : undefined)
+
 function renderLibrary() {
-  const items = state.queryResults ?? [...state.recordings.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-  drawLibrary($('#library'), items, { selectedId: state.selectedId, onSelect: select, onOpenMatch: openMatch })
-  $('#library-totals').textContent = state.query ? `${items.length} found` : totalsText(state.totals)
+  const items = shownRecordings()
+  for (const id of state.selection) if (!state.recordings.has(id)) state.selection.delete(id)
+  drawLibrary($('#library'), items, {
+    selectedId: state.selectedId,
+    onSelect: select,
+    onOpenMatch: openMatch,
+    checked: state.selection,
+    onCheck: (id, on) => {
+      on ? state.selection.add(id) : state.selection.delete(id)
+      tools?.update()
+    },
+  })
+  const hiddenByFilter = state.query ? 0 : state.recordings.size - items.length
+  $('#library-totals').textContent = state.query ? `${items.length} found` : hiddenByFilter ? `${items.length} of ${state.recordings.size} shown · ${totalsText(state.totals)}` : totalsText(state.totals)
+  tools?.update()
 }
 
 /** Reloads the library (language, speakers, cost, totals; search hits while a query is typed). */
@@ -93,6 +113,9 @@ async function refreshLibrary() {
     if (state.query) state.queryResults = recordings
     else for (const r of recordings) state.recordings.set(r.id, { ...state.recordings.get(r.id), ...r })
     renderLibrary()
+    // Cost and language come with the library: the open recording's lines follow without re-opening it.
+    const open = state.selectedId && state.recordings.get(state.selectedId)
+    if (open) updateDetailStatus(open)
   } catch {
     // The events stream shows the panel is unreachable; the next snapshot refreshes.
   }
@@ -143,6 +166,7 @@ function uploadFiles(files) {
         item.remove()
         // The events stream may already have brought a newer state of it (e.g. the cloud upload's end).
         if (!state.recordings.has(r.id)) state.recordings.set(r.id, r)
+        void tools.autoStart(r)
         renderLibrary()
         if (r.duplicateOf && state.recordings.has(r.duplicateOf)) {
           const earlier = r.duplicateOf
@@ -186,6 +210,13 @@ function setupDropzone() {
 }
 
 // ---------- live events ----------
+let refreshTimer = null
+/** One library reload for a burst of changes (an edit sends one event; typing renames send several). */
+function scheduleLibraryRefresh() {
+  clearTimeout(refreshTimer)
+  refreshTimer = setTimeout(() => void refreshLibrary(), 150)
+}
+
 function connectEvents() {
   const source = new EventSource('/api/events')
   source.addEventListener('snapshot', (e) => {
@@ -222,9 +253,18 @@ function connectEvents() {
     state.jobProgress.set(p.id, p.progress)
     if (p.id === state.selectedId) updateDetailStatus(state.recordings.get(p.id))
   })
+  // A transcript changed (an edit here or in another tab, an undo): speaker names in the library, and the open
+  // transcript when another tab changed it.
+  source.addEventListener('transcript', (e) => {
+    const { id, version } = JSON.parse(e.data)
+    scheduleLibraryRefresh()
+    const review = state.detail?.id === id ? state.detail.review : null
+    if (review?.loaded && !review.editing && review.version !== version) loadTranscript(id)
+  })
   source.addEventListener('deleted', (e) => {
     const { id } = JSON.parse(e.data)
     state.recordings.delete(id)
+    state.selection.delete(id)
     if (state.queryResults) state.queryResults = state.queryResults.filter((r) => r.id !== id)
     renderLibrary()
     if (id === state.selectedId) clearDetail()
@@ -260,7 +300,7 @@ async function select(id) {
   const detail = $('#detail')
   detail.replaceChildren(root)
   state.detail = { id, wavesurfer: null, player: null, review: null, observer: null }
-  $('.title', detail).textContent = r.filename
+  setupTitle(r)
   renderMeta(r)
   setupJobForm(r)
   setupPlayer(r)
@@ -268,10 +308,67 @@ async function select(id) {
   if (r.status === 'done') loadTranscript(id)
 }
 
+/** The title line: rename in place (the file name stays) and delete, asking first. */
+function setupTitle(r) {
+  const head = $('#detail .detail-head')
+  const title = $('.title', head)
+  title.textContent = titleOf(r)
+  $('.rename-button', head).addEventListener('click', () => {
+    const current = state.recordings.get(r.id) ?? r
+    const input = el('input', { type: 'text', class: 'title-input', maxlength: '200', 'aria-label': 'Title of this recording' })
+    input.value = titleOf(current)
+    let done = false
+    const finish = async (save) => {
+      if (done) return
+      done = true
+      const value = input.value.replace(/\s+/g, ' ').trim()
+      input.replaceWith(title)
+      if (!save || value === titleOf(current)) return
+      try {
+        // Emptying the field goes back to the file name.
+        const updated = await api.patch(r.id, { title: value === current.filename ? null : value })
+        state.recordings.set(r.id, { ...state.recordings.get(r.id), ...updated })
+        title.textContent = titleOf(updated)
+        renderMeta(state.recordings.get(r.id))
+        renderLibrary()
+      } catch (err) {
+        $('#detail .status-text').textContent = `Not renamed: ${err.message}`
+      }
+    }
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') void finish(true)
+      if (e.key === 'Escape') {
+        e.stopPropagation()
+        void finish(false)
+      }
+    })
+    input.addEventListener('blur', () => void finish(true))
+    title.replaceWith(input)
+    input.focus()
+    input.select()
+  })
+  $('.delete-button', head).addEventListener('click', async () => {
+    const result = await deleteMany([state.recordings.get(r.id) ?? r])
+    if (result?.failed.length) $('#detail .status-text').textContent = `Not deleted: ${result.failed[0].message}`
+    else if (result) removeRecordings(result.deleted)
+  })
+}
+
+/** Forgets deleted recordings at once (the events stream says the same a moment later). */
+function removeRecordings(ids) {
+  for (const id of ids) {
+    state.recordings.delete(id)
+    state.selection.delete(id)
+    if (state.queryResults) state.queryResults = state.queryResults.filter((r) => r.id !== id)
+  }
+  if (ids.includes(state.selectedId)) clearDetail()
+  else renderLibrary()
+}
+
 const AUDIO_REFERENCE = { 'volume-path': 'the file on the network volume', presigned: 'a presigned URL' }
 
 function renderMeta(r) {
-  const parts = [bytes(r.size), r.duration ? clock(r.duration) : null, `added ${dateFmt.format(new Date(r.createdAt))}`]
+  const parts = [r.title ? `file ${r.filename}` : null, bytes(r.size), r.duration ? clock(r.duration) : null, `added ${dateFmt.format(new Date(r.createdAt))}`]
   if (r.job) parts.push(`worker read ${AUDIO_REFERENCE[r.job.audioReference] ?? r.job.audioReference}`)
   const cost = costText(r.cost)
   if (cost) parts.push(cost)
@@ -281,6 +378,9 @@ function renderMeta(r) {
 function updateDetailStatus(r) {
   if (!state.detail || state.detail.id !== r.id) return
   renderMeta(r)
+  const title = $('#detail .title')
+  if (title) title.textContent = titleOf(r)
+  showLanguageUsed(r)
   const line = $('#detail .status-line')
   const localOnly = isLocalOnly(r)
   line.className = `status-line ${localOnly ? 'local-only' : r.status}`
@@ -310,23 +410,28 @@ function updateDetailStatus(r) {
   cancel.hidden = !(r.status === 'queued' || r.status === 'transcribing')
 }
 
+/** Under the Language picker: the language the last job used (asked for, or detected by Whisper). */
+function showLanguageUsed(r) {
+  const note = $('#detail .language-used')
+  if (!note) return
+  note.textContent = r.language ? `The last job used ${languageName(r.language)}${r.jobOptions && !r.jobOptions.language ? ' (detected)' : ''}. ` : ''
+}
+
 function setupJobForm(r) {
   const form = $('#detail .job-form')
+  // The language the job used (so "Transcribe again" keeps it), else the one chosen last time.
+  fillLanguageSelect($('select[name=language]', form), r.language ?? prefs.get('language', 'auto'))
+  $('select[name=language]', form).addEventListener('change', (e) => prefs.set('language', e.target.value))
+  // The list lacks what the job was asked for: fetch it, then say whether the language was detected.
+  api.get(r.id).then((full) => {
+    const known = state.recordings.get(r.id)
+    if (known) state.recordings.set(r.id, { ...known, jobOptions: full.jobOptions })
+    if (state.detail?.id === r.id) showLanguageUsed(state.recordings.get(r.id) ?? full)
+  }, () => {})
   form.addEventListener('submit', async (e) => {
     e.preventDefault()
     if ((state.recordings.get(r.id) ?? r).status === 'done' && !(await confirmRerun(r.id))) return
-    const data = new FormData(form)
-    const num = (v) => (v === '' || v === null ? null : Number(v))
-    const text = (k) => (data.get(k) || '').toString().trim() || null
-    const options = {
-      language: data.get('language'),
-      diarize: data.get('diarize') === 'on',
-      minSpeakers: num(data.get('minSpeakers')),
-      maxSpeakers: num(data.get('maxSpeakers')),
-      initialPrompt: text('initialPrompt'),
-      model: text('model'),
-      batchSize: num(data.get('batchSize')),
-    }
+    const options = jobOptionsFrom(form)
     try {
       await api.transcribe(r.id, options)
       // The answer lacks the library fields (pendingSubmit, cost): take the full recording.
@@ -461,6 +566,14 @@ async function loadTranscript(id) {
 
 // ---------- start ----------
 drawer = setupDrawer({ startOpen: () => state.selectedId === null })
+tools = setupLibraryTools({
+  recordings: () => [...state.recordings.values()],
+  shown: shownRecordings,
+  selection: state.selection,
+  canTranscribe: () => notSetUpReason(state.health),
+  render: renderLibrary,
+  onDeleted: removeRecordings,
+})
 setupDropzone()
 $('#search').addEventListener('input', onSearch)
 setupRecorder($('#record-button'), $('#record-status'), (rec) => {

@@ -2,23 +2,13 @@
 // results with the matching words marked (snippet parts come from the server as {text, match} and are
 // set as text, never as HTML); totals under the list.
 import { clock, el, isLocalOnly } from './dom.js'
+import { languageName } from './languages.js'
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 4 })
-const langName = new Intl.DisplayNames(undefined, { type: 'language' })
 
 const CHIP_TEXT = { uploading: 'uploading', uploaded: 'ready', submitting: 'submitting', queued: 'queued', transcribing: 'transcribing', processing: 'processing', done: 'done', failed: 'failed', cancelled: 'cancelled' }
 const chipClass = (s) => (s === 'done' ? 'done' : s === 'failed' ? 'failed' : s === 'cancelled' || s === 'uploaded' ? '' : 'active')
-
-/** "Russian" for "ru" (the browser's own names); the code itself when unknown. */
-export function languageLabel(code) {
-  if (!code) return ''
-  try {
-    return langName.of(code) ?? code
-  } catch {
-    return code
-  }
-}
 
 /** "GPU 12.3 s · ≈ $0.0023" for a library item's cost, or '' before any job ran. */
 export function costText(cost) {
@@ -39,16 +29,21 @@ function snippet(match, onOpen) {
 /**
  * Renders the list.
  * @param items recordings (with language, speakers, cost, and `matches` for search results), newest first
- * @param opts {selectedId, onSelect(id), onOpenMatch(id, match)}
+ * @param opts {selectedId, onSelect(id), onOpenMatch(id, match), checked: Set<id>, onCheck(id, on)}
  */
-export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch }) {
+export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch, checked, onCheck }) {
   list.replaceChildren(
     ...items.map((r) => {
-      const facts = [languageLabel(r.language), (r.speakers ?? []).join(', '), costText(r.cost)].filter(Boolean).join(' · ')
+      const facts = [languageName(r.language), (r.speakers ?? []).join(', '), costText(r.cost)].filter(Boolean).join(' · ')
+      const box = el('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select ${r.title || r.filename}` })
+      box.checked = checked.has(r.id)
+      box.addEventListener('click', (e) => e.stopPropagation())
+      box.addEventListener('change', () => onCheck(r.id, box.checked))
       return el(
         'li',
         { class: r.id === selectedId ? 'selected' : '', dataset: { id: r.id }, onclick: () => onSelect(r.id) },
-        el('span', { class: 'name', text: r.filename }),
+        el('span', { class: 'name-row' }, box, el('span', { class: 'name', text: r.title || r.filename })),
+        r.title ? el('span', { class: 'file', text: r.filename }) : null,
         el(
           'span',
           { class: 'sub' },

@@ -941,6 +941,10 @@ export function createReview(root, { id, player, audio }) {
     get loaded() {
       return view.t !== null
     },
+    /** Version of the transcript shown (null before one is loaded). */
+    get version() {
+      return view.t ? view.t.version : null
+    },
     get editing() {
       return view.editing !== null
     },
