@@ -9,8 +9,8 @@ import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Transcript } from '../../src/domain/transcript.ts'
-import { launchBrowser } from '../support/browser.ts'
-import { layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import type { launchBrowser } from '../support/browser.ts'
+import { layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const TEXT_BLOCKS = ['#detail .detail-head .title', '#detail .status-text', '#detail .save-status', '#detail .legend', '#detail .turn-body', '#detail .filter-summary']
@@ -45,10 +45,7 @@ describe('layout at three widths', () => {
     await waitForRecording(stack.url, ready, (r) => r.status === 'uploaded')
     await fetch(`${stack.url}/api/recordings/${done}/transcribe`, { method: 'POST', body: JSON.stringify({ language: 'en' }), headers: { 'content-type': 'application/json' } })
     await waitForRecording(stack.url, done, (r) => r.status === 'done')
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(10_000)
-    page.on('pageerror', (e) => errors.push(e.message))
+    ;({ browser, page } = await openTestPage(errors))
   })
   afterAll(async () => {
     await browser?.close()

@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser } from '../support/browser.ts'
-import { dropFiles, layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import type { launchBrowser } from '../support/browser.ts'
+import { dropFiles, layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 interface ApiRec {
@@ -44,10 +44,7 @@ describe('managing the library in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
     stack = await startStack({ env: { SCRIBE_DEMO: '1', GPU_PRICE_PER_SECOND: '0.0005' } })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(10_000)
-    page.on('pageerror', (e) => errors.push(e.message))
+    ;({ browser, page } = await openTestPage(errors))
   })
   afterAll(async () => {
     await browser?.close()

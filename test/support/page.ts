@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
+import { launchBrowser } from './browser.ts'
 
 export const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
 /** Laptop, half a laptop screen, phone (CSS pixels). */
@@ -62,4 +63,16 @@ export async function layoutProblems(page: Page, textSelectors: string[], minTex
     },
     { textSelectors, minTextPx },
   )
+}
+
+/**
+ * Headless Chromium with one page that fails a step after 10 s (before vitest's own timeout) and collects
+ * the page's uncaught errors into `errors`.
+ */
+export async function openTestPage(errors: string[]): Promise<{ browser: Awaited<ReturnType<typeof launchBrowser>>; page: Page }> {
+  const browser = await launchBrowser()
+  const page = await browser.context.newPage()
+  page.setDefaultTimeout(10_000)
+  page.on('pageerror', (e) => errors.push(e.message))
+  return { browser, page }
 }
