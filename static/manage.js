@@ -165,6 +165,9 @@ export function setupLibraryTools(ctx) {
   })
   $('#selection-transcribe').addEventListener('click', async () => {
     const ids = [...ctx.selection]
+    const transcribed = ctx.recordings().filter((r) => ctx.selection.has(r.id) && r.status === 'done').length
+    // A new job on a finished recording makes a new current version: say so once for the whole batch.
+    if (transcribed && !window.confirm(`${plural(transcribed, 'selected recording')} ${transcribed === 1 ? 'has' : 'have'} a transcript already. Transcribe ${transcribed === 1 ? 'it' : 'them'} again on a cloud GPU? Each new transcript becomes current; the current ${transcribed === 1 ? 'version stays' : 'versions stay'} restorable (Versions, or Undo).`)) return
     say(`Starting ${plural(ids.length, 'transcription')} with the batch options…`)
     report(await transcribeMany(ids, jobOptionsFrom(form)), 'transcription')
     ctx.selection.clear()

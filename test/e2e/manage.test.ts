@@ -126,8 +126,12 @@ describe('managing the library in Chromium', () => {
     await page.check(`#library li[data-id="${done.id}"] .pick`)
     await page.locator('#selection-count', { hasText: '2 selected' }).waitFor()
     await page.screenshot({ path: path.join(SHOTS, 'manage-3-selection.png') })
+    // One of them has a transcript: the page asks once before a new job replaces it as current.
+    const asked: string[] = []
+    page.once('dialog', (d) => (asked.push(d.message()), void d.accept()))
     await page.click('#selection-transcribe')
     await page.locator('#batch-status', { hasText: '2 transcriptions started' }).waitFor()
+    expect(asked[0]).toMatch(/^1 selected recording has a transcript already\. .*restorable/)
     expect(await page.isVisible('#selection-bar')).toBe(false)
     await waitForRecording(stack.url, fresh.id, (x) => x.status === 'done', 30_000)
     await waitForRecording(stack.url, done.id, (x) => x.status === 'done' && (x.job as { id: string }).id !== done.job!.id, 30_000)
@@ -180,8 +184,8 @@ describe('managing the library in Chromium', () => {
     // Cost: a new job's GPU time shows on the open recording's line when it ends.
     const before = await page.locator('#detail .meta').textContent()
     const gpu = (text: string | null) => Number(/GPU ([\d.]+) s/.exec(text ?? '')![1])
-    page.once('dialog', (d) => void d.accept()) // a confirmation before replacing an edited transcript, if asked
     await page.click('#detail .start-button')
+    await page.click('#detail .rerun-confirm .confirm') // asked first: the edited transcript stays restorable
     await page.waitForFunction((n) => {
       const m = /GPU ([\d.]+) s/.exec(document.querySelector('#detail .meta')?.textContent ?? '')
       return m && Number(m[1]) > n
