@@ -109,7 +109,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await stack.stopPanel().catch(() => {})
       await emulator.close()
       await s3.close()
-      await rm(root, { recursive: true, force: true })
+      // A background write (peaks) can still be finishing in a folder being removed: retry on ENOTEMPTY.
+      await rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     },
   }
   return stack
