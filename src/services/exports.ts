@@ -10,9 +10,9 @@ import type { StoredRecording } from '../domain/store.ts'
 import { EXPORTERS, exportFileName, getExporter, withoutMediaExtension } from '../exporters/index.ts'
 import type { TimestampMode } from '../exporters/stamps.ts'
 
-/** The title exports show: the recording's file name without its audio extension. */
+/** The title exports show: the one the user gave the recording, else its file name without the audio extension. */
 export function exportTitle(r: StoredRecording): string {
-  return withoutMediaExtension(r.filename)
+  return r.title || withoutMediaExtension(r.filename)
 }
 
 /** Formats written to `output/<id>/` whenever the transcript is stored or edited (issue 2: json, md, docx). */

@@ -33,8 +33,7 @@ describe('managing the library', () => {
   const list = async (q = '') => ((await (await fetch(`${stack.url}/api/recordings${q ? `?q=${encodeURIComponent(q)}` : ''}`)).json()) as { recordings: Item[] }).recordings
 
   beforeAll(async () => {
-    // A long queue, so a job is still waiting for a GPU when the recording is deleted.
-    stack = await startStack({ emulator: { queueDelayMs: 60_000 } })
+    stack = await startStack()
   })
   afterAll(async () => stack?.close())
 
@@ -47,6 +46,12 @@ describe('managing the library', () => {
     expect((await list()).find((x) => x.id === r.id)).toMatchObject({ filename: 'REC_0042.m4a', title: 'Интервью с Анной' })
     expect((await list('анной')).map((x) => x.id)).toEqual([r.id])
     expect((await list('REC_0042')).map((x) => x.id)).toEqual([r.id])
+    // Exports carry the title too, in their heading and their file name.
+    await fetch(`${stack.url}/api/recordings/${r.id}/transcribe`, { method: 'POST', body: '{}' })
+    await waitForRecording(stack.url, r.id, (x) => x.status === 'done')
+    const md = await fetch(`${stack.url}/api/recordings/${r.id}/export/md`)
+    expect(await md.text()).toMatch(/^# Интервью с Анной/)
+    expect(decodeURIComponent(md.headers.get('content-disposition')!)).toContain('Интервью с Анной.md')
 
     // Empty or null goes back to the file name; bad bodies are refused with what to send.
     expect((await (await patch(r.id, { title: '' })).json()).title).toBeNull()
@@ -63,6 +68,8 @@ describe('managing the library', () => {
   it('deletes a recording whose job is queued: cancels the job, removes the volume folder, the local files and the row', async () => {
     const r = await put('to delete.m4a')
     await waitForRecording(stack.url, r.id, (x) => x.status === 'uploaded')
+    // A long queue, so the job is still waiting for a GPU when the recording is deleted.
+    stack.emulator.faults.setDelays({ queueDelayMs: 60_000 })
     const start = await fetch(`${stack.url}/api/recordings/${r.id}/transcribe`, { method: 'POST', body: '{}' })
     expect(start.status).toBe(202)
     const queued = await waitForRecording(stack.url, r.id, (x) => x.status === 'queued')
