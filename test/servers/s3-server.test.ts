@@ -9,6 +9,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
@@ -178,6 +179,46 @@ describe("S3 stand-in, presign 'unsupported' (RunPod-like)", () => {
     expect(
       (await s3Error(s3.send(new AbortMultipartUploadCommand({ Bucket: server.bucket, Key: key, UploadId })))).name,
     ).toBe('NoSuchUpload')
+  })
+
+  it('ListParts lists the finished parts with size and MD5 ETag, pages them, and knows only pending uploads of that key', async () => {
+    const key = 'big/listed parts ü.bin'
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: server.bucket, Key: key }))
+    const bodies = [randomBytes(3000), randomBytes(1000), randomBytes(2000)]
+    const etags: string[] = []
+    for (const [i, n] of [1, 3, 4].entries()) {
+      const r = await s3.send(new UploadPartCommand({ Bucket: server.bucket, Key: key, UploadId, PartNumber: n, Body: bodies[i] }))
+      etags.push(r.ETag!)
+    }
+    const all = await s3.send(new ListPartsCommand({ Bucket: server.bucket, Key: key, UploadId }))
+    expect(all.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
+      [1, 3000, `"${createHash('md5').update(bodies[0]!).digest('hex')}"`],
+      [3, 1000, etags[1]],
+      [4, 2000, etags[2]],
+    ])
+    expect(all.IsTruncated).toBe(false)
+    const first = await s3.send(new ListPartsCommand({ Bucket: server.bucket, Key: key, UploadId, MaxParts: 2 }))
+    expect(first.Parts?.map((p) => p.PartNumber)).toEqual([1, 3])
+    expect(first.IsTruncated).toBe(true)
+    const rest = await s3.send(
+      new ListPartsCommand({ Bucket: server.bucket, Key: key, UploadId, PartNumberMarker: first.NextPartNumberMarker }),
+    )
+    expect(rest.Parts?.map((p) => p.PartNumber)).toEqual([4])
+    // Another key, an unknown id, and the same upload once completed: NoSuchUpload.
+    expect((await s3Error(s3.send(new ListPartsCommand({ Bucket: server.bucket, Key: 'big/other.bin', UploadId })))).name).toBe('NoSuchUpload')
+    expect((await s3Error(s3.send(new ListPartsCommand({ Bucket: server.bucket, Key: key, UploadId: 'ab12' })))).status).toBe(404)
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: server.bucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: all.Parts!.map((p) => ({ PartNumber: p.PartNumber, ETag: p.ETag })) },
+      }),
+    )
+    expect((await readObject(server, key)).equals(Buffer.concat(bodies))).toBe(true)
+    expect((await s3Error(s3.send(new ListPartsCommand({ Bucket: server.bucket, Key: key, UploadId })))).name).toBe('NoSuchUpload')
+    const late = s3.send(new UploadPartCommand({ Bucket: server.bucket, Key: key, UploadId, PartNumber: 5, Body: randomBytes(10) }))
+    expect(await s3Error(late)).toMatchObject({ name: 'NoSuchUpload', status: 404 })
   })
 
   it('rejects a wrong secret on bucket-level and object calls, and an unknown access key', async () => {

@@ -7,8 +7,12 @@
  *   every HeadBucket / ListObjectsV2 (reference/infra.md). For those requests the front verifies the signature
  *   itself with @smithy/signature-v4 (the SDK's own signer, never a hand-rolled SigV4), then forwards the verified
  *   request to s3rver as `/<bucket>` without its Authorization header (s3rver serves unsigned requests).
- * - AbortMultipartUpload (RunPod supports it, s3rver answers MethodNotAllowed): verified the same way, then the
- *   pending parts are deleted from s3rver's store.
+ * - AbortMultipartUpload and ListParts (RunPod supports both, s3rver answers MethodNotAllowed): verified the same
+ *   way, then served from s3rver's store of pending parts (ListParts as AWS documents it: only parts whose upload
+ *   finished, ETag = MD5 of the part, `max-parts` / `part-number-marker` paging, NoSuchUpload for an unknown or
+ *   finished upload or another key).
+ * - UploadPart and CompleteMultipartUpload for an upload that does not exist (aborted or completed) answer 404
+ *   NoSuchUpload, as S3 does (s3rver would create a fresh part folder and accept the part).
  * - Unsigned requests are refused (s3rver serves anonymous requests); only this server's access key is accepted
  *   (s3rver's key registry is process-global); the signing region must be this server's region, e.g. `EU-RO-1`
  *   (§2.2: region = datacenter ID; case is not enforced because third parties use both).
@@ -18,12 +22,12 @@
  *   400 EntityTooLarge (§2.4).
  * - Fault injection (`faults.failNext`) for retry tests.
  *
- * Not emulated: ListParts and ListMultipartUploads (s3rver lacks them), RunPod's 1-hour clock-skew tolerance
+ * Not emulated: ListMultipartUploads (s3rver lacks it), RunPod's 1-hour clock-skew tolerance
  * (s3rver allows 15 minutes), empty-directory listing (§2.4), RunPod's `UTC` date quirk.
  * s3rver quirk kept: listings escape `'` in keys as `&#x27;`, which the AWS SDK does not decode (avoid `'` in keys).
  */
 import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -78,6 +82,8 @@ export interface S3ServerOptions {
 export interface S3FaultMatch {
   method?: string
   operation?: 'UploadPart' | 'CompleteMultipartUpload' | 'PutObject' | 'any' | S3Operation
+  /** Only requests whose `partNumber` query parameter is at least this (UploadPart of the later parts). */
+  partNumberFrom?: number
 }
 
 export interface S3Faults {
@@ -232,7 +238,7 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3TestServer
     }
 
     const rule =
-      source === 'client' ? rules.find((r) => r.remaining > 0 && matches(r.match, method, operation)) : undefined
+      source === 'client' ? rules.find((r) => r.remaining > 0 && matches(r.match, method, operation, query)) : undefined
     if (rule) {
       rule.remaining -= 1
       const [code, message] = faultCode(rule.status)
@@ -256,7 +262,10 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3TestServer
     }
 
     const bucketLevel = bucket !== '' && key === '' && rawPath.endsWith('/')
-    if (!presigned && (bucketLevel || operation === 'AbortMultipartUpload')) {
+    if ((operation === 'UploadPart' || operation === 'CompleteMultipartUpload') && !(await uploadExists(s3rver, bucket, key, query.get('uploadId') ?? ''))) {
+      return sendError(req, res, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.')
+    }
+    if (!presigned && (bucketLevel || operation === 'AbortMultipartUpload' || operation === 'ListParts')) {
       const verified = await verifyHeaderSignature(req, rawPath, query, credentials)
       if (!verified) {
         return sendError(
@@ -270,6 +279,9 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3TestServer
       }
       if (operation === 'AbortMultipartUpload') {
         return abortMultipartUpload(req, res, s3rver, bucket, query.get('uploadId') ?? '')
+      }
+      if (operation === 'ListParts') {
+        return listParts(req, res, s3rver, bucket, key, query)
       }
       // Verified: forward as `/<bucket>` without the Authorization header. s3rver serves unsigned requests
       // (this front refuses them above), so its check cannot reject what the SDK signed correctly. Re-signing
@@ -445,8 +457,9 @@ function classify(
   }
 }
 
-function matches(match: S3FaultMatch, method: string, operation: S3Operation): boolean {
+function matches(match: S3FaultMatch, method: string, operation: S3Operation, query: URLSearchParams): boolean {
   if (match.method && match.method.toUpperCase() !== method) return false
+  if (match.partNumberFrom !== undefined && !(Number(query.get('partNumber')) >= match.partNumberFrom)) return false
   if (match.operation && match.operation !== 'any' && match.operation !== operation) return false
   return true
 }
@@ -631,4 +644,72 @@ async function abortMultipartUpload(
   req.resume()
   res.writeHead(204)
   res.end()
+}
+
+/** s3rver keeps a pending upload in `<bucket>/._S3rver_uploads/<uploadId>/` with its key in the file `key`. */
+function uploadDir(s3rver: S3rver, bucket: string, uploadId: string): string | null {
+  if (!/^[0-9a-f]+$/.test(uploadId)) return null
+  return join(s3rver.store.getResourcePath(bucket, undefined, 'uploads'), uploadId)
+}
+
+/** Whether `uploadId` is a pending multipart upload of `rawKey` (percent-encoded, as in the path). */
+async function uploadExists(s3rver: S3rver, bucket: string, rawKey: string, uploadId: string): Promise<boolean> {
+  const dir = uploadDir(s3rver, bucket, uploadId)
+  if (!dir) return false
+  try {
+    return (await readFile(join(dir, 'key'), 'utf8')) === decodeURIComponent(rawKey)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * ListParts (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListParts.html) over s3rver's store: a part is
+ * listed once its upload finished (s3rver writes `<n>.md5` after the part's last byte; a part cut off mid-body has
+ * no `.md5` and is not listed). Pages of `max-parts` (default and maximum 1000) after `part-number-marker`.
+ */
+async function listParts(
+  req: IncomingMessage,
+  res: ServerResponse,
+  s3rver: S3rver,
+  bucket: string,
+  rawKey: string,
+  query: URLSearchParams,
+): Promise<void> {
+  const uploadId = query.get('uploadId') ?? ''
+  const dir = uploadDir(s3rver, bucket, uploadId)
+  if (!dir || !(await uploadExists(s3rver, bucket, rawKey, uploadId))) {
+    return sendError(req, res, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.')
+  }
+  const maxParts = Math.min(1000, Math.max(0, Number(query.get('max-parts') ?? 1000) || 0))
+  const marker = Number(query.get('part-number-marker') ?? 0) || 0
+  const names = await readdir(dir)
+  const numbers = names
+    .filter((n) => /^\d+$/.test(n) && names.includes(`${n}.md5`))
+    .map(Number)
+    .filter((n) => n > marker)
+    .sort((a, b) => a - b)
+  const page = numbers.slice(0, maxParts)
+  const truncated = numbers.length > page.length
+  const parts: string[] = []
+  for (const n of page) {
+    const [st, md5] = await Promise.all([stat(join(dir, String(n))), readFile(join(dir, `${n}.md5`), 'utf8')])
+    parts.push(
+      `<Part><PartNumber>${n}</PartNumber><LastModified>${st.mtime.toISOString()}</LastModified>` +
+        `<ETag>&quot;${xmlEscape(md5.trim())}&quot;</ETag><Size>${st.size}</Size></Part>`,
+    )
+  }
+  const owner = '<ID>123456789000</ID><DisplayName>S3rver</DisplayName>'
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    '<ListPartsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+    `<Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(decodeURIComponent(rawKey))}</Key><UploadId>${uploadId}</UploadId>` +
+    `<PartNumberMarker>${marker}</PartNumberMarker><NextPartNumberMarker>${page.at(-1) ?? marker}</NextPartNumberMarker>` +
+    `<MaxParts>${maxParts}</MaxParts><IsTruncated>${truncated}</IsTruncated>` +
+    `<Initiator>${owner}</Initiator><Owner>${owner}</Owner><StorageClass>STANDARD</StorageClass>` +
+    parts.join('') +
+    '</ListPartsResult>'
+  req.resume()
+  res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
 }
