@@ -31,6 +31,12 @@ describe('parseConfig', () => {
     expect(c.s3.region).toBe('EU-RO-1')
   })
 
+  it('UPLOAD_TRANSCODE: auto by default, off when set, anything else named as a problem', () => {
+    expect(parseConfig({}).limits.uploadTranscode).toBe('auto')
+    expect(parseConfig({ UPLOAD_TRANSCODE: 'off' }).limits.uploadTranscode).toBe('off')
+    expect(() => parseConfig({ UPLOAD_TRANSCODE: 'yes' })).toThrow(/UPLOAD_TRANSCODE/)
+  })
+
   it('treats empty values as unset', () => {
     const c = parseConfig({ RUNPOD_API_KEY: '', PORT: '', RUNPOD_S3_ENDPOINT: '' })
     expect(c.runpod.apiKey).toBeUndefined()

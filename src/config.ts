@@ -60,6 +60,7 @@ const EnvSchema = z.object({
   OUTPUT_DIR: z.preprocess(emptyToUndefined, z.string().default('output')),
   MAX_UPLOAD_MB: positiveInt(4096),
   UPLOAD_CONCURRENCY: positiveInt(2),
+  UPLOAD_TRANSCODE: z.preprocess(emptyToUndefined, z.enum(['auto', 'off']).default('auto')),
   JOB_CONCURRENCY: positiveInt(4),
   GPU_PRICE_PER_SECOND: z.preprocess(emptyToUndefined, z.coerce.number().nonnegative().default(0.00019)),
   POLL_INTERVAL_MS: positiveInt(2000),
@@ -78,6 +79,8 @@ export interface Config {
     maxUploadBytes: number
     /** Cloud uploads running at once; more wait their turn. */
     uploadConcurrency: number
+    /** `auto`: the GPU gets a compact 16 kHz mono Opus copy of video, lossless and > 96 kbit/s audio; `off`: the original. */
+    uploadTranscode: 'auto' | 'off'
     /** RunPod jobs in flight at once (queued or running); more wait in the panel. */
     jobConcurrency: number
   }
@@ -130,7 +133,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
   return {
     server: { host: e.HOST, port: e.PORT, demo: e.SCRIBE_DEMO === '1' || e.SCRIBE_DEMO === 'true' },
     paths: { uploadsDir: path.resolve(cwd, e.UPLOADS_DIR), outputDir: path.resolve(cwd, e.OUTPUT_DIR) },
-    limits: { maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024, uploadConcurrency: e.UPLOAD_CONCURRENCY, jobConcurrency: e.JOB_CONCURRENCY },
+    limits: { maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024, uploadConcurrency: e.UPLOAD_CONCURRENCY, uploadTranscode: e.UPLOAD_TRANSCODE, jobConcurrency: e.JOB_CONCURRENCY },
     gpuPricePerSecond: e.GPU_PRICE_PER_SECOND,
     runpod: {
       apiKey: e.RUNPOD_API_KEY,

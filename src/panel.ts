@@ -42,6 +42,8 @@ export interface PanelOverrides {
   maxStatusPerSecond?: number
   /** RunPod client retry tuning (tests use short backoffs). */
   runpodRetry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number }
+  /** Waits before resuming an interrupted cloud upload (tests use short ones). */
+  uploadRetryDelaysMs?: readonly number[]
 }
 
 /** Builds the panel. Creates the uploads and output folders and the database `output/scribe.db`. */
@@ -77,6 +79,8 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     uploadsDir: config.paths.uploadsDir,
     maxUploadBytes: config.limits.maxUploadBytes,
     uploadConcurrency: config.limits.uploadConcurrency,
+    transcode: config.limits.uploadTranscode,
+    uploadRetryDelaysMs: overrides.uploadRetryDelaysMs,
     onUploaded: (id) => jobs?.onUploaded(id),
   })
   jobs = new JobService({
@@ -110,13 +114,15 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     start() {
       const missing = missingRunpodSettings(config)
       if (missing.length > 0) logger.warn(`RunPod is not configured; missing: ${missing.join(', ')}. The page works; transcription needs these settings.`)
-      // Unfinished cloud uploads restart (lib-storage aborted the old multipart upload, or the process died);
-      // uploads cut off before their recording was stored are cleaned up.
+      // Unfinished cloud uploads resume from the parts the volume has (ListParts); uploads cut off before their
+      // recording was stored cannot be resumed and are cleaned up with their multipart upload.
       void uploads.sweepOrphans().catch((err: unknown) => logger.warn('cleaning up interrupted uploads failed', { error: err }))
       for (const r of store.listByStatus(['uploading'])) uploads.startCloudUpload(r.id)
       if (objectStore) {
         for (const r of store.listByStatus(['failed'])) {
-          if (!r.job && r.upload.sentBytes < r.upload.totalBytes && r.error?.code === 'not_configured') uploads.startCloudUpload(r.id)
+          if (r.job || r.upload.sentBytes >= r.upload.totalBytes) continue
+          // Not configured then, or cut off by the network after every retry: both may work now.
+          if (r.error?.code === 'not_configured' || (r.error?.code === 'storage_unavailable' && r.multipartUploadId)) uploads.startCloudUpload(r.id)
         }
       }
       jobService.resume()

@@ -33,9 +33,25 @@ export interface ObjectStore {
       /** Called once with the multipart UploadId as soon as the volume assigned it (persist it for crash recovery). */
       onMultipartStarted?: (uploadId: string) => void
       signal?: AbortSignal
+      /** Part size in bytes (default: the store's; at least 5 MiB, lib-storage's minimum). */
+      partSize?: number
     },
   ): Promise<void>
-  /** Aborts a multipart upload left behind by a crash; an unknown upload is not an error. */
+  /**
+   * Continues the multipart upload `uploadId` of the local file at `filePath` to `key`: parts the volume
+   * already holds (ListParts) with the same size and MD5 are kept, the others sent, then it is completed.
+   * A failed or stopped `uploadFile` leaves its parts on the volume for this.
+   * @param partSize - the part size the upload was started with (default: the store's).
+   * @returns what was kept and sent, or null when the volume no longer knows the upload (start a new one).
+   * @throws AppError `storage_auth`, `storage_unavailable` (the upload stays pending: resume again later).
+   */
+  resumeUpload(
+    key: string,
+    filePath: string,
+    uploadId: string,
+    options: { partSize?: number; onProgress?: (sentBytes: number) => void; signal?: AbortSignal },
+  ): Promise<ResumedUpload | null>
+  /** Aborts a multipart upload that will not be resumed; an unknown upload is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>
   /** A presigned GET URL for `key`, valid for `expiresInSeconds`. */
   presignGet(key: string, expiresInSeconds: number): Promise<string>
@@ -52,6 +68,14 @@ export interface ObjectStore {
    * @throws AppError `storage_auth` or `storage_unavailable`.
    */
   check(): Promise<void>
+}
+
+/** What resuming a multipart upload did, in parts and bytes kept from before and sent now. */
+export interface ResumedUpload {
+  keptParts: number
+  keptBytes: number
+  sentParts: number
+  sentBytes: number
 }
 
 /** A RunPod job's status as the panel needs it (reference/runpod.md §1.3). */
@@ -99,14 +123,51 @@ export interface JobRunner {
   health(): Promise<{ workers: Record<string, number>; jobs: Record<string, number> }>
 }
 
+/** What ffprobe tells about a recording's file. */
+export interface MediaInfo {
+  /** seconds */
+  duration: number
+  /** Container, as ffprobe names it (e.g. `mov,mp4,m4a,3gp,3g2,mj2`, `wav`). */
+  format: string
+  /** Codec of the first audio stream, as ffprobe names it (e.g. `aac`, `pcm_s16le`, `flac`). */
+  audioCodec: string
+  /** bits per second of the first audio stream (the container's average when the stream does not say), or null. */
+  audioBitRate: number | null
+  /** Whether the file carries a picture track (cover art does not count). */
+  hasVideo: boolean
+  /** When it was recorded, from its metadata: `YYYY-MM-DD` or an ISO 8601 instant; null when unknown. */
+  recordedAt?: string | null
+}
+
+/** A running ffmpeg that writes the compact copy for the GPU to `output`. */
+export interface Transcode {
+  /** The copy's bytes (an Ogg Opus stream) as ffmpeg writes them. */
+  output: import('node:stream').Readable
+  /**
+   * Settles when ffmpeg exits.
+   * @throws AppError `upload_failed` when ffmpeg fails (its message included).
+   */
+  done: Promise<void>
+  /** Stops ffmpeg (SIGKILL); `done` then rejects. */
+  kill(): void
+}
+
 /** ffprobe / ffmpeg. */
 export interface MediaProbe {
   /**
-   * Reads duration (seconds), container format and, when the file's metadata has it, when it was recorded
-   * (`recordedAt`: `YYYY-MM-DD` or an ISO 8601 instant; null when unknown).
+   * Reads duration (seconds), container, first audio stream, whether there is a picture track and, when the
+   * file's metadata has it, when it was recorded.
    * @throws AppError `unsupported_media` when ffprobe finds no audio stream.
    */
-  probe(filePath: string): Promise<{ duration: number; format: string; recordedAt?: string | null }>
+  probe(filePath: string): Promise<MediaInfo>
+  /**
+   * Starts the compact copy for the GPU: the first audio track as 16 kHz mono Opus (~24 kbit/s) in Ogg,
+   * decoded by the worker exactly like the original (WhisperX resamples every input to 16 kHz mono),
+   * same duration and timestamps. ffmpeg runs at low CPU priority.
+   * @param input - a local file's path, or a stream of the file's bytes (piped to ffmpeg's stdin; the
+   *   container must be readable front to back, e.g. WAV, FLAC, AIFF).
+   */
+  transcodeForGpu(input: string | import('node:stream').Readable): Transcode
   /**
    * Waveform peaks: `bins` values in [0, 1] (max |sample| per window, mono), plus duration in seconds.
    */

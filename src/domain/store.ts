@@ -81,6 +81,8 @@ export type RecordingPatch = Partial<{
   duration: number | null
   sha256: string | null
   sentBytes: number
+  /** Size of the object going to the volume (the compact copy's size once it is known). */
+  totalBytes: number
   error: ErrorInfo | null
   jobOptions: JobOptions | null
   multipartUploadId: string | null

@@ -4,7 +4,7 @@
  * playable before the cloud upload starts; a failed cloud upload never touches it.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync } from 'node:fs'
 import { mkdir, readdir, rename, rm, writeFile, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { PassThrough, Readable, Transform } from 'node:stream'
@@ -17,6 +17,7 @@ import { parseSpeechMap, type SpeechMap } from '../domain/speech-map.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { toRecording } from '../domain/store.ts'
 import type { EventBus } from './events.ts'
+import { estimatedCopyBytes, GPU_COPY_CONTENT_TYPE, GPU_COPY_FILE, GPU_COPY_PART_SIZE, gpuCopyKey, isGpuCopyKey, losslessContainer, makeGpuCopyFile, needsGpuCopy, streamGpuCopy, type UploadTranscode } from './gpu-copy.ts'
 
 export interface UploadDeps {
   store: RecordingStore
@@ -33,6 +34,24 @@ export interface UploadDeps {
   uploadConcurrency: number
   /** Called when a cloud upload finishes (the job service submits a waiting transcription). */
   onUploaded?: (recordingId: string) => void
+  /** `UPLOAD_TRANSCODE`: `auto` sends the GPU a compact 16 kHz mono Opus copy where it pays (see gpu-copy.ts). */
+  transcode?: UploadTranscode
+  /**
+   * Waits (ms) before resuming a cloud upload cut off by a retryable failure (network, 5xx after the SDK's
+   * own retries); after the last one the recording is marked failed and its parts stay on the volume
+   * for a later resume. Default 2 s, 10 s, 30 s.
+   */
+  uploadRetryDelaysMs?: readonly number[]
+}
+
+/** A cloud upload running in this process. */
+interface ActiveUpload {
+  ac: AbortController
+  /** Settles when the upload has stopped. */
+  settled: Promise<unknown>
+  key: string
+  /** The multipart UploadId once the volume gave one. */
+  uploadId: string | null
 }
 
 // Control characters (C0, DEL, C1) and path separators never belong in a file name we keep.
@@ -59,6 +78,8 @@ function objectKeyFor(id: string, extension: string): string {
  */
 class EarlyUpload {
   readonly stream = new PassThrough({ highWaterMark: 1024 * 1024 })
+  /** Bytes of the compact copy, once it is complete (copy uploads only). */
+  copyBytes: number | null = null
   readonly ac = new AbortController()
   done: Promise<void> | null = null
   sent = 0
@@ -68,12 +89,20 @@ class EarlyUpload {
   onUploadId: ((uploadId: string) => void) | null = null
   private waiting: (() => void) | null = null
 
-  constructor(readonly key: string) {}
+  /** @param copy - whether the bytes go through ffmpeg into the compact copy, rather than to the volume as they are. */
+  constructor(
+    readonly key: string,
+    readonly copy = false,
+  ) {}
 
   /** Stops feeding once the upload has failed, releasing a write that waits for it. */
+  /** Why the upload failed, once it has. */
+  error: unknown = null
+
   watch(): void {
-    this.done!.catch(() => {
+    this.done!.catch((err: unknown) => {
       this.failed = true
+      this.error = err
       const w = this.waiting
       this.waiting = null
       w?.()
@@ -129,7 +158,7 @@ export function validateFilename(raw: string | undefined): string {
 }
 
 export class UploadService {
-  private readonly active = new Map<string, AbortController>()
+  private readonly active = new Map<string, ActiveUpload>()
   private readonly limit: LimitFunction
   /** Folders changed after this (ms) belong to this process; `sweepOrphans` leaves them alone. */
   private readonly startedAt = Date.now()
@@ -221,15 +250,20 @@ export class UploadService {
       if (!type || !(type.mime.startsWith('audio/') || type.mime.startsWith('video/'))) {
         throw new AppError('unsupported_media', `"${filename}" is not an audio file (its content looks like ${type ? type.mime : 'text or unknown data'}). Upload an m4a, mp3, wav, ogg, flac, webm or mp4 recording.`)
       }
-      const { duration, recordedAt } = await this.deps.media.probe(partPath)
+      const info = await this.deps.media.probe(partPath)
+      const { duration, recordedAt } = info
       const extension = type.ext
       await rename(partPath, path.join(dir, `audio.${extension}`))
 
       const sha256 = hash.digest('hex')
       const duplicates = this.deps.store.findBySha256(sha256)
-      const objectKey = objectKeyFor(id, extension)
+      // Decided here, after probing; an upload begun during the PUT is kept only when it sends what was decided.
+      const copy = this.deps.transcode === 'auto' && needsGpuCopy(info, size)
+      const objectKey = copy ? gpuCopyKey(id) : objectKeyFor(id, extension)
       const streaming = early as EarlyUpload | null
       const keepEarly = streaming !== null && !streaming.failed && streaming.key === objectKey
+      // Cut off by the network during the PUT: its parts are on the volume, resume it from the stored file.
+      const resumeEarly = streaming !== null && streaming.failed && streaming.key === objectKey && streaming.uploadId !== null && streaming.error instanceof AppError && streaming.error.retryable
       const recording: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'> = {
         id,
         filename,
@@ -240,13 +274,13 @@ export class UploadService {
         duration,
         createdAt: new Date().toISOString(),
         status: 'uploading',
-        upload: { sentBytes: keepEarly ? streaming.sent : 0, totalBytes: size },
+        upload: { sentBytes: keepEarly ? streaming.sent : 0, totalBytes: copy ? (streaming?.copyBytes ?? estimatedCopyBytes(duration)) : size },
         objectKey,
       }
       this.deps.store.createRecording(recording)
       if (recordedAt) this.deps.store.updateRecording(id, { recordedAt })
       const stored = this.deps.store.getRecording(id)!
-      this.deps.logger.info('recording stored', { id, size, duration, type: type.mime, cloudUploadStarted: keepEarly })
+      this.deps.logger.info('recording stored', { id, size, duration, type: type.mime, codec: info.audioCodec, video: info.hasVideo, compactCopy: copy, cloudUploadStarted: keepEarly })
       // Without a volume the recording is kept locally at once (startCloudUpload announces that): announcing
       // "uploading" first would make the page show an upload that never happens.
       if (this.deps.objectStore) this.publish(stored)
@@ -254,7 +288,8 @@ export class UploadService {
       void this.computeSpeechMap(stored).catch(() => undefined)
       if (keepEarly) this.adoptEarlyUpload(stored, streaming)
       else {
-        if (streaming) await this.discardEarlyUpload(streaming)
+        if (resumeEarly) this.deps.store.updateRecording(id, { multipartUploadId: streaming.uploadId })
+        else if (streaming) await this.discardEarlyUpload(streaming)
         this.startCloudUpload(id)
       }
       return { recording: stored, duplicateOf: duplicates[0]?.id ?? null }
@@ -275,13 +310,18 @@ export class UploadService {
     // stop the volume from completing it after our delete: let it finish, then delete.
     if (early.ended) await early.done?.catch(() => {})
     else await early.cancel()
+    // A stopped or failed upload keeps its parts for a resume; this one will not be resumed.
+    if (early.uploadId) await this.deps.objectStore?.abortMultipartUpload(early.key, early.uploadId).catch((err: unknown) => this.deps.logger.warn('could not abort a refused upload', { key: early.key, error: err }))
     await this.deps.objectStore?.deleteObject(early.key).catch((err: unknown) => this.deps.logger.warn('could not remove a refused upload from the volume', { key: early.key, error: err }))
   }
 
   /**
    * Starts the cloud upload while the browser is still sending the file, fed from the same bytes, so
    * the two legs overlap instead of adding up. Only when the first bytes look like audio and an upload
-   * slot is free; otherwise the upload starts from the stored file afterwards. The multipart UploadId
+   * slot is free; otherwise the upload starts from the stored file afterwards. With UPLOAD_TRANSCODE=auto,
+   * lossless containers (WAV, FLAC, AIFF) go through ffmpeg into the compact copy as they arrive; video
+   * waits for the probe (its container may need its end before ffmpeg can read it); other audio starts as
+   * it is and is dropped after the probe if it turns out to need the copy. The multipart UploadId
    * goes to `multipart.json` beside the file at once, so a crash before the recording is stored can be
    * cleaned up (`sweepOrphans`).
    */
@@ -291,25 +331,29 @@ export class UploadService {
     const type = await fileTypeFromBuffer(head)
     if (!type || !(type.mime.startsWith('audio/') || type.mime.startsWith('video/'))) return null
     if (this.limit.activeCount + this.limit.pendingCount >= this.deps.uploadConcurrency) return null
+    const auto = this.deps.transcode === 'auto'
+    if (auto && type.mime.startsWith('video/')) return null
     const dir = this.recordingDir(id)
-    const early = new EarlyUpload(objectKeyFor(id, type.ext))
-    early.done = this.limit(() =>
-      os.uploadFile(early.key, early.stream, {
-        contentType: type.mime,
+    const copy = auto && losslessContainer(type.mime)
+    const early = new EarlyUpload(copy ? gpuCopyKey(id) : objectKeyFor(id, type.ext), copy)
+    const handlers = {
         signal: early.ac.signal,
-        onMultipartStarted: (uploadId) => {
+        onMultipartStarted: (uploadId: string) => {
           early.uploadId = uploadId
           // Written whole then renamed, so a crash never leaves a half-written file.
           const file = path.join(dir, MULTIPART_FILE)
           void writeFile(`${file}.tmp`, JSON.stringify({ key: early.key, uploadId })).then(() => rename(`${file}.tmp`, file))
           early.onUploadId?.(uploadId)
         },
-        onProgress: (sent) => {
+        onProgress: (sent: number) => {
           early.sent = sent
           early.onProgress?.(sent)
         },
-      }),
-    )
+    }
+    early.done = this.limit(async () => {
+      if (!copy) return os.uploadFile(early.key, early.stream, { contentType: type.mime, ...handlers })
+      early.copyBytes = await streamGpuCopy({ media: this.deps.media, objectStore: os }, early.stream, early.key, path.join(dir, GPU_COPY_FILE), handlers)
+    })
     early.watch()
     early.forward(head, () => {})
     return early
@@ -317,19 +361,34 @@ export class UploadService {
 
   /** Hands a cloud upload that started during the PUT to the recording it now belongs to. */
   private adoptEarlyUpload(r: StoredRecording, early: EarlyUpload): void {
-    this.active.set(r.id, early.ac)
-    const report = this.progressReporter(r.id, r.size)
+    const entry: ActiveUpload = { ac: early.ac, settled: early.done!, key: early.key, uploadId: early.uploadId }
+    this.active.set(r.id, entry)
+    const report = this.progressReporter(r.id, r.upload.totalBytes)
     early.onProgress = report
-    early.onUploadId = (uploadId) => this.deps.store.updateRecording(r.id, { multipartUploadId: uploadId })
+    early.onUploadId = (uploadId) => {
+      entry.uploadId = uploadId
+      this.deps.store.updateRecording(r.id, { multipartUploadId: uploadId })
+    }
     if (early.uploadId) this.deps.store.updateRecording(r.id, { multipartUploadId: early.uploadId })
     report(early.sent)
     early.done!.then(
-      () => this.cloudUploadDone(r.id, early.ac, r.size),
-      (err: unknown) => this.cloudUploadFailed(r.id, early.ac, err),
-    ).finally(() => {
-      this.active.delete(r.id)
-      void rm(path.join(this.recordingDir(r.id), MULTIPART_FILE), { force: true })
-    })
+      () => this.finishActive(r.id, entry, () => this.cloudUploadDone(r.id, early.ac, early.copyBytes ?? r.size)),
+      (err: unknown) =>
+        this.finishActive(r.id, entry, () => {
+          // Cut off (network, 5xx): continue from the parts the volume has, reading the stored file.
+          if (!early.ac.signal.aborted && err instanceof AppError && err.retryable && this.deps.store.getRecording(r.id)) {
+            this.deps.logger.warn('cloud upload interrupted; resuming from the stored file', { id: r.id, error: err })
+            this.startCloudUpload(r.id)
+          } else this.cloudUploadFailed(r.id, early.ac, err)
+        }),
+    )
+  }
+
+  /** Ends an active upload's entry (if it is still the current one) and runs `then`. */
+  private finishActive(id: string, entry: ActiveUpload, then: () => void): void {
+    if (this.active.get(id) === entry) this.active.delete(id)
+    void rm(path.join(this.recordingDir(id), MULTIPART_FILE), { force: true })
+    then()
   }
 
   /**
@@ -347,43 +406,82 @@ export class UploadService {
       return
     }
     const ac = new AbortController()
-    this.active.set(id, ac)
-    if (r.status !== 'uploading') this.deps.store.updateRecording(id, { status: 'uploading', error: null, sentBytes: 0 })
+    const entry: ActiveUpload = { ac, settled: Promise.resolve(), key: r.objectKey, uploadId: r.multipartUploadId }
+    this.active.set(id, entry)
+    if (r.status !== 'uploading') this.deps.store.updateRecording(id, { status: 'uploading', error: null })
     this.publish(this.deps.store.getRecording(id)!)
     const run = async () => {
       if (ac.signal.aborted) return
       try {
-        // The previous process died mid-upload: abort that multipart upload (known from the store, or from the
-        // file written while the PUT was still arriving) so its parts do not linger on the volume.
-        const sidecar = path.join(this.recordingDir(id), MULTIPART_FILE)
-        const fromFile = await readFile(sidecar, 'utf8').then((t) => (JSON.parse(t) as { uploadId: string }).uploadId, () => null)
-        for (const uploadId of new Set([r.multipartUploadId, fromFile].filter((u): u is string => !!u))) {
-          await os.abortMultipartUpload(r.objectKey, uploadId)
-          this.deps.logger.info('aborted an interrupted multipart upload', { id })
-        }
-        if (r.multipartUploadId) this.deps.store.updateRecording(id, { multipartUploadId: null })
-        await rm(sidecar, { force: true })
-        await os.uploadFile(r.objectKey, this.audioPath(r), {
-          contentType: r.contentType,
-          signal: ac.signal,
-          onMultipartStarted: (uploadId) => this.deps.store.updateRecording(id, { multipartUploadId: uploadId }),
-          onProgress: this.progressReporter(id, r.size),
-        })
-        this.cloudUploadDone(id, ac, r.size)
+        const bytes = await this.sendToVolume(r, os, entry)
+        this.finishActive(id, entry, () => this.cloudUploadDone(id, ac, bytes))
       } catch (err) {
-        this.cloudUploadFailed(id, ac, err)
-      } finally {
-        this.active.delete(id)
+        this.finishActive(id, entry, () => this.cloudUploadFailed(id, ac, err))
       }
     }
-    void this.limit(run)
+    entry.settled = this.limit(run)
   }
 
-  /** Progress of a cloud upload: an event at most every 200 ms, the store about once a second. */
+  /**
+   * Brings the recording's object to the volume from the local files: resumes the multipart upload the
+   * store (or the sidecar of an upload begun during the PUT) knows, else starts one; the compact copy is
+   * made on the way when it is not on disk yet. Retryable failures are resumed after the configured waits.
+   * @returns bytes of the object on the volume.
+   */
+  private async sendToVolume(r: StoredRecording, os: ObjectStore, entry: ActiveUpload): Promise<number> {
+    const { id } = r
+    const signal = entry.ac.signal
+    const copy = isGpuCopyKey(r.objectKey)
+    const copyPath = path.join(this.recordingDir(id), GPU_COPY_FILE)
+    const file = copy ? copyPath : this.audioPath(r)
+    const sidecar = path.join(this.recordingDir(id), MULTIPART_FILE)
+    const fromFile = await readFile(sidecar, 'utf8').then((t) => JSON.parse(t) as { key: string; uploadId: string }, () => null)
+    let uploadId = r.multipartUploadId ?? (fromFile?.key === r.objectKey ? fromFile.uploadId : null)
+    // An upload begun during the PUT for another object (the original, before the probe chose the copy) is not resumed.
+    if (fromFile && fromFile.uploadId !== uploadId) await os.abortMultipartUpload(fromFile.key, fromFile.uploadId)
+    await rm(sidecar, { force: true })
+    const setUploadId = (u: string | null) => {
+      uploadId = u
+      entry.uploadId = u
+      this.deps.store.updateRecording(id, { multipartUploadId: u })
+    }
+    const onProgress = this.progressReporter(id, r.upload.totalBytes)
+    const handlers = { signal, onProgress, onMultipartStarted: (u: string) => setUploadId(u) }
+    const partSize = copy ? GPU_COPY_PART_SIZE : undefined
+    const delays = this.deps.uploadRetryDelaysMs ?? [2000, 10_000, 30_000]
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (uploadId) {
+          if (copy && !existsSync(copyPath)) await makeGpuCopyFile(this.deps.media, this.audioPath(r), copyPath, signal)
+          const resumed = await os.resumeUpload(r.objectKey, file, uploadId, { partSize, onProgress, signal })
+          if (resumed) {
+            this.deps.logger.info('resumed an interrupted upload', { id, ...resumed })
+            return resumed.keptBytes + resumed.sentBytes
+          }
+          this.deps.logger.info('the volume no longer has the interrupted upload; starting it again', { id })
+          setUploadId(null)
+        }
+        if (copy && !existsSync(copyPath)) return await streamGpuCopy({ media: this.deps.media, objectStore: os }, this.audioPath(r), r.objectKey, copyPath, handlers)
+        await os.uploadFile(r.objectKey, file, { contentType: copy ? GPU_COPY_CONTENT_TYPE : r.contentType, partSize, ...handlers })
+        return (await stat(file)).size
+      } catch (err) {
+        if (signal.aborted || !(err instanceof AppError && err.retryable) || attempt >= delays.length) throw err
+        this.deps.logger.warn('cloud upload interrupted; resuming it', { id, attempt: attempt + 1, inMs: delays[attempt], error: err })
+        await new Promise((resolve) => setTimeout(resolve, delays[attempt]))
+        if (signal.aborted) throw err
+      }
+    }
+  }
+
+  /**
+   * Progress of a cloud upload: an event at most every 200 ms, the store about once a second. `total` is
+   * the object's size, or for a compact copy still being made its estimate (raised when it is passed).
+   */
   private progressReporter(id: string, total: number): (sent: number) => void {
     let lastPersist = 0
     let lastEvent = 0
     return (sent) => {
+      total = Math.max(total, sent)
       const now = Date.now()
       if (now - lastEvent >= 200 || sent === total) {
         lastEvent = now
@@ -398,7 +496,7 @@ export class UploadService {
 
   private cloudUploadDone(id: string, ac: AbortController, size: number): void {
     if (ac.signal.aborted || !this.deps.store.getRecording(id)) return // stopped or deleted meanwhile
-    this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: size, error: null, multipartUploadId: null })
+    this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: size, totalBytes: size, error: null, multipartUploadId: null })
     this.deps.logger.info('cloud upload done', { id, bytes: size })
     this.publish(this.deps.store.getRecording(id)!)
     this.deps.onUploaded?.(id)
@@ -409,8 +507,7 @@ export class UploadService {
     const current = this.deps.store.getRecording(id)
     if (!current) return
     this.deps.logger.warn('cloud upload failed', { id, error: err })
-    // lib-storage aborted the multipart upload itself (leavePartsOnError: false).
-    this.deps.store.updateRecording(id, { multipartUploadId: null })
+    // Its parts stay on the volume (multipartUploadId kept): the next start resumes from them.
     this.fail(current, err)
   }
 
@@ -445,15 +542,30 @@ export class UploadService {
     return removed
   }
 
-  /** Stops a running cloud upload (before delete). The multipart upload is aborted by lib-storage. */
-  stopCloudUpload(id: string): void {
-    this.active.get(id)?.abort()
+  /**
+   * Stops a running cloud upload. By default (before a delete) its multipart upload is also aborted on the
+   * volume once it has stopped, so no parts are left behind; `keepParts` leaves them for a resume.
+   */
+  stopCloudUpload(id: string, opts: { keepParts?: boolean } = {}): void {
+    const entry = this.active.get(id)
+    entry?.ac.abort()
     this.active.delete(id)
+    const os = this.deps.objectStore
+    if (opts.keepParts || !os) return
+    const r = this.deps.store.getRecording(id)
+    const key = entry?.key ?? r?.objectKey
+    if (!key) return
+    void (async () => {
+      await entry?.settled.catch(() => {})
+      for (const uploadId of new Set([entry?.uploadId, r?.multipartUploadId])) {
+        if (uploadId) await os.abortMultipartUpload(key, uploadId).catch((err: unknown) => this.deps.logger.warn('could not abort a stopped upload', { id, error: err }))
+      }
+    })()
   }
 
-  /** Stops every running cloud upload (shutdown); they restart on the next start. */
+  /** Stops every running cloud upload (shutdown), keeping their parts: they resume on the next start. */
   stopAll(): void {
-    for (const id of [...this.active.keys()]) this.stopCloudUpload(id)
+    for (const id of [...this.active.keys()]) this.stopCloudUpload(id, { keepParts: true })
   }
 
   /** Whether a cloud upload for `id` is running in this process. */

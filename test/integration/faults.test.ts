@@ -242,7 +242,8 @@ describe('RunPod faults', () => {
     await transcribe(stack, rec.id, { language: 'ru', diarize: true, minSpeakers: 2, maxSpeakers: 3, model: 'large-v2', initialPrompt: 'Анна Петрова, RunPod', batchSize: 8 })
     const r = await finished(stack, rec.id)
     expect(stack.emulator.jobs.get(r.job!.id)!.input).toEqual({
-      audio: `/runpod-volume/scribe-panel/${rec.id}/audio.wav`,
+      // A WAV reaches the GPU as the compact 16 kHz mono Opus copy (UPLOAD_TRANSCODE=auto).
+      audio: `/runpod-volume/scribe-panel/${rec.id}/audio-16k-mono.ogg`,
       language: 'ru',
       diarize: true,
       align: true,
@@ -339,7 +340,8 @@ function undecodableWav(dataBytes: number): Buffer {
 
 describe('S3 faults', () => {
   it('a file that looks like audio but cannot be decoded: refused, and the upload already begun leaves nothing on the volume', async () => {
-    const stack = await startStack()
+    // UPLOAD_TRANSCODE=off: the WAV's own bytes stream to the volume during the PUT (with auto, ffmpeg refuses them first).
+    const stack = await startStack({ env: { UPLOAD_TRANSCODE: 'off' } })
     try {
       const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
       const { createTestS3Client } = await import('../servers/s3-server.ts')

@@ -1,6 +1,7 @@
 /**
  * Restart safety with a real process: the panel runs as `tsx src/main.ts` (as `npm start` runs it)
- * and is killed with SIGKILL mid-upload and mid-job, then started again on the same folders.
+ * and is killed with SIGKILL mid-upload and mid-job, then started again on the same folders. Uploads resume
+ * from the parts on the volume; a PUT cut off before its recording was stored cannot be, and is cleaned up.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
@@ -8,10 +9,11 @@ import { rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { ListPartsCommand } from '@aws-sdk/client-s3'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startRunpodEmulator, type RunpodEmulator } from '../servers/runpod-emulator.ts'
-import { startS3Server, type S3TestServer } from '../servers/s3-server.ts'
+import { createTestS3Client, readObject, startS3Server, type S3TestServer } from '../servers/s3-server.ts'
 import { standInEnv, volumeOf } from '../servers/stand-in-env.ts'
 import { FIXTURES, waitForRecording } from '../support/stack.ts'
 
@@ -91,32 +93,51 @@ describe('SIGKILL at any point', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('mid-upload: the upload restarts by itself and the interrupted multipart upload is aborted', async () => {
+  it('mid-upload: after restart the upload resumes from the parts the volume has and sends only the missing ones', async () => {
     const url = `http://127.0.0.1:${port}`
-    // ~24 MB so the upload is multipart (8 MB parts); 503s on parts make the SDK back off, so we can kill in the middle.
+    // ~52 MB of 64 kbit/s m4a (it goes to the volume as it is): seven 8 MiB parts.
     const m4a = readFileSync(path.join(FIXTURES, 'interview.m4a'))
-    const body = Buffer.concat(Array.from({ length: 70 }, () => m4a))
-    s3.faults.failNext(6, 503, { operation: 'UploadPart' })
+    const body = Buffer.concat(Array.from({ length: 150 }, () => m4a))
+    const partCount = Math.ceil(body.length / (8 * 1024 * 1024))
+    expect(partCount).toBe(7)
+    // Parts 3 and later keep failing (500; the SDK retries, then the panel waits and resumes), so the panel
+    // is killed with parts 1 and 2 on the volume.
+    s3.faults.failNext(100_000, 500, { operation: 'UploadPart', partNumberFrom: 3 })
     const res = await fetch(`${url}/api/recordings?filename=long.m4a`, { method: 'PUT', body: new Blob([new Uint8Array(body)]) })
     expect(res.status).toBe(201)
     const rec = (await res.json()) as { id: string }
-    // Wait until the panel has stored the multipart upload's id (it is on the volume now), then kill.
+    const key = `scribe-panel/${rec.id}/audio.m4a`
     const db = new Database(path.join(dir, 'output', 'scribe.db'), { readonly: true })
     const pendingId = () => (db.prepare('SELECT multipart_upload_id AS m FROM recordings WHERE id = ?').get(rec.id) as { m: string | null }).m
-    const deadline = Date.now() + 10_000
-    while (!pendingId() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    const client = createTestS3Client(s3)
+    const listed = async () => {
+      const id = pendingId()
+      if (!id) return []
+      const out = await client.send(new ListPartsCommand({ Bucket: s3.bucket, Key: key, UploadId: id })).catch(() => null)
+      return (out?.Parts ?? []).map((p) => p.PartNumber)
+    }
+    const deadline = Date.now() + 20_000
+    while ((await listed()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(await listed()).toEqual([1, 2])
     const uploadId = pendingId()
-    expect(uploadId).toBeTruthy()
     await kill()
     s3.faults.clear()
     const before = s3.requests.length
     await startPanel()
     const r = await waitForRecording(url, rec.id, (x) => x.status === 'uploaded', 30_000)
     expect(r.upload).toEqual({ sentBytes: body.length, totalBytes: body.length })
-    expect(s3.requests.slice(before).some((q) => q.operation === 'AbortMultipartUpload' && q.query.includes(`uploadId=${uploadId}`))).toBe(true)
+    const after = s3.requests.slice(before).filter((q) => q.source === 'client')
+    // Same multipart upload, continued: its parts listed, only parts 3–7 sent, then completed; nothing started anew or aborted.
+    expect(after.some((q) => q.operation === 'ListParts' && q.query.includes(`uploadId=${uploadId}`))).toBe(true)
+    const sent = after.filter((q) => q.operation === 'UploadPart' && q.status === 200).map((q) => Number(new URLSearchParams(q.query).get('partNumber')))
+    expect(sent.sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7])
+    expect(after.filter((q) => q.operation === 'CreateMultipartUpload' || q.operation === 'AbortMultipartUpload')).toEqual([])
+    expect(after.filter((q) => q.operation === 'CompleteMultipartUpload' && q.status === 200)).toHaveLength(1)
+    expect((await readObject(s3, key)).equals(body)).toBe(true)
     expect(pendingId()).toBeNull()
+    client.destroy()
     db.close()
-  })
+  }, 90_000)
 
   it('mid-PUT (the browser still sending): the half-received file and its multipart upload are cleaned up on restart', async () => {
     const url = `http://127.0.0.1:${port}`

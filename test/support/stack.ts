@@ -71,7 +71,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   Object.assign(env, { UPLOADS_DIR: dirs.uploads, OUTPUT_DIR: dirs.output, POLL_INTERVAL_MS: '200', PORT: '0' }, opts.env)
   const config = parseConfig(env)
   const logger = process.env.SCRIBE_TEST_LOG ? createLogger('debug') : silentLogger
-  const overrides: PanelOverrides = { runpodRetry: { retries: 3, minTimeoutMs: 50, maxTimeoutMs: 300 }, ...opts.overrides }
+  const overrides: PanelOverrides = { runpodRetry: { retries: 3, minTimeoutMs: 50, maxTimeoutMs: 300 }, uploadRetryDelaysMs: [100, 300], ...opts.overrides }
 
   let panel: Panel
   let server: Server

@@ -3,17 +3,18 @@
  * Peaks are computed by streaming 8 kHz mono s16le PCM out of ffmpeg and keeping max |sample| per
  * bin, so memory stays constant whatever the recording's length.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { setPriority } from 'node:os'
+import type { Readable } from 'node:stream'
 import { AppError } from '../../domain/errors.ts'
-import type { MediaProbe } from '../../domain/ports.ts'
+import type { MediaInfo, MediaProbe, Transcode } from '../../domain/ports.ts'
 
 const PEAK_SAMPLE_RATE = 8000
 
 /** The parts of `ffprobe -print_format json -show_format -show_streams` this adapter reads. */
 interface FfprobeInfo {
-  streams?: { duration?: string; tags?: Record<string, string> }[]
-  format?: { duration?: string; format_name?: string; tags?: Record<string, string> }
+  streams?: { codec_type?: string; codec_name?: string; duration?: string; bit_rate?: string; disposition?: { attached_pic?: number }; tags?: Record<string, string> }[]
+  format?: { duration?: string; format_name?: string; bit_rate?: string; tags?: Record<string, string> }
 }
 
 /**
@@ -50,25 +51,85 @@ export function recordedAtFromProbe(info: FfprobeInfo): string | null {
   return null
 }
 
+/**
+ * The compact copy for the GPU. WhisperX decodes every input to 16 kHz mono before anything else
+ * (`whisperx/audio.py` `load_audio`: `ffmpeg … -ac 1 -ar 16000`, https://github.com/m-bain/whisperX), so
+ * that is all the worker needs. Opus in Ogg is read by that same ffmpeg call. Complexity 0 and 60 ms
+ * frames keep the encoder fast (about 7 s of one core per hour of audio here, against 40 s at the default
+ * complexity 10); 24 kbit/s wideband is about 11 MB per hour. `-map 0:a:0`: the first audio track only.
+ */
+const GPU_COPY_ARGS = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', '-ac', '1', '-ar', '16000', '-c:a', 'libopus', '-b:a', '24k', '-application', 'audio', '-compression_level', '0', '-frame_duration', '60', '-f', 'ogg']
+
+/** Background ffmpeg work: let uploads, requests and the page have the CPU first (nice 10). */
+function lowPriority(child: ChildProcess): void {
+  if (!child.pid) return
+  try {
+    setPriority(child.pid, 10)
+  } catch {
+    // Not permitted on this system: run at normal priority.
+  }
+}
+
 export class FfmpegMedia implements MediaProbe {
   constructor(private readonly bins: { ffmpeg: string; ffprobe: string } = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' }) {}
 
-  async probe(filePath: string): Promise<{ duration: number; format: string; recordedAt: string | null }> {
-    const { stdout, code, stderr } = await run(this.bins.ffprobe, [
-      '-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '-select_streams', 'a', filePath,
-    ])
+  async probe(filePath: string): Promise<MediaInfo> {
+    const { stdout, code, stderr } = await run(this.bins.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', filePath])
     if (code !== 0) {
       throw new AppError('unsupported_media', `This file could not be read as audio (${firstLine(stderr) || 'ffprobe failed'}). Upload an audio or video file such as m4a, mp3, wav, ogg or mp4.`)
     }
     const info = JSON.parse(stdout) as FfprobeInfo
-    if (!info.streams || info.streams.length === 0) {
+    const streams = info.streams ?? []
+    const audio = streams.find((s) => s.codec_type === 'audio')
+    if (!audio) {
       throw new AppError('unsupported_media', 'This file has no audio track. Upload an audio recording (m4a, mp3, wav, ogg, …) or a video with sound.')
     }
-    const duration = Number(info.format?.duration ?? info.streams[0]?.duration)
+    const duration = Number(info.format?.duration ?? audio.duration)
     if (!Number.isFinite(duration) || duration <= 0) {
       throw new AppError('unsupported_media', 'This audio has no measurable length (it may be empty or damaged). Try exporting it again from the recorder.')
     }
-    return { duration, format: info.format?.format_name ?? 'unknown', recordedAt: recordedAtFromProbe(info) }
+    const hasVideo = streams.some((s) => s.codec_type === 'video' && !s.disposition?.attached_pic)
+    // The container's average counts the video too, so it stands for the audio only in audio-only files.
+    const rate = Number(audio.bit_rate ?? (hasVideo ? Number.NaN : info.format?.bit_rate))
+    return {
+      duration,
+      format: info.format?.format_name ?? 'unknown',
+      audioCodec: audio.codec_name ?? 'unknown',
+      audioBitRate: Number.isFinite(rate) && rate > 0 ? rate : null,
+      hasVideo,
+      recordedAt: recordedAtFromProbe(info),
+    }
+  }
+
+  transcodeForGpu(input: string | Readable): Transcode {
+    const child = spawn(this.bins.ffmpeg, ['-v', 'error', '-nostdin', '-i', typeof input === 'string' ? input : 'pipe:0', ...GPU_COPY_ARGS, 'pipe:1'], {
+      stdio: [typeof input === 'string' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
+    lowPriority(child)
+    if (typeof input !== 'string') {
+      // ffmpeg may stop reading early (an error, or the end of the audio before trailing chunks): not our error.
+      child.stdin!.on('error', () => {})
+      input.pipe(child.stdin!)
+    }
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+    let killed = false
+    const done = new Promise<void>((resolve, reject) => {
+      child.on('error', (err) => reject(new AppError('internal', `ffmpeg could not be started (${err.message}); install ffmpeg.`, { cause: err })))
+      child.on('close', (code) => {
+        if (code === 0) resolve()
+        else if (killed) reject(new AppError('upload_failed', 'The compact copy for the GPU was stopped.'))
+        else reject(new AppError('upload_failed', `The compact copy for the GPU could not be made (ffmpeg: ${firstLine(stderr) || `exit ${code}`}). Set UPLOAD_TRANSCODE=off to upload the original as it is.`))
+      })
+    })
+    return {
+      output: child.stdout!,
+      done,
+      kill: () => {
+        killed = true
+        child.kill('SIGKILL')
+      },
+    }
   }
 
   async remux(input: string, output: string): Promise<void> {
@@ -88,14 +149,7 @@ export class FfmpegMedia implements MediaProbe {
       const child = spawn(this.bins.ffmpeg, ['-v', 'error', '-i', filePath, '-vn', '-ac', '1', '-ar', String(PEAK_SAMPLE_RATE), '-f', 's16le', 'pipe:1'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       })
-      // Peaks are background work: let uploads and requests have the CPU first.
-      if (child.pid) {
-        try {
-          setPriority(child.pid, 10)
-        } catch {
-          // Not permitted on this system: run at normal priority.
-        }
-      }
+      lowPriority(child)
       let stderr = ''
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()).length > 4000 && (stderr = stderr.slice(-4000)))
       child.stdout.on('data', (chunk: Buffer) => {

@@ -10,7 +10,8 @@ import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, Hea
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
-import type { ObjectStore } from '../../domain/ports.ts'
+import type { ObjectStore, ResumedUpload } from '../../domain/ports.ts'
+import { resumeMultipartUpload } from './multipart-resume.ts'
 
 export interface S3Settings {
   endpoint: string
@@ -64,15 +65,17 @@ export class S3ObjectStore implements ObjectStore {
       onProgress?: (sentBytes: number) => void
       onMultipartStarted?: (uploadId: string) => void
       signal?: AbortSignal
+      partSize?: number
     },
   ): Promise<void> {
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: key, Body: typeof source === 'string' ? createReadStream(source) : source, ContentType: options.contentType },
-      partSize: this.partSize,
+      partSize: options.partSize ?? this.partSize,
       queueSize: this.queueSize,
-      // On failure lib-storage aborts the multipart upload, so no half-done upload is left on the volume.
-      leavePartsOnError: false,
+      // A failed or stopped upload keeps its parts on the volume so that `resumeUpload` can continue it;
+      // the caller aborts it (`abortMultipartUpload`) when it will not be resumed.
+      leavePartsOnError: true,
       abortController: options.signal ? abortControllerFor(options.signal) : undefined,
     })
     let sent = 0
@@ -96,6 +99,28 @@ export class S3ObjectStore implements ObjectStore {
       throw translateS3Error(err, `upload of ${key}`)
     } finally {
       clearInterval(watch)
+    }
+  }
+
+  async resumeUpload(
+    key: string,
+    filePath: string,
+    uploadId: string,
+    options: { partSize?: number; onProgress?: (sentBytes: number) => void; signal?: AbortSignal },
+  ): Promise<ResumedUpload | null> {
+    try {
+      return await resumeMultipartUpload(this.client, {
+        bucket: this.bucket,
+        key,
+        uploadId,
+        file: filePath,
+        partSize: options.partSize ?? this.partSize,
+        queueSize: this.queueSize,
+        signal: options.signal,
+        onProgress: options.onProgress,
+      })
+    } catch (err) {
+      throw translateS3Error(err, `resumed upload of ${key}`)
     }
   }
 

@@ -305,6 +305,7 @@ export class SqliteStore implements RecordingStore {
     if (patch.duration !== undefined) (sets.push('duration = @duration'), (params.duration = patch.duration))
     if (patch.sha256 !== undefined) (sets.push('sha256 = @sha256'), (params.sha256 = patch.sha256))
     if (patch.sentBytes !== undefined) (sets.push('sent_bytes = @sentBytes'), (params.sentBytes = patch.sentBytes))
+    if (patch.totalBytes !== undefined) (sets.push('total_bytes = @totalBytes'), (params.totalBytes = patch.totalBytes))
     if (patch.error !== undefined) {
       sets.push('error_code = @errorCode', 'error_message = @errorMessage')
       params.errorCode = patch.error?.code ?? null
