@@ -3,10 +3,11 @@
  * RunPod emulator). Prints machine information, then one table of measured values next to their
  * targets. It reports and never gates: the exit code is 0 even when a target is missed (non-zero
  * only when the bench itself cannot run). `npm run bench -- upload jobs` runs a subset; names:
- * upload, jobs, transcript, review, inflight, speech.
+ * upload, jobs, transcript, review, inflight, speech, drop.
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { benchDrop } from './drop.ts'
 import { benchInflight } from './inflight.ts'
 import { benchJobs } from './jobs.ts'
 import { benchReview } from './review.ts'
@@ -25,6 +26,7 @@ const BENCHMARKS: [string, string, Bench][] = [
   ['review', '4. Review page and waveform peaks', benchReview],
   ['inflight', '5. 1,000 jobs in flight', benchInflight],
   ['speech', '6. Speech map (voice activity) of a one-hour recording', benchSpeech],
+  ['drop', '7. Drop → transcript on a 20 Mbit/s uplink, and a resumed 1 GB upload (issue 15)', benchDrop],
 ]
 
 const log = (line: string) => process.stdout.write(`${line}\n`)

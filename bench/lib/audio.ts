@@ -47,3 +47,24 @@ export async function makeWav(file: string, bytes: number): Promise<void> {
 export async function makeLongM4a(file: string, seconds: number): Promise<void> {
   await ffmpeg(['-stream_loop', '-1', '-i', INTERVIEW, '-t', String(seconds), '-c', 'copy', '-movflags', '+faststart', file])
 }
+
+/**
+ * Writes a field recorder's hour: the interview looped to `seconds`, 48 kHz stereo 24-bit PCM WAV
+ * (288,000 bytes a second: one hour is 1.04 GB).
+ */
+export async function makeRecorderWav(file: string, seconds: number): Promise<void> {
+  await ffmpeg(['-stream_loop', '-1', '-i', INTERVIEW, '-t', String(seconds), '-ar', '48000', '-ac', '2', '-c:a', 'pcm_s24le', file], 300_000)
+}
+
+/**
+ * Writes a meeting video of `seconds`: a 640×360 25 fps H.264 test picture at ~560 kbit/s and the interview
+ * as 128 kbit/s 48 kHz stereo AAC (about 300 MB an hour), fast start. A 40 s clip of each is encoded once
+ * and looped without re-encoding, so an hour takes seconds to make.
+ */
+export async function makeMeetingMp4(file: string, seconds: number, workDir: string): Promise<void> {
+  const clip = path.join(workDir, 'clip-video.mp4')
+  const sound = path.join(workDir, 'clip-audio.m4a')
+  await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '40.456', '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '560k', '-maxrate', '600k', '-bufsize', '1200k', '-g', '250', '-pix_fmt', 'yuv420p', '-an', clip])
+  await ffmpeg(['-i', INTERVIEW, '-ar', '48000', '-ac', '2', '-c:a', 'aac', '-b:a', '128k', sound])
+  await ffmpeg(['-stream_loop', '-1', '-i', clip, '-stream_loop', '-1', '-i', sound, '-t', String(seconds), '-map', '0:v', '-map', '1:a', '-c', 'copy', '-movflags', '+faststart', file], 300_000)
+}

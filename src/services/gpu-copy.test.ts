@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MediaInfo } from '../domain/ports.ts'
-import { gpuCopyKey, isGpuCopyKey, losslessContainer, needsGpuCopy } from './gpu-copy.ts'
+import { gpuCopyKey, isGpuCopyKey, losslessContainer, needsGpuCopy, pipeReadableVideo } from './gpu-copy.ts'
 
 const audio = (o: Partial<MediaInfo>): MediaInfo => ({ duration: 3600, format: 'mov,mp4,m4a,3gp,3g2,mj2', audioCodec: 'aac', audioBitRate: 64_000, hasVideo: false, ...o })
 
@@ -23,5 +23,20 @@ describe('needsGpuCopy', () => {
     expect(['audio/mp4', 'audio/mpeg', 'video/mp4', 'audio/ogg'].map(losslessContainer)).toEqual([false, false, false, false])
     expect(isGpuCopyKey(gpuCopyKey('abc'))).toBe(true)
     expect(isGpuCopyKey('scribe-panel/abc/audio.m4a')).toBe(false)
+  })
+
+  it('reads from a pipe: WebM, and MP4 whose index comes before the media', () => {
+    const box = (type: string, size: number) => {
+      const b = Buffer.alloc(8)
+      b.writeUInt32BE(size)
+      b.write(type, 4, 'latin1')
+      return Buffer.concat([b, Buffer.alloc(Math.min(size, 64) - 8)])
+    }
+    const fast = Buffer.concat([box('ftyp', 32), box('free', 8), box('moov', 4000)])
+    const slow = Buffer.concat([box('ftyp', 32), box('mdat', 64)])
+    expect(pipeReadableVideo('video/mp4', fast)).toBe(true)
+    expect(pipeReadableVideo('video/mp4', slow)).toBe(false)
+    expect(pipeReadableVideo('video/webm', slow)).toBe(true)
+    expect(pipeReadableVideo('video/x-msvideo', fast)).toBe(false)
   })
 })

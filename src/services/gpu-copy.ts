@@ -65,6 +65,28 @@ export function losslessContainer(mime: string): boolean {
   return LOSSLESS_MIME.has(mime)
 }
 
+/**
+ * Whether a video container can be read by ffmpeg front to back from a pipe, judged from its first bytes:
+ * Matroska/WebM always; MP4/QuickTime when its index (`moov`) comes before the media (`mdat`), as in
+ * "fast start" files (ISO/IEC 14496-12 box layout: 32-bit size, 4-letter type; size 1 = 64-bit size follows).
+ * Then the copy is made while the file is still arriving; otherwise from the stored file.
+ */
+export function pipeReadableVideo(mime: string, head: Buffer): boolean {
+  if (mime === 'video/webm' || mime === 'video/x-matroska') return true
+  if (mime !== 'video/mp4' && mime !== 'video/quicktime' && mime !== 'video/x-m4v') return false
+  let at = 0
+  while (at + 8 <= head.length) {
+    const type = head.toString('latin1', at + 4, at + 8)
+    if (type === 'moov') return true
+    if (type === 'mdat') return false
+    let size = head.readUInt32BE(at)
+    if (size === 1 && at + 16 <= head.length) size = Number(head.readBigUInt64BE(at + 8))
+    if (size < 8) return false
+    at += size
+  }
+  return false
+}
+
 /** Bytes the copy of `duration` seconds will take, about (progress until the copy is done). */
 export function estimatedCopyBytes(duration: number): number {
   return Math.max(1, Math.round(duration * COPY_BYTES_PER_SECOND))

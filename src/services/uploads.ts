@@ -17,7 +17,7 @@ import { parseSpeechMap, type SpeechMap } from '../domain/speech-map.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { toRecording } from '../domain/store.ts'
 import type { EventBus } from './events.ts'
-import { estimatedCopyBytes, GPU_COPY_CONTENT_TYPE, GPU_COPY_FILE, GPU_COPY_PART_SIZE, gpuCopyKey, isGpuCopyKey, losslessContainer, makeGpuCopyFile, needsGpuCopy, streamGpuCopy, type UploadTranscode } from './gpu-copy.ts'
+import { estimatedCopyBytes, GPU_COPY_CONTENT_TYPE, GPU_COPY_FILE, GPU_COPY_PART_SIZE, gpuCopyKey, isGpuCopyKey, losslessContainer, makeGpuCopyFile, needsGpuCopy, pipeReadableVideo, streamGpuCopy, type UploadTranscode } from './gpu-copy.ts'
 
 export interface UploadDeps {
   store: RecordingStore
@@ -319,9 +319,9 @@ export class UploadService {
    * Starts the cloud upload while the browser is still sending the file, fed from the same bytes, so
    * the two legs overlap instead of adding up. Only when the first bytes look like audio and an upload
    * slot is free; otherwise the upload starts from the stored file afterwards. With UPLOAD_TRANSCODE=auto,
-   * lossless containers (WAV, FLAC, AIFF) go through ffmpeg into the compact copy as they arrive; video
-   * waits for the probe (its container may need its end before ffmpeg can read it); other audio starts as
-   * it is and is dropped after the probe if it turns out to need the copy. The multipart UploadId
+   * lossless containers (WAV, FLAC, AIFF) and video that ffmpeg can read from a pipe (WebM, fast-start MP4)
+   * go through ffmpeg into the compact copy as they arrive; other video waits for the stored file (its index
+   * is at the end); other audio starts as it is and is dropped after the probe if it needs the copy. The multipart UploadId
    * goes to `multipart.json` beside the file at once, so a crash before the recording is stored can be
    * cleaned up (`sweepOrphans`).
    */
@@ -332,9 +332,10 @@ export class UploadService {
     if (!type || !(type.mime.startsWith('audio/') || type.mime.startsWith('video/'))) return null
     if (this.limit.activeCount + this.limit.pendingCount >= this.deps.uploadConcurrency) return null
     const auto = this.deps.transcode === 'auto'
-    if (auto && type.mime.startsWith('video/')) return null
+    const video = type.mime.startsWith('video/')
+    const copy = auto && (losslessContainer(type.mime) || (video && pipeReadableVideo(type.mime, head)))
+    if (auto && video && !copy) return null
     const dir = this.recordingDir(id)
-    const copy = auto && losslessContainer(type.mime)
     const early = new EarlyUpload(copy ? gpuCopyKey(id) : objectKeyFor(id, type.ext), copy)
     const handlers = {
         signal: early.ac.signal,

@@ -98,11 +98,13 @@ describe('compact copy for the GPU (UPLOAD_TRANSCODE=auto)', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'scribe-copy-'))
     files.wav = path.join(dir, 'field.wav')
     files.mp4 = path.join(dir, 'meeting.mp4')
+    files.mp4fast = path.join(dir, 'meeting-faststart.mp4')
     files.m4a128 = path.join(dir, 'music-rate.m4a')
     files.flac = path.join(dir, 'field.flac')
     const loop = ['-stream_loop', '2', '-i', INTERVIEW]
     await run('ffmpeg', ['-v', 'error', '-y', ...loop, '-ar', '48000', '-ac', '2', '-c:a', 'pcm_s24le', files.wav])
     await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=10', ...loop, '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-b:a', '128k', '-ar', '48000', files.mp4])
+    await run('ffmpeg', ['-v', 'error', '-y', '-i', files.mp4, '-c', 'copy', '-movflags', '+faststart', files.mp4fast])
     await run('ffmpeg', ['-v', 'error', '-y', '-i', INTERVIEW, '-ar', '44100', '-ac', '2', '-c:a', 'aac', '-b:a', '160k', files.m4a128])
     await run('ffmpeg', ['-v', 'error', '-y', '-i', INTERVIEW, '-c:a', 'flac', files.flac])
     stack = await startStack()
@@ -158,10 +160,12 @@ describe('compact copy for the GPU (UPLOAD_TRANSCODE=auto)', () => {
     expect(audio.equals(readFileSync(files.wav!))).toBe(true)
   }, 90_000)
 
-  it('video (mp4), FLAC and 160 kbit/s AAC get the copy; 64 kbit/s AAC goes as it is', async () => {
+  it('video (mp4, index first or last), FLAC and 160 kbit/s AAC get the copy; 64 kbit/s AAC goes as it is', async () => {
     // [file, name, object on the volume, whether ffprobe's container duration of the original is its decoded length]
     const cases: [string, string, string, boolean][] = [
+      // Index at the end: the copy is made from the stored file. Fast start: from the bytes as they arrive.
       [files.mp4!, 'meeting.mp4', 'audio-16k-mono.ogg', true],
+      [files.mp4fast!, 'meeting-faststart.mp4', 'audio-16k-mono.ogg', true],
       [files.flac!, 'field.flac', 'audio-16k-mono.ogg', true],
       // ffmpeg's own AAC encoder: ffprobe reads its stream as 40.512 s, ffmpeg decodes 40.519 s (end padding); the
       // copy has the decoded length, which is what WhisperX hears from either file.

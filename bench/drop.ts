@@ -1,0 +1,218 @@
+/**
+ * Benchmark 6: drop → transcript on a 20 Mbit/s uplink. A one-hour recording in three shapes (64 kbit/s
+ * m4a phone memo, 1 GB field-recorder WAV, 300 MB meeting video), made from the bundled interview (real
+ * speech) in a temp folder. The panel (a child process, UPLOAD_TRANSCODE=auto) talks to the S3 stand-in
+ * through a throttling proxy (bench/lib/throttle.ts) that gives every upload one shared 20 Mbit/s link;
+ * the emulated GPU time is fixed (queue + execution below) and the same for every run.
+ *
+ * For each shape: the time to upload the original as it is over the same link (lib-storage from this
+ * process, 8 MiB parts, 3 at once, like the panel's adapter) against drop → transcript through the panel:
+ * the PUT, `POST /transcribe` as soon as the PUT answers, and the recording's events: `uploaded`, `queued`
+ * (the first status from RunPod: /run answered IN_QUEUE) and `done` (the transcript stored). Bytes sent
+ * are what crossed the proxy. The m4a also runs with UPLOAD_TRANSCODE=off ("today": it goes as it is
+ * either way).
+ *
+ * Resume: the 1 GB WAV with UPLOAD_TRANSCODE=off (so the 1 GB itself goes up), parts from 63 on refused
+ * (503) until the panel has given up its retries and waits; then SIGKILL, faults cleared, a restart on the
+ * same folders: the parts the panel then sends are counted against the parts missing on the volume. The
+ * link is not throttled for this run (the count is the point, not the time).
+ */
+import path from 'node:path'
+import { DeleteObjectCommand, ListPartsCommand } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { createS3Client } from '../src/adapters/s3/s3-object-store.ts'
+import { makeLongM4a, makeMeetingMp4, makeRecorderWav } from './lib/audio.ts'
+import { callJson, listenEvents, putFile, waitFor } from './lib/http.ts'
+import { startPanelProcess } from './lib/panel-process.ts'
+import { info, mb, ms, row, type ResultRow } from './lib/report.ts'
+import { startStandIns, type StandIns } from './lib/stand-ins.ts'
+import { removeTempRoot, tempRoot } from './lib/temp.ts'
+import { startThrottledLink, type ThrottledLink } from './lib/throttle.ts'
+
+const UPLINK_BPS = 20e6
+/** Length of the recordings (s): one hour; BENCH_DROP_SECONDS shortens it for a quick check of the bench itself. */
+const HOUR = Number(process.env.BENCH_DROP_SECONDS ?? 3600)
+/** Emulated RunPod: time in the queue and on the GPU, the same for every run. */
+const QUEUE_MS = 500
+const GPU_MS = 1500
+const PART_SIZE = 8 * 1024 * 1024
+
+interface Shape {
+  label: string
+  file: string
+  contentType: string
+}
+
+interface DropRun {
+  bytesSent: number
+  uploadMs: number
+  firstStatusMs: number
+  transcriptMs: number
+  objectKey: string
+}
+
+/** Runs benchmark 6 and returns its rows. */
+export async function benchDrop(log: (line: string) => void): Promise<ResultRow[]> {
+  const root = tempRoot('drop')
+  let standIns: StandIns | null = null
+  let link: ThrottledLink | null = null
+  try {
+    log('  making one hour as m4a (64 kbit/s), WAV (48 kHz 24-bit stereo) and mp4 (video + 128 kbit/s AAC) with ffmpeg…')
+    const t0 = Date.now()
+    const shapes: Shape[] = [
+      { label: 'm4a 64 kbit/s', file: path.join(root, 'memo.m4a'), contentType: 'audio/mp4' },
+      { label: 'WAV 1 GB', file: path.join(root, 'recorder.wav'), contentType: 'audio/wav' },
+      { label: 'mp4 300 MB', file: path.join(root, 'meeting.mp4'), contentType: 'video/mp4' },
+    ]
+    await makeLongM4a(shapes[0]!.file, HOUR)
+    await makeRecorderWav(shapes[1]!.file, HOUR)
+    await makeMeetingMp4(shapes[2]!.file, HOUR, root)
+    for (const s of shapes) log(`    ${s.label}: ${(await stat(s.file)).size.toLocaleString('en')} bytes`)
+    log(`  made in ${ms(Date.now() - t0)}; emulated RunPod: ${QUEUE_MS} ms queue + ${GPU_MS} ms GPU per job; uplink ${UPLINK_BPS / 1e6} Mbit/s`)
+    standIns = await startStandIns(root, { queueDelayMs: QUEUE_MS, executionMs: GPU_MS })
+    const target = new URL(standIns.s3.endpoint)
+    link = await startThrottledLink({ host: target.hostname, port: Number(target.port) }, UPLINK_BPS)
+
+    const rows: ResultRow[] = []
+    for (const s of shapes) {
+      const size = (await stat(s.file)).size
+      const asIs = await uploadAsIs(standIns, link, s)
+      log(`  ${s.label}: original as it is over the link: ${ms(asIs)} (${mb(size)})`)
+      const auto = await dropToTranscript(standIns, link, s, root, 'auto')
+      log(`    drop → transcript (auto): ${describe(auto)}`)
+      rows.push(info(`drop ${s.label}: bytes sent | upload | first RunPod status | transcript`, `${mb(auto.bytesSent)} | ${ms(auto.uploadMs)} | ${ms(auto.firstStatusMs)} | ${ms(auto.transcriptMs)}`))
+      if (s.label.startsWith('m4a')) {
+        const today = await dropToTranscript(standIns, link, s, root, 'off')
+        log(`    drop → transcript (off, today): ${describe(today)}`)
+        rows.push(info(`  ${s.label} today (UPLOAD_TRANSCODE=off)`, `${mb(today.bytesSent)} | ${ms(today.uploadMs)} | ${ms(today.firstStatusMs)} | ${ms(today.transcriptMs)}`))
+        const ratio = auto.transcriptMs / today.transcriptMs
+        rows.push(row(`drop ${s.label}: transcript, auto vs today`, `${ratio.toFixed(2)}× (${ms(auto.transcriptMs)} vs ${ms(today.transcriptMs)})`, '≤ 1.05× (no slower)', ratio <= 1.05))
+      } else {
+        const factor = asIs / auto.transcriptMs
+        rows.push(row(`drop ${s.label}: upload as is ÷ drop → transcript`, `${factor.toFixed(1)}× (${ms(asIs)} vs ${ms(auto.transcriptMs)})`, '≥ 10×', factor >= 10))
+      }
+    }
+    link.setRate(Infinity)
+    rows.push(...(await resumeRun(standIns, link, shapes[1]!, root, log)))
+    return rows
+  } finally {
+    await link?.close()
+    await standIns?.close()
+    await removeTempRoot(root)
+  }
+}
+
+function describe(r: DropRun): string {
+  return `${r.objectKey.split('/').at(-1)}, ${mb(r.bytesSent)} sent, uploaded at ${ms(r.uploadMs)}, first RunPod status at ${ms(r.firstStatusMs)}, transcript stored at ${ms(r.transcriptMs)}`
+}
+
+/** Uploads the file as it is over the link (what the panel did before the compact copy). @returns ms. */
+async function uploadAsIs(standIns: StandIns, link: ThrottledLink, s: Shape): Promise<number> {
+  const client = createS3Client({ ...s3Settings(standIns), endpoint: link.url })
+  const key = `bench/as-is/${path.basename(s.file)}`
+  try {
+    const t0 = Date.now()
+    await new Upload({ client, params: { Bucket: standIns.s3.bucket, Key: key, Body: createReadStream(s.file), ContentType: s.contentType }, partSize: PART_SIZE, queueSize: 3 }).done()
+    const took = Date.now() - t0
+    await client.send(new DeleteObjectCommand({ Bucket: standIns.s3.bucket, Key: key }))
+    return took
+  } finally {
+    client.destroy()
+  }
+}
+
+function s3Settings(standIns: StandIns) {
+  const { s3 } = standIns
+  return { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
+}
+
+/** One drop through a fresh panel child: PUT, transcribe, wait for the stored transcript. */
+async function dropToTranscript(standIns: StandIns, link: ThrottledLink, s: Shape, root: string, transcode: 'auto' | 'off'): Promise<DropRun> {
+  const dir = path.join(root, `panel-${transcode}-${path.basename(s.file)}`)
+  const panel = await startPanelProcess({ ...standIns.env, RUNPOD_S3_ENDPOINT: link.url, UPLOAD_TRANSCODE: transcode, UPLOADS_DIR: path.join(dir, 'uploads'), OUTPUT_DIR: path.join(dir, 'output') })
+  const seen = new Map<string, Map<string, number>>()
+  const events = listenEvents(panel.url, (e) => {
+    if (e.event !== 'recording') return
+    const { recording } = JSON.parse(e.data) as { recording: { id: string; status: string } }
+    const times = seen.get(recording.id) ?? new Map<string, number>()
+    if (!times.has(recording.status)) times.set(recording.status, e.at)
+    seen.set(recording.id, times)
+  })
+  try {
+    await events.ready
+    const sent0 = link.sentBytes()
+    const t0 = Date.now()
+    const rec = await putFile(panel.url, s.file, path.basename(s.file))
+    await callJson('POST', `${panel.url}/api/recordings/${rec.id}/transcribe`, {})
+    const at = (status: string) => seen.get(rec.id)?.get(status)
+    const done = await waitFor(`${s.label} to be transcribed`, () => {
+      if (at('failed')) throw new Error(`the recording failed: ${panel.output().slice(-400)}`)
+      return at('done')
+    }, 900_000, 20)
+    const objectKey = jobAudio(standIns) ?? '?'
+    return { bytesSent: link.sentBytes() - sent0, uploadMs: at('uploaded')! - t0, firstStatusMs: at('queued')! - t0, transcriptMs: done - t0, objectKey }
+  } finally {
+    events.close()
+    await panel.stop()
+  }
+}
+
+/** What the last job was told to read (the object the panel uploaded for the GPU). */
+function jobAudio(standIns: StandIns): string | undefined {
+  const jobs = [...standIns.emulator.jobs.values()]
+  const input = jobs.at(-1)?.input as { audio?: string } | undefined
+  return input?.audio
+}
+
+/** A 1 GB upload cut off (network, then SIGKILL) and resumed: parts sent after the restart vs parts missing. */
+async function resumeRun(standIns: StandIns, link: ThrottledLink, s: Shape, root: string, log: (line: string) => void): Promise<ResultRow[]> {
+  const dir = path.join(root, 'panel-resume')
+  const env = { ...standIns.env, RUNPOD_S3_ENDPOINT: link.url, UPLOAD_TRANSCODE: 'off', UPLOADS_DIR: path.join(dir, 'uploads'), OUTPUT_DIR: path.join(dir, 'output') }
+  const size = (await stat(s.file)).size
+  const parts = Math.ceil(size / PART_SIZE)
+  // The "connection" drops at the middle part: every later part is refused until the panel is killed.
+  standIns.s3.faults.failNext(1_000_000, 500, { operation: 'UploadPart', partNumberFrom: Math.floor(parts / 2) })
+  let panel = await startPanelProcess(env)
+  const client = createS3Client(s3Settings(standIns))
+  try {
+    // The PUT answers once the streamed upload has given up (the rest of the file goes to disk only).
+    const rec = await putFile(panel.url, s.file, 'resume.wav')
+    const key = `scribe-panel/${rec.id}/audio.wav`
+    // Let the panel resume, hit the refused parts again and wait to retry; then the process dies.
+    await new Promise((r) => setTimeout(r, 3000))
+    process.kill(panel.pid, 'SIGKILL')
+    await panel.stop()
+    standIns.s3.faults.clear()
+    const partRequest = standIns.s3.requests.filter((q) => q.operation === 'UploadPart' && decodeURIComponent(q.path).endsWith(key)).at(-1)
+    const uploadId = new URLSearchParams(partRequest?.query ?? '').get('uploadId')
+    if (!uploadId) throw new Error('no multipart upload was started')
+    const listed = await client.send(new ListPartsCommand({ Bucket: standIns.s3.bucket, Key: key, UploadId: uploadId }))
+    const kept = listed.Parts?.length ?? 0
+    const keptBytes = (listed.Parts ?? []).reduce((n, p) => n + (p.Size ?? 0), 0)
+    const missing = parts - kept
+    log(`  resume: ${parts} parts of 8 MiB; on the volume after the cut: ${kept} (${mb(keptBytes)}); missing ${missing}`)
+    const before = standIns.s3.requests.length
+    const sent0 = link.sentBytes()
+    const t0 = Date.now()
+    panel = await startPanelProcess(env)
+    await waitFor('the resumed upload', async () => {
+      const r = await callJson<{ status: string }>('GET', `${panel.url}/api/recordings/${rec.id}`)
+      if (r.status === 'failed') throw new Error('the resumed upload failed')
+      return r.status === 'uploaded' ? true : undefined
+    }, 600_000, 200)
+    const took = Date.now() - t0
+    const after = standIns.s3.requests.slice(before).filter((q) => q.source === 'client')
+    const sentParts = after.filter((q) => q.operation === 'UploadPart' && q.status === 200).length
+    const creates = after.filter((q) => q.operation === 'CreateMultipartUpload').length
+    const bytes = link.sentBytes() - sent0
+    log(`  resumed in ${ms(took)}: ${sentParts} parts sent, ${mb(bytes)} over the link, ${creates} new multipart uploads`)
+    return [
+      row('resume 1 GB WAV after a cut + SIGKILL: parts sent', `${sentParts} = the ${missing} missing (of ${parts}; ${mb(bytes)} sent, ${mb(keptBytes)} kept)`, 'only the missing parts', sentParts === missing && creates === 0),
+    ]
+  } finally {
+    client.destroy()
+    await panel.stop()
+  }
+}
