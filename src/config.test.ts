@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, missingRunpodSettings, parseConfig } from './config.ts'
+import { ConfigError, missingRunpodSettings, parseConfig, S3_DATACENTERS } from './config.ts'
 
 describe('parseConfig', () => {
   it('gives working defaults with no settings, and names what RunPod needs', () => {
@@ -57,5 +57,35 @@ describe('parseConfig', () => {
     expect(problems).toMatch(/AUDIO_REFERENCE/)
     expect(problems).toMatch(/RUNPOD_ENDPOINT_ID: must be the endpoint ID only/)
     expect((error as ConfigError).problems).toHaveLength(4)
+  })
+
+  it('accepts only datacenters with RunPod\'s S3 API, and lists them in the message', () => {
+    expect(parseConfig({ RUNPOD_DATACENTER: 'us-ks-2' }).s3.region).toBe('US-KS-2')
+    let error: unknown
+    try {
+      parseConfig({ RUNPOD_DATACENTER: 'US-TX-3' })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const message = (error as ConfigError).message
+    expect(message).toMatch(/RUNPOD_DATACENTER: is not a datacenter with RunPod's S3 API/)
+    for (const dc of S3_DATACENTERS) expect(message).toContain(dc)
+  })
+
+  it('refuses to listen beyond loopback without PANEL_PASSWORD', () => {
+    expect(() => parseConfig({ HOST: '0.0.0.0' })).toThrow(/PANEL_PASSWORD/)
+    expect(() => parseConfig({ HOST: '192.168.1.20', PANEL_PASSWORD: 'short' })).toThrow(/PANEL_PASSWORD: must be at least 8/)
+    expect(parseConfig({ HOST: '0.0.0.0', PANEL_PASSWORD: 'correct horse' }).server.password).toBe('correct horse')
+    for (const host of ['127.0.0.1', '127.0.0.2', 'localhost', '::1', '[::1]']) expect(parseConfig({ HOST: host }).server.password).toBeUndefined()
+  })
+
+  it('reads the REST API base and the queue warning delay', () => {
+    const c = parseConfig({})
+    expect(c.runpod.restApiBase).toBe('https://api.runpod.io/v2')
+    expect(c.runpod.queueWarningSeconds).toBe(300)
+    const d = parseConfig({ RUNPOD_REST_API_BASE: 'http://127.0.0.1:9/v2/', QUEUE_WARNING_S: '60' })
+    expect(d.runpod.restApiBase).toBe('http://127.0.0.1:9/v2')
+    expect(d.runpod.queueWarningSeconds).toBe(60)
   })
 })

@@ -17,6 +17,35 @@ const positiveInt = (fallback: number) => z.preprocess(emptyToUndefined, z.coerc
 export const WORKER_KINDS = ['whisperx', 'whisperx-hub'] as const
 export type WorkerKind = (typeof WORKER_KINDS)[number]
 
+/**
+ * Datacenters that serve RunPod's S3-compatible API, as listed in RunPod's docs (storage/s3-api.mdx,
+ * https://docs.runpod.io/storage/s3-api, "Datacenter availability"; 15 at the docs' 2026-08 revision).
+ * A network volume elsewhere cannot be reached over S3, so RUNPOD_DATACENTER is checked against this list.
+ */
+export const S3_DATACENTERS = [
+  'EU-CZ-1',
+  'EU-RO-1',
+  'EUR-IS-1',
+  'EUR-NO-1',
+  'US-CA-2',
+  'US-GA-2',
+  'US-IL-1',
+  'US-KS-2',
+  'US-MD-1',
+  'US-MO-1',
+  'US-MO-2',
+  'US-NC-1',
+  'US-NC-2',
+  'US-NE-1',
+  'US-WA-1',
+] as const
+
+/** Whether `host` (HOST) is a loopback address, reachable only from this computer. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+}
+
 /** How the worker is told where the audio is (DESIGN.md, `AUDIO_REFERENCE`). */
 export const AUDIO_REFERENCE_MODES = ['auto', 'presigned', 'volume-path'] as const
 export type AudioReferenceMode = (typeof AUDIO_REFERENCE_MODES)[number]
@@ -32,6 +61,7 @@ const EnvSchema = z.object({
       .optional(),
   ),
   RUNPOD_API_BASE: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default('https://api.runpod.ai/v2')),
+  RUNPOD_REST_API_BASE: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default('https://api.runpod.io/v2')),
   RUNPOD_WORKER: z.preprocess(emptyToUndefined, z.enum(WORKER_KINDS).default('whisperx')),
   RUNPOD_DATACENTER: z.preprocess(
     emptyToUndefined,
@@ -39,6 +69,9 @@ const EnvSchema = z.object({
       .string()
       .trim()
       .regex(/^[A-Za-z]+(-[A-Za-z]+)*-\d+$/, 'must look like EU-RO-1 (the datacenter ID of the network volume)')
+      .refine((dc) => (S3_DATACENTERS as readonly string[]).includes(dc.toUpperCase()), {
+        message: `is not a datacenter with RunPod's S3 API; the volume must be in one of ${S3_DATACENTERS.join(', ')}`,
+      })
       .optional(),
   ),
   RUNPOD_VOLUME_ID: z.preprocess(
@@ -54,6 +87,8 @@ const EnvSchema = z.object({
   RUNPOD_S3_ENDPOINT: optionalUrl,
   RUNPOD_S3_REGION: optionalString,
   AUDIO_REFERENCE: z.preprocess(emptyToUndefined, z.enum(AUDIO_REFERENCE_MODES).default('auto')),
+  QUEUE_WARNING_S: positiveInt(300),
+  PANEL_PASSWORD: z.preprocess(emptyToUndefined, z.string().min(8, 'must be at least 8 characters').optional()),
   HOST: z.preprocess(emptyToUndefined, z.string().trim().default('127.0.0.1')),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(8000)),
   UPLOADS_DIR: z.preprocess(emptyToUndefined, z.string().default('uploads')),
@@ -73,7 +108,13 @@ const EnvSchema = z.object({
 
 /** The parsed configuration, grouped by concern. Paths are absolute. */
 export interface Config {
-  server: { host: string; port: number; demo: boolean }
+  server: {
+    host: string
+    port: number
+    demo: boolean
+    /** Required when `host` is not loopback: the page asks for it once, scripts send it as a Bearer token. */
+    password: string | undefined
+  }
   paths: { uploadsDir: string; outputDir: string }
   limits: {
     maxUploadBytes: number
@@ -90,7 +131,11 @@ export interface Config {
     apiKey: string | undefined
     endpointId: string | undefined
     apiBase: string
+    /** RunPod's REST API v2 (endpoint settings, workers, network volumes), e.g. `https://api.runpod.io/v2`. */
+    restApiBase: string
     worker: WorkerKind
+    /** Seconds a job may wait in the queue before the panel looks for why (0 max workers, no GPUs). */
+    queueWarningSeconds: number
     pollIntervalMs: number
     model: string
     batchSize: number
@@ -129,9 +174,14 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`))
   }
   const e = parsed.data
+  if (!isLoopbackHost(e.HOST) && !e.PANEL_PASSWORD) {
+    throw new ConfigError([
+      `HOST: ${e.HOST} makes the panel reachable from other computers; set PANEL_PASSWORD (8 characters or more) so that only you can use it, or set HOST=127.0.0.1.`,
+    ])
+  }
   const datacenter = e.RUNPOD_DATACENTER?.toUpperCase()
   return {
-    server: { host: e.HOST, port: e.PORT, demo: e.SCRIBE_DEMO === '1' || e.SCRIBE_DEMO === 'true' },
+    server: { host: e.HOST, port: e.PORT, demo: e.SCRIBE_DEMO === '1' || e.SCRIBE_DEMO === 'true', password: e.PANEL_PASSWORD },
     paths: { uploadsDir: path.resolve(cwd, e.UPLOADS_DIR), outputDir: path.resolve(cwd, e.OUTPUT_DIR) },
     limits: { maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024, uploadConcurrency: e.UPLOAD_CONCURRENCY, uploadTranscode: e.UPLOAD_TRANSCODE, jobConcurrency: e.JOB_CONCURRENCY },
     gpuPricePerSecond: e.GPU_PRICE_PER_SECOND,
@@ -139,7 +189,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       apiKey: e.RUNPOD_API_KEY,
       endpointId: e.RUNPOD_ENDPOINT_ID,
       apiBase: e.RUNPOD_API_BASE.replace(/\/+$/, ''),
+      restApiBase: e.RUNPOD_REST_API_BASE.replace(/\/+$/, ''),
       worker: e.RUNPOD_WORKER,
+      queueWarningSeconds: e.QUEUE_WARNING_S,
       pollIntervalMs: e.POLL_INTERVAL_MS,
       model: e.WHISPER_MODEL,
       batchSize: e.WHISPER_BATCH_SIZE,
@@ -154,6 +206,19 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     },
     audioReference: e.AUDIO_REFERENCE,
     logLevel: e.LOG_LEVEL,
+  }
+}
+
+/**
+ * Whether the S3 endpoint is RunPod's own S3 API (`https://s3api-<dc>.runpod.io`), as opposed to another
+ * S3-compatible store set with RUNPOD_S3_ENDPOINT (AWS, R2, MinIO).
+ */
+export function isRunpodS3(config: Config): boolean {
+  if (!config.s3.endpoint) return false
+  try {
+    return /(^|\.)runpod\.io$/i.test(new URL(config.s3.endpoint).hostname)
+  } catch {
+    return false
   }
 }
 
