@@ -734,3 +734,86 @@ describe('private download URLs (§0.3)', () => {
     })
   })
 })
+
+describe('endpoint settings, worker states and the REST API v2 (runpod-2026 E1, E6, E8)', () => {
+  const rest = async (emu: RunpodEmulator, method: string, path: string, body?: unknown, auth = `Bearer ${API_KEY}`) => {
+    const res = await fetch(`${emu.restUrl}${path}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    return { status: res.status, type: res.headers.get('content-type'), json: (await res.json()) as Json }
+  }
+
+  it('answers GET /serverless/{id} in the OpenAPI shape, and RFC 9457 problems for a bad key or id', async () => {
+    const emu = await emulator()
+    const ok = await rest(emu, 'GET', `/serverless/${ENDPOINT}`)
+    expect(ok.status).toBe(200)
+    expect(ok.json).toMatchObject({ id: ENDPOINT, type: 'QUEUE', workers: { min: 0, max: 3 }, networkVolumes: [s3.bucket], dataCenterIds: ['EU-RO-1'], env: { HF_TOKEN: 'hf_emulated' } })
+    expect((ok.json.requestUrls as Json).run).toBe(`${emu.url}/${ENDPOINT}/run`)
+    const bad = await rest(emu, 'GET', `/serverless/${ENDPOINT}`, undefined, 'Bearer nope')
+    expect(bad).toMatchObject({ status: 401, type: 'application/problem+json', json: { title: 'Unauthorized', status: 401, detail: 'invalid bearer token' } })
+    expect(await rest(emu, 'GET', '/serverless/other')).toMatchObject({ status: 404, json: { status: 404, title: 'Not Found' } })
+    expect(await rest(emu, 'GET', `/network-volumes/${s3.bucket}`)).toMatchObject({ status: 200, json: { id: s3.bucket, dataCenter: 'EU-RO-1' } })
+    expect((await rest(emu, 'GET', '/network-volumes/nope')).status).toBe(404)
+  })
+
+  it('keeps jobs IN_QUEUE while max workers is 0 (idle scale-down) and starts them when a PATCH raises it', async () => {
+    const emu = await emulator({ endpoint: { workersMax: 0 } })
+    const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    await sleep(FAST.queueDelayMs * 4)
+    expect((await call(emu, 'GET', `status/${id}`)).json.status).toBe('IN_QUEUE')
+    expect((await rest(emu, 'GET', `/serverless/${ENDPOINT}/workers`)).json).toMatchObject({ summary: { total: 0 }, workers: [] })
+    const bad = await rest(emu, 'PATCH', `/serverless/${ENDPOINT}`, { workers: { max: 1, bogus: 1 } })
+    expect(bad.status).toBe(400)
+    expect(bad.json.errors).toEqual([expect.stringMatching(/workers/)])
+    const patched = await rest(emu, 'PATCH', `/serverless/${ENDPOINT}`, { workers: { min: 0, max: 1 } })
+    expect(patched).toMatchObject({ status: 200, json: { workers: { min: 0, max: 1 } } })
+    const { last } = await follow(emu, id)
+    expect(last!.status).toBe('COMPLETED')
+  })
+
+  it('reports a cold worker INITIALIZING, then RUNNING with executionTime while IN_PROGRESS (E1)', async () => {
+    const emu = await emulator({ coldStartMs: 300, executionMs: 400 })
+    const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    await sleep(FAST.queueDelayMs + 100)
+    const init = await rest(emu, 'GET', `/serverless/${ENDPOINT}/workers`)
+    expect(init.json.summary).toMatchObject({ initializing: 1, total: 1 })
+    expect((await call(emu, 'GET', 'health')).json.workers).toMatchObject({ initializing: 1, idle: 0, running: 0 })
+    expect((await call(emu, 'GET', `status/${id}`)).json.status).toBe('IN_QUEUE')
+    const { bodies } = await follow(emu, id)
+    const running = bodies.filter((b) => b.status === 'IN_PROGRESS')
+    expect(running.length).toBeGreaterThan(0)
+    for (const b of running) expect(b.executionTime).toEqual(expect.any(Number))
+    expect(bodies.at(-1)!.delayTime as number).toBeGreaterThanOrEqual(300)
+  })
+
+  it('keeps a worker THROTTLED while no GPU is free, then runs the job', async () => {
+    const emu = await emulator({ gpuAvailability: 'none' })
+    const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
+    await sleep(FAST.queueDelayMs * 3)
+    expect((await rest(emu, 'GET', `/serverless/${ENDPOINT}/workers`)).json.summary).toMatchObject({ throttled: 1, running: 0, idle: 0 })
+    emu.faults.setGpuAvailability('available')
+    expect((await follow(emu, id)).last!.status).toBe('COMPLETED')
+  })
+
+  it('does not mount a volume that is not attached: the worker finds no file', async () => {
+    const emu = await emulator({ endpoint: { networkVolumes: [] } })
+    const { last } = await follow(emu, await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`)))
+    expect(last!.status).toBe('FAILED')
+    expect(JSON.parse(last!.error as string)).toMatchObject({ error_type: "<class 'FileNotFoundError'>" })
+  })
+
+  it('refuses to diarize without HF_TOKEN in the endpoint env, and transcribes without diarization', async () => {
+    const emu = await emulator({ endpoint: { env: {} } })
+    const failed = (await follow(emu, await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`)))).last!
+    expect(failed).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/^HF_TOKEN_MISSING: /) })
+    const plain = (await follow(emu, await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`, { diarize: false })))).last!
+    expect(plain.status).toBe('COMPLETED')
+  })
+
+  it('progressOutOfOrder delivers progress updates out of order (E8)', async () => {
+    const emu = await emulator({ executionMs: 800 })
+    emu.faults.nextJob({ outcome: 'progress', progressSteps: 4, progressOutOfOrder: true })
+    const { bodies } = await follow(emu, await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`)))
+    const percents = bodies.filter((b) => b.status === 'IN_PROGRESS' && b.output).map((b) => (b.output as { percent: number }).percent)
+    const distinct = percents.filter((p, i) => p !== percents[i - 1])
+    expect(distinct).toEqual([0, 50, 25, 75])
+  })
+})

@@ -14,6 +14,12 @@
  * it has taken but not started yet (`stop_job`: "No in-progress job"); the handler then runs to its end and the
  * emulator drops its result (ASSUMPTION: RunPod ignores results of jobs it already ended).
  *
+ * `restUrl` (`http://127.0.0.1:PORT/rest/v2`) stands in for RunPod's REST API v2 (RUNPOD_REST_API_BASE), with only
+ * the routes the panel uses: GET/PATCH `/serverless/{id}`, GET `/serverless/{id}/workers`, GET
+ * `/network-volumes/{id}` (shapes from RunPod's OpenAPI, `api-reference-v2/openapi.json` in github.com/runpod/docs).
+ * The endpoint's settings drive the queue: with `workers.max` 0 (RunPod's idle scale-down) or no free GPU, jobs
+ * stay IN_QUEUE; a volume that is not in `networkVolumes` is not mounted for the worker.
+ *
  * Not emulated: webhooks (accepted, never called), `/stream`, `/requests`, `/status?ttl=`, concurrency limits
  * (§1.7 "200 concurrent"), worker scaling (jobs run in parallel, each on "the" worker; the Python worker takes
  * one job at a time, as runpod-python's default concurrency of 1 does).
@@ -140,12 +146,26 @@ export interface RunpodEmulatorOptions {
    * `faults.nextJob` outcomes do not apply. Jobs wait `queueDelayMs`, then the worker takes them.
    */
   pythonWorker?: PythonWorkerOptions
+  /** The endpoint's settings as the REST API v2 reports them; see {@link EndpointSettings} for defaults. */
+  endpoint?: Partial<EndpointSettings>
+  /**
+   * The account's network volumes (REST v2 `/network-volumes/{id}`). Default: the attached `volume`, in the
+   * datacenter of its S3 region.
+   */
+  networkVolumes?: { id: string; name?: string; size?: number; dataCenter: string }[]
+  /**
+   * Cold start (ms): the first job waits while the worker is INITIALIZING (RunPod's worker states,
+   * docs serverless/workers/overview.mdx). Default 0: the worker is warm (IDLE) from the start.
+   */
+  coldStartMs?: number
+  /** `none`: no GPU of the endpoint's pools is free; its worker stays THROTTLED and jobs stay IN_QUEUE. */
+  gpuAvailability?: 'available' | 'none'
 }
 
 export interface PythonWorkerOptions {
   /** From `findPythonWorker()`. */
   setup: PythonWorkerSetup
-  /** Extra environment of the worker (the endpoint's env and secrets). Default `{HF_TOKEN: 'hf_emulated'}`. */
+  /** Extra environment of the worker, over the endpoint's `env` (option `endpoint.env`, default `{HF_TOKEN: 'hf_emulated'}`). */
   env?: Record<string, string>
   /** How long job-take / job-stop long polls are held (ms). Default 10 000. */
   holdMs?: number
@@ -162,6 +182,23 @@ export interface PythonWorkerInfo {
   log(): string
   /** Job ids stop signals were sent for. */
   stopped: string[]
+}
+
+/** An endpoint's settings (REST v2 `Endpoint`, the fields the emulator acts on). */
+export interface EndpointSettings {
+  name: string
+  /** Default 0 / 3. RunPod sets `max` to 0 after 7 idle days (docs endpoint-configurations.mdx "Idle endpoint scale-down"). */
+  workersMin: number
+  workersMax: number
+  /** Default: the volume's datacenter. */
+  dataCenterIds: string[]
+  /** Attached network volume IDs. Default: the `volume`'s bucket. */
+  networkVolumes: string[]
+  /**
+   * The endpoint's environment. Default `{HF_TOKEN: 'hf_emulated'}`: our worker needs `HF_TOKEN` to diarize
+   * (the pyannote model is gated; whisperX README), and without it the `whisperx` handler returns an error.
+   */
+  env: Record<string, string>
 }
 
 /** One job as the emulator keeps it (read-only for tests). Times: epoch ms; durations: ms. */
@@ -244,6 +281,12 @@ export interface NextJobFault {
   output?: unknown
   /** progress: number of updates before the final output (default 4). */
   progressSteps?: number
+  /**
+   * progress: deliver the updates out of order (each pair after the first swapped: 0, 50, 25, 75 %).
+   * runpod-python's `progress_update` posts from a daemon thread per call (`rp_progress.py`), so a later update
+   * can land before an earlier one. ASSUMPTION: how often that happens on RunPod is not documented.
+   */
+  progressOutOfOrder?: boolean
 }
 
 export interface FaultControl {
@@ -268,11 +311,19 @@ export interface FaultControl {
   expireResult(jobId: string): void
   /** Drops all pending httpError / dropConnection / nextJob faults. */
   clear(): void
+  /** Changes the endpoint's settings as the console (or RunPod's idle scale-down) would; queued jobs start if they now can. */
+  setEndpoint(s: Partial<EndpointSettings>): void
+  /** Makes GPUs (un)available; queued jobs start once they are. */
+  setGpuAvailability(a: 'available' | 'none'): void
 }
 
 export interface RunpodEmulator {
   /** Base URL for RUNPOD_API_BASE, e.g. `http://127.0.0.1:PORT/v2`. */
   url: string
+  /** Base URL for RUNPOD_REST_API_BASE, e.g. `http://127.0.0.1:PORT/rest/v2`. */
+  restUrl: string
+  /** The endpoint's current settings (read-only for tests; change them with `faults.setEndpoint` or a PATCH). */
+  readonly endpoint: Readonly<EndpointSettings>
   endpointId: string
   jobs: ReadonlyMap<string, Readonly<EmulatedJob>>
   requests: { method: string; path: string; status: number; at: number }[]
@@ -354,6 +405,26 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   const jobFaults: NextJobFault[] = []
   let retriedCount = 0
   let closed = false
+  const endpoint: EndpointSettings = {
+    name: opts.endpoint?.name ?? 'scribe-whisperx',
+    workersMin: opts.endpoint?.workersMin ?? 0,
+    workersMax: opts.endpoint?.workersMax ?? 3,
+    dataCenterIds: opts.endpoint?.dataCenterIds ?? (opts.volume ? [opts.volume.region.toUpperCase()] : []),
+    networkVolumes: opts.endpoint?.networkVolumes ?? (opts.volume ? [opts.volume.bucket] : []),
+    env: opts.endpoint?.env ?? { HF_TOKEN: 'hf_emulated' },
+  }
+  const accountVolumes = (opts.networkVolumes ?? (opts.volume ? [{ id: opts.volume.bucket, dataCenter: opts.volume.region.toUpperCase() }] : [])).map((v) => ({
+    id: v.id,
+    name: v.name ?? 'scribe-panel',
+    size: v.size ?? 50,
+    dataCenter: v.dataCenter,
+  }))
+  let gpuAvailability = opts.gpuAvailability ?? 'available'
+  /** The one worker: absent until a cold start, INITIALIZING during it, then warm. */
+  let gpuWorker: { phase: 'none' | 'initializing' | 'warm'; readyAt: number } = { phase: (opts.coldStartMs ?? 0) > 0 ? 'none' : 'warm', readyAt: 0 }
+  /** Jobs whose queue delay has passed but that no worker can take yet (max workers 0, no GPU, cold start). */
+  const waiting = new Map<string, RunState>()
+  const endpointVersion = { value: 1 }
 
   // ---------------------------------------------------------------------------------------------------------
   // Job lifecycle
@@ -431,7 +502,41 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     runs.set(job.id, run)
     job.queuedAt = Date.now()
     setStatus(job, 'IN_QUEUE')
-    runTimer(run, delays.queueDelayMs, () => (python ? python.offer(job, run) : pickUp(job, run)))
+    runTimer(run, delays.queueDelayMs, () => dispatchQueued(job, run))
+  }
+
+  /** Whether a worker can take a job now; starts a cold worker when one may start. */
+  const workerReady = (): boolean => {
+    if (endpoint.workersMax === 0 || gpuAvailability === 'none') return false
+    if (gpuWorker.phase === 'warm') return true
+    if (gpuWorker.phase === 'none') {
+      gpuWorker = { phase: 'initializing', readyAt: Date.now() + (opts.coldStartMs ?? 0) }
+      const timers = new Set<NodeJS.Timeout>()
+      deadlineTimer(timers, opts.coldStartMs ?? 0, () => {
+        gpuWorker = { phase: 'warm', readyAt: Date.now() }
+        wakeWaiting()
+      })
+    }
+    return false
+  }
+  const wakeWaiting = () => {
+    for (const [id, run] of [...waiting]) {
+      const job = jobs.get(id)
+      waiting.delete(id)
+      if (job) dispatchQueued(job, run)
+    }
+  }
+  /** After its queue delay a job goes to a worker, or waits while none can take it. */
+  const dispatchQueued = (job: EmulatedJob, run: RunState) => {
+    if (runs.get(job.id) !== run) return
+    if (!workerReady()) {
+      // ASSUMPTION (RunPod does not document it, docs endpoint-configurations.mdx only says jobs wait): with 0 max
+      // workers or no free GPU a job simply stays IN_QUEUE until its TTL runs out.
+      waiting.set(job.id, run)
+      return
+    }
+    if (python) python.offer(job, run)
+    else pickUp(job, run)
   }
 
   /** The job starts on the worker: IN_PROGRESS, and the emulated worker runs it unless the Python worker took it. */
@@ -496,8 +601,11 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       case 'progress': {
         // §1.5 / finding 4: progress_update() posts {status: IN_PROGRESS, output: x}; /status shows it.
         const steps = Math.max(1, fault.progressSteps ?? 4)
-        for (let i = 0; i < steps; i++) {
-          runTimer(run, Math.floor((exec * i) / steps), () => {
+        const order = Array.from({ length: steps }, (_, i) => i)
+        if (fault.progressOutOfOrder) for (let i = 1; i + 1 < steps; i += 2) [order[i], order[i + 1]] = [order[i + 1]!, order[i]!]
+        for (let slot = 0; slot < steps; slot++) {
+          const i = order[slot]!
+          runTimer(run, Math.floor((exec * slot) / steps), () => {
             job.output = { stage: 'transcribing', percent: Math.round((100 * i) / steps) }
           })
         }
@@ -535,7 +643,8 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
 
   const runHandler = async (job: EmulatedJob, run: RunState): Promise<HandlerOutcome> => {
     const fetchOpts: FetchOptions = {
-      volume: opts.volume,
+      // A volume that is not attached to the endpoint is not mounted: /runpod-volume paths do not exist (§2.6).
+      volume: opts.volume && endpoint.networkVolumes.includes(opts.volume.bucket) ? opts.volume : undefined,
       volumeClient,
       allowPrivateDownloadUrls: opts.allowPrivateDownloadUrls ?? true,
       maxDownloadBytes: opts.maxDownloadBytes ?? 5 * 1024 ** 3,
@@ -556,6 +665,12 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   /** Our image's handler (§3.1): errors it raises become runpod-python's JSON error (§1.5). */
   const whisperxHandler = async (job: EmulatedJob, fetchOpts: FetchOptions): Promise<HandlerOutcome> => {
     const input = validateWhisperxInput(job.input)
+    if (input.diarize && !endpoint.env.HF_TOKEN) {
+      // The pyannote diarization model is gated: without a Hugging Face token our worker refuses to diarize
+      // (whisperX README, "Speaker Diarization"). ASSUMPTION: the message our Python worker returns; the panel
+      // only relies on it naming HF_TOKEN.
+      throw new ReturnedError('HF_TOKEN_MISSING: diarization needs a Hugging Face token. Set HF_TOKEN on the endpoint and accept the terms of pyannote/speaker-diarization-community-1.')
+    }
     const bytes = await fetchAudio(input.audio, fetchOpts)
     const stages: Stages = { align: input.align, diarize: input.diarize }
     const { segments, language, duration } = await transcribe(job, bytes, stages, input.language, (msg) => {
@@ -781,7 +896,9 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       RUNPOD_SKIP_GPU_CHECK: 'true',
       SCRIBE_VOLUME_ROOT: mountRoot,
       SCRIBE_FAKE_WHISPERX_SCRIPTS: scriptsDir,
-      ...(po.env ?? { HF_TOKEN: 'hf_emulated' }),
+      // The endpoint's environment (REST v2 `env`, e.g. HF_TOKEN), then what the test adds.
+      ...endpoint.env,
+      ...po.env,
     })
     const exitedEarly = worker.exited.then((code) => {
       throw new Error(`worker/handler.py exited (code ${code}) before taking jobs:\n${worker.log().slice(-4000)}`)
@@ -984,10 +1101,26 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     return c.json({ id: job.id, status: 'IN_QUEUE' })
   })
 
+  /** The one worker's state as REST v2 `WorkerStatus` (null: no worker allocated). */
+  const workerStatus = (): 'RUNNING' | 'IDLE' | 'INITIALIZING' | 'THROTTLED' | null => {
+    if (endpoint.workersMax === 0) return null
+    const live = [...jobs.values()].filter((j) => j.expired === null)
+    if (gpuAvailability === 'none') return live.some((j) => j.status === 'IN_QUEUE') ? 'THROTTLED' : null
+    if (gpuWorker.phase === 'none') return null
+    if (gpuWorker.phase === 'initializing') return 'INITIALIZING'
+    return live.some((j) => j.status === 'IN_PROGRESS') ? 'RUNNING' : 'IDLE'
+  }
+
   app.get('/v2/:endpointId/health', (c) => {
     const live = [...jobs.values()].filter((j) => j.expired === null)
     const count = (s: JobStatus) => live.filter((j) => j.status === s).length
-    const running = count('IN_PROGRESS') > 0 ? 1 : 0
+    const state = workerStatus()
+    const running = state === 'RUNNING' ? 1 : 0
+    // §1.2 `/health` shows idle/running; ASSUMPTION: initializing/throttled appear under those names (the REST
+    // API v2 summary uses them; the queue API's /health shape beyond idle/running is undocumented).
+    const workerCounts: Record<string, number> = { idle: state === 'IDLE' ? 1 : 0, running }
+    if (state === 'INITIALIZING') workerCounts.initializing = 1
+    if (state === 'THROTTLED') workerCounts.throttled = 1
     return c.json({
       jobs: {
         completed: count('COMPLETED'),
@@ -996,7 +1129,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
         inQueue: count('IN_QUEUE'),
         retried: retriedCount,
       },
-      workers: { idle: 1 - running, running },
+      workers: workerCounts,
     })
   })
 
@@ -1010,6 +1143,105 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       }
     }
     return c.json({ removed, status: 'completed' })
+  })
+
+  // ---------------------------------------------------------------------------------------------------------
+  // REST API v2 (RunPod's OpenAPI `api-reference-v2/openapi.json`): errors are RFC 9457 problem details.
+
+  app.use('/rest/v2/*', async (c, next) => {
+    const auth = c.req.header('authorization') ?? ''
+    if (!/^Bearer\s+\S/i.test(auth)) return problem(c, 401, 'missing bearer token')
+    if (auth.replace(/^Bearer\s+/i, '').trim() !== opts.apiKey) return problem(c, 401, 'invalid bearer token')
+    await next()
+  })
+
+  let baseUrl = ''
+  const emulatorUrl = () => baseUrl
+  const endpointView = () => ({
+    id: opts.endpointId,
+    name: endpoint.name,
+    type: 'QUEUE',
+    requestUrls: Object.fromEntries(
+      ['run', 'runSync', 'status', 'stream', 'cancel', 'retry', 'purgeQueue', 'health'].map((k) => [
+        k,
+        `${emulatorUrl()}/${opts.endpointId}/${{ runSync: 'runsync', purgeQueue: 'purge-queue', status: 'status/{job_id}', stream: 'stream/{job_id}', cancel: 'cancel/{job_id}', retry: 'retry/{job_id}' }[k] ?? k}`,
+      ]),
+    ),
+    image: contract === 'whisperx' ? 'ghcr.io/scribe-panel/whisperx-worker:emulated' : 'kodxana/whisperx-worker:emulated',
+    args: '',
+    disk: 20,
+    ports: [],
+    env: endpoint.env,
+    registry: null,
+    gpu: { pools: ['ADA_24'], count: 1, allowedCudaVersions: [], minCudaVersion: '12.8' },
+    workers: { min: endpoint.workersMin, max: endpoint.workersMax, idleTimeout: 5 },
+    scaling: { type: 'QUEUE_DELAY', queueDelay: 4 },
+    dataCenterIds: endpoint.dataCenterIds,
+    networkVolumes: endpoint.networkVolumes,
+    timeout: POLICY_BOUNDS.executionTimeout.default,
+    flashboot: 'OFF',
+    createdAt: '2026-06-01T12:00:00Z',
+  })
+
+  app.get('/rest/v2/serverless/:id', (c) => {
+    if (c.req.param('id') !== opts.endpointId) return problem(c, 404, 'endpoint not found')
+    return c.json(endpointView())
+  })
+
+  const PatchSchema = z
+    .object({
+      workers: z.strictObject({ min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional(), idleTimeout: z.number().int().min(1).max(3600).optional() }).optional(),
+      networkVolumes: z.array(z.string()).optional(),
+      dataCenterIds: z.array(z.string()).optional(),
+      env: z.record(z.string(), z.string()).optional(),
+      name: z.string().min(1).optional(),
+    })
+    .strict()
+  app.patch('/rest/v2/serverless/:id', async (c) => {
+    if (c.req.param('id') !== opts.endpointId) return problem(c, 404, 'endpoint not found')
+    const parsed = PatchSchema.safeParse(await c.req.json().catch(() => undefined))
+    // ASSUMPTION: the emulator accepts only the update fields the panel may send; RunPod's validator words its
+    // errors like the OpenAPI example ("$: additional properties 'bogus' not allowed").
+    if (!parsed.success) return problem(c, 400, 'request validation failed', parsed.error.issues.map((i) => `$${i.path.length ? '.' + i.path.join('.') : ''}: ${i.message}`))
+    const { workers, ...rest } = parsed.data
+    const min = workers?.min ?? endpoint.workersMin
+    const max = workers?.max ?? endpoint.workersMax
+    if (min > max) return problem(c, 400, 'request validation failed', ['$.workers: min must not exceed max'])
+    faults.setEndpoint({ ...rest, workersMin: min, workersMax: max })
+    return c.json(endpointView())
+  })
+
+  app.get('/rest/v2/serverless/:id/workers', (c) => {
+    if (c.req.param('id') !== opts.endpointId) return problem(c, 404, 'endpoint not found')
+    const state = workerStatus()
+    const list = state
+      ? [
+          {
+            id: workerId,
+            status: state,
+            isStale: false,
+            version: endpointVersion.value,
+            gpuCount: 1,
+            image: endpointView().image,
+            uptimeSeconds: state === 'THROTTLED' || state === 'INITIALIZING' ? null : 60,
+            gpuTypeId: 'NVIDIA GeForce RTX 4090',
+            dataCenterId: endpoint.dataCenterIds[0] ?? 'EU-RO-1',
+            startedAt: new Date(gpuWorker.readyAt || Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          },
+        ]
+      : []
+    const n = (s: string) => list.filter((w) => w.status === s).length
+    return c.json({
+      endpointVersion: endpointVersion.value,
+      summary: { running: n('RUNNING'), idle: n('IDLE'), initializing: n('INITIALIZING'), throttled: n('THROTTLED'), unhealthy: 0, total: list.length },
+      workers: list,
+    })
+  })
+
+  app.get('/rest/v2/network-volumes/:id', (c) => {
+    const v = accountVolumes.find((x) => x.id === c.req.param('id'))
+    if (!v) return problem(c, 404, 'network volume not found')
+    return c.json({ ...v, type: 'STANDARD' })
   })
 
   app.notFound((c) => jsonError(c, 404, 'Not found'))
@@ -1064,6 +1296,9 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     const view: Record<string, unknown> = { id: job.id, status: job.status }
     if (job.delayTime !== null) view.delayTime = job.delayTime
     if (job.executionTime !== null) view.executionTime = job.executionTime
+    // A real capture shows executionTime while IN_PROGRESS (runpod-python issue #105: `"executionTime":40213,
+    // …"status":"IN_PROGRESS"`). ASSUMPTION: it counts from the start of the run, like the final value.
+    else if (job.status === 'IN_PROGRESS' && job.startedAt !== null) view.executionTime = Date.now() - job.startedAt
     // §1.5: an output that is an empty dict is dropped.
     if (job.output !== undefined && !isEmptyObject(job.output)) view.output = job.output
     if (job.error !== undefined) view.error = job.error
@@ -1111,9 +1346,19 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       dropFaults.length = 0
       jobFaults.length = 0
     },
+    setEndpoint(patch) {
+      Object.assign(endpoint, patch)
+      endpointVersion.value += 1
+      wakeWaiting()
+    },
+    setGpuAvailability(a) {
+      gpuAvailability = a
+      wakeWaiting()
+    },
   }
 
   const origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+  baseUrl = `${origin}/v2`
   if (opts.pythonWorker) {
     try {
       await startPython(opts.pythonWorker, origin)
@@ -1130,6 +1375,8 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
 
   return {
     url: `${origin}/v2`,
+    restUrl: `${origin}/rest/v2`,
+    endpoint,
     endpointId: opts.endpointId,
     jobs,
     requests,
@@ -1156,6 +1403,15 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
 }
 
 // -------------------------------------------------------------------------------------------------------------
+
+/** REST v2 `ErrorResponse` (RFC 9457), as `application/problem+json`. */
+function problem(c: Context, status: 400 | 401 | 404, detail: string, errors?: string[]): Response {
+  const title = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' }[status]
+  return new Response(JSON.stringify({ title, status, detail, ...(errors ? { errors } : {}) }), {
+    status,
+    headers: { 'content-type': 'application/problem+json' },
+  })
+}
 
 /** ASSUMPTION: RunPod's error bodies are not documented (§1.8); the emulator answers `{"error": "<message>"}`. */
 function jsonError(c: Context, status: 400 | 401 | 404 | 429 | 500, message: string): Response {

@@ -14,13 +14,14 @@ export function volumeOf(s3: S3TestServer): VolumeConfig {
 /** The panel's RunPod and volume settings for the stand-ins (strings, as the environment holds them). */
 export function standInEnv(
   s3: S3TestServer,
-  emulator: { url: string },
+  emulator: { url: string; restUrl: string },
   runpod: { apiKey: string; endpointId: string; worker?: 'whisperx' | 'whisperx-hub' },
 ): Record<string, string> {
   return {
     RUNPOD_API_KEY: runpod.apiKey,
     RUNPOD_ENDPOINT_ID: runpod.endpointId,
     RUNPOD_API_BASE: emulator.url,
+    RUNPOD_REST_API_BASE: emulator.restUrl,
     RUNPOD_WORKER: runpod.worker ?? 'whisperx',
     RUNPOD_DATACENTER: s3.region,
     RUNPOD_VOLUME_ID: s3.bucket,
