@@ -15,10 +15,12 @@ import { healthRoutes } from './http/health.ts'
 import { liveRoutes } from './http/live.ts'
 import { recordingRoutes } from './http/recordings.ts'
 import { localOnly } from './http/security.ts'
+import { setupRoutes } from './http/setup.ts'
 import type { EventBus } from './services/events.ts'
 import type { ExportService } from './services/exports.ts'
 import type { JobService } from './services/jobs.ts'
 import type { LiveRecordingService } from './services/live.ts'
+import type { SetupService } from './services/setup.ts'
 import type { TranscriptService } from './services/transcripts.ts'
 import type { UploadService } from './services/uploads.ts'
 
@@ -33,6 +35,7 @@ export interface AppDeps {
   events: EventBus
   objectStore: ObjectStore | null
   runner: JobRunner | null
+  setup: SetupService
   logger: Logger
   /** Speech maps for the hallucination filter (reported by /api/health). */
   speech?: SpeechDetector
@@ -61,6 +64,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/live', liveRoutes(deps))
   app.route('/api/events', eventRoutes(deps))
   app.route('/api/health', healthRoutes(deps))
+  app.route('/api/setup', setupRoutes(deps))
 
   app.use('/vendor/wavesurfer/*', serveStatic({ root: relativeToCwd('node_modules/wavesurfer.js/dist'), rewriteRequestPath: (p) => p.replace(/^\/vendor\/wavesurfer/, '') }))
   app.use('/*', serveStatic({ root: relativeToCwd('static') }))

@@ -7,21 +7,24 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import type { Hono } from 'hono'
-import { missingRunpodSettings, type Config } from './config.ts'
-import type { JobRunner, Logger, ObjectStore } from './domain/ports.ts'
+import { isRunpodS3, missingRunpodSettings, type Config } from './config.ts'
+import type { EndpointManager, JobRunner, Logger, ObjectStore } from './domain/ports.ts'
 import { FfmpegMedia } from './adapters/media/ffmpeg-media.ts'
 import { SileroSpeechDetector } from './adapters/media/speech-detector.ts'
 import { RunpodClient } from './adapters/runpod/runpod-client.ts'
 import { RunpodJobRunner } from './adapters/runpod/runpod-job-runner.ts'
+import { RunpodRest } from './adapters/runpod/runpod-rest.ts'
 import { workerProfile } from './adapters/runpod/worker-profiles.ts'
 import { createS3Client, S3ObjectStore } from './adapters/s3/s3-object-store.ts'
 import { SqliteStore } from './adapters/store/sqlite-store.ts'
 import { createApp } from './app.ts'
 import { EventBus } from './services/events.ts'
 import { ExportService } from './services/exports.ts'
+import { resolveAudioReference } from './services/audio-reference.ts'
 import { JobService } from './services/jobs.ts'
 import { LiveRecordingService } from './services/live.ts'
 import { TranscriptService } from './services/transcripts.ts'
+import { SetupService } from './services/setup.ts'
 import { UploadService } from './services/uploads.ts'
 
 export interface Panel {
@@ -55,16 +58,8 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   const media = new FfmpegMedia()
   const speech = new SileroSpeechDetector({ logger })
 
-  const s = config.s3
-  const objectStore: ObjectStore | null =
-    s.volumeId && s.accessKeyId && s.secretAccessKey && s.endpoint && s.region
-      ? new S3ObjectStore(createS3Client({ endpoint: s.endpoint, region: s.region, bucket: s.volumeId, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }), { bucket: s.volumeId })
-      : null
+  const { objectStore, runner, rest } = createAdapters(config, logger, overrides)
   const rp = config.runpod
-  const runner: JobRunner | null =
-    rp.apiKey && rp.endpointId
-      ? new RunpodJobRunner(new RunpodClient({ apiBase: rp.apiBase, endpointId: rp.endpointId, apiKey: rp.apiKey, logger, ...overrides.runpodRetry }))
-      : null
 
   const exports = new ExportService({ store, outputDir: config.paths.outputDir })
   const transcripts = new TranscriptService({ store, exports, logger })
@@ -90,6 +85,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     profile: workerProfile(rp.worker),
     workerSettings: { model: rp.model, batchSize: rp.batchSize },
     audioReference: config.audioReference,
+    runpodS3: isRunpodS3(config),
     events,
     exports,
     logger,
@@ -100,7 +96,8 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     speechMap: (r) => uploads.speechMap(r),
   })
   const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })
-  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, logger, speech })
+  const setup = createSetupService(config, logger, { objectStore, runner, rest })
+  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, setup, logger, speech })
   let sweeper: NodeJS.Timeout | null = null
   const jobService = jobs
 
@@ -142,6 +139,42 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
       store.close()
     },
   }
+}
+
+/** The adapters to RunPod and the volume; each is null while its settings are missing. */
+export interface Adapters {
+  objectStore: ObjectStore | null
+  runner: JobRunner | null
+  rest: EndpointManager | null
+}
+
+/** Builds the S3, queue API and REST API adapters from the configuration (the panel and `npm run check` share them). */
+export function createAdapters(config: Config, logger: Logger, overrides: PanelOverrides = {}): Adapters {
+  const s = config.s3
+  const objectStore: ObjectStore | null =
+    s.volumeId && s.accessKeyId && s.secretAccessKey && s.endpoint && s.region
+      ? new S3ObjectStore(createS3Client({ endpoint: s.endpoint, region: s.region, bucket: s.volumeId, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }), { bucket: s.volumeId })
+      : null
+  const rp = config.runpod
+  const runner: JobRunner | null =
+    rp.apiKey && rp.endpointId
+      ? new RunpodJobRunner(new RunpodClient({ apiBase: rp.apiBase, endpointId: rp.endpointId, apiKey: rp.apiKey, logger, ...overrides.runpodRetry }))
+      : null
+  const rest: EndpointManager | null = rp.apiKey ? new RunpodRest({ restApiBase: rp.restApiBase, apiKey: rp.apiKey, ...(overrides.runpodRetry ? { minTimeoutMs: overrides.runpodRetry.minTimeoutMs } : {}) }) : null
+  return { objectStore, runner, rest }
+}
+
+/** The setup check over the given adapters. */
+export function createSetupService(config: Config, logger: Logger, adapters: Adapters, options: { testJobTimeoutMs?: number } = {}): SetupService {
+  return new SetupService({
+    config,
+    ...adapters,
+    profile: workerProfile(config.runpod.worker),
+    workerSettings: { model: config.runpod.model, batchSize: config.runpod.batchSize },
+    audioReference: (key) => resolveAudioReference({ mode: config.audioReference, runpodS3: isRunpodS3(config), objectStore: adapters.objectStore, logger }, key),
+    logger,
+    ...options,
+  })
 }
 
 /** Serves the panel's app; resolves with the bound port once listening. */

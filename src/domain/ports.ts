@@ -191,3 +191,52 @@ export interface SpeechDetector {
   /** Which method runs now: the VAD model, or the ffmpeg level fallback with the reason the model did not load. */
   status(): { method: SpeechMethod | 'not-loaded'; detail: string }
 }
+
+/** An endpoint's settings as RunPod's REST API reports them (only what the panel reads). */
+export interface EndpointFacts {
+  id: string
+  name: string
+  workersMin: number
+  /** RunPod sets this to 0 after 7 idle days ("idle endpoint scale-down"); jobs then wait forever. */
+  workersMax: number
+  /** Datacenters the endpoint's workers may run in (empty: any). */
+  dataCenterIds: string[]
+  /** IDs of the attached network volumes. */
+  networkVolumes: string[]
+  /** The endpoint's environment variables (names and values; values may be secret references). */
+  env: Record<string, string>
+  /** Per-request execution timeout, ms. */
+  timeoutMs: number
+}
+
+/** Workers of an endpoint by state (RunPod's `WorkerStatus`); `throttled` = waiting for a GPU. */
+export interface WorkerSummary {
+  running: number
+  idle: number
+  initializing: number
+  throttled: number
+  unhealthy: number
+  total: number
+  /** Workers still running an older endpoint configuration. */
+  stale: number
+}
+
+/** A network volume as the REST API reports it. */
+export interface NetworkVolumeFacts {
+  id: string
+  name: string
+  sizeGb: number
+  dataCenter: string
+}
+
+/** RunPod's management API (REST v2) for one account: what the setup check reads and fixes. */
+export interface EndpointManager {
+  /** @throws AppError `runpod_auth`, `runpod_not_found`, `runpod_unavailable`. */
+  endpoint(id: string): Promise<EndpointFacts>
+  /** @throws like `endpoint`. */
+  workers(id: string): Promise<WorkerSummary>
+  /** @throws like `endpoint` (`runpod_not_found` for an unknown volume). */
+  networkVolume(id: string): Promise<NetworkVolumeFacts>
+  /** Sets the endpoint's `workers.max` (keeping `min`); returns the endpoint as it now is. */
+  setMaxWorkers(id: string, max: number, min: number): Promise<EndpointFacts>
+}

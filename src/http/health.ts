@@ -3,7 +3,7 @@
  * Never includes a secret: only setting names, booleans, and messages written by the adapters.
  */
 import { Hono } from 'hono'
-import { missingRunpodSettings, type Config } from '../config.ts'
+import { isRunpodS3, missingRunpodSettings, type Config } from '../config.ts'
 import { toErrorInfo } from '../domain/errors.ts'
 import type { JobRunner, ObjectStore, SpeechDetector } from '../domain/ports.ts'
 
@@ -33,12 +33,12 @@ async function check<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | 
  */
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = []
-  const runpodS3 = (config.s3.endpoint ?? '').includes('.runpod.io')
+  const runpodS3 = isRunpodS3(config)
   if (config.runpod.worker === 'whisperx-hub' && config.audioReference === 'volume-path') {
     warnings.push('RUNPOD_WORKER=whisperx-hub with AUDIO_REFERENCE=volume-path: the Hub worker only downloads URLs, so it cannot read /runpod-volume paths. Use the whisperx worker, or a presigned URL from storage that supports it.')
   }
   if (config.runpod.worker === 'whisperx-hub' && config.audioReference === 'auto' && runpodS3) {
-    warnings.push("RUNPOD_WORKER=whisperx-hub with a RunPod network volume: RunPod's S3 API does not support presigned URLs, so the panel falls back to /runpod-volume paths, which the Hub worker cannot read. Use the whisperx worker.")
+    warnings.push("RUNPOD_WORKER=whisperx-hub with a RunPod network volume: RunPod's S3 API does not support presigned URLs, so the panel sends /runpod-volume paths, which the Hub worker cannot read. Use the whisperx worker.")
   }
   if (config.audioReference === 'presigned' && runpodS3) {
     warnings.push("AUDIO_REFERENCE=presigned with a RunPod network volume: RunPod documents presigned URLs as unsupported. Use auto or volume-path.")

@@ -7,7 +7,6 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import pLimit from 'p-limit'
-import { request } from 'undici'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import { filterHallucinations } from '../domain/hallucinations.ts'
 import type { JobPolicy, JobRunner, JobStatusReport, Logger, ObjectStore } from '../domain/ports.ts'
@@ -19,6 +18,7 @@ import type { SpeechMap } from '../domain/speech-map.ts'
 import type { AudioReferenceMode } from '../config.ts'
 import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
 import { toRecording } from '../domain/store.ts'
+import { resolveAudioReference } from './audio-reference.ts'
 import type { EventBus } from './events.ts'
 import type { ExportService } from './exports.ts'
 
@@ -30,6 +30,11 @@ export interface JobDeps {
   profile: WorkerProfile
   workerSettings: WorkerSettings
   audioReference: AudioReferenceMode
+  /**
+   * The S3 endpoint is RunPod's own (`s3api-<dc>.runpod.io`), which does not serve presigned URLs: `auto`
+   * then uses the volume path without trying one.
+   */
+  runpodS3?: boolean
   events: EventBus
   exports: ExportService
   logger: Logger
@@ -74,8 +79,6 @@ const SUBMITS_PER_TICK = 10
 const RUN_WINDOW_MS = 10_000
 const MAX_RUNS_PER_WINDOW = 400
 
-/** Presigned URLs given to the worker stay valid this long (s): the job may wait in the queue. */
-const PRESIGN_EXPIRY_SECONDS = 24 * 3600
 
 /** Whether two option sets would produce the same job input. */
 function sameOptions(a: JobOptions | null, b: JobOptions): boolean {
@@ -216,34 +219,9 @@ export class JobService {
     }
   }
 
-  /**
-   * The audio reference for the worker (DESIGN.md, `AUDIO_REFERENCE`): a presigned GET URL, or the
-   * file's path on the network volume as mounted in serverless workers (`/runpod-volume/<key>`,
-   * reference/runpod.md §2.6). `auto` presigns and preflights the URL from the panel (a 1-byte
-   * ranged GET); RunPod's S3 API documents presigned URLs as unsupported (§0.1), so a refused
-   * preflight falls back to the volume path.
-   */
+  /** The audio reference for a recording's uploaded copy (see `resolveAudioReference`). */
   async audioReference(r: StoredRecording): Promise<{ audio: string; kind: AudioReferenceKind }> {
-    const volumePath = { audio: `/runpod-volume/${r.objectKey}`, kind: 'volume-path' as const }
-    const mode = this.deps.audioReference
-    if (mode === 'volume-path' || !this.deps.objectStore) return volumePath
-    let url: string
-    try {
-      url = await this.deps.objectStore.presignGet(r.objectKey, PRESIGN_EXPIRY_SECONDS)
-    } catch (err) {
-      if (mode === 'presigned') throw new AppError('storage_unavailable', 'A presigned URL could not be made for the audio. Set AUDIO_REFERENCE=volume-path or auto.', { cause: err })
-      return volumePath
-    }
-    if (mode === 'presigned') return { audio: url, kind: 'presigned' }
-    try {
-      const res = await request(url, { method: 'GET', headers: { range: 'bytes=0-0' }, headersTimeout: 10_000, bodyTimeout: 10_000 })
-      await res.body.dump()
-      if (res.statusCode === 200 || res.statusCode === 206) return { audio: url, kind: 'presigned' }
-      this.deps.logger.info('presigned URL refused by the volume, using the volume path', { status: res.statusCode })
-    } catch (err) {
-      this.deps.logger.info('presigned URL preflight failed, using the volume path', { error: err })
-    }
-    return volumePath
+    return resolveAudioReference({ mode: this.deps.audioReference, runpodS3: this.deps.runpodS3 === true, objectStore: this.deps.objectStore, logger: this.deps.logger }, r.objectKey)
   }
 
   /**
