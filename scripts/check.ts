@@ -8,24 +8,13 @@
  *
  * Exit code: 0 when nothing failed, 1 when a check failed, 2 for invalid settings.
  */
-import { config as loadDotenv } from 'dotenv'
-import { ConfigError, parseConfig } from '../src/config.ts'
+import { configFromEnvironment } from '../src/environment.ts'
 import { createLogger, silentLogger } from '../src/logger.ts'
 import { createAdapters, createSetupService } from '../src/panel.ts'
 import { formatSetupReport } from '../src/services/setup.ts'
 
-loadDotenv({ quiet: true })
 const args = new Set(process.argv.slice(2))
-let config
-try {
-  config = parseConfig(process.env)
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`)
-    process.exit(2)
-  }
-  throw err
-}
+const config = configFromEnvironment()
 const logger = args.has('--verbose') ? createLogger('debug') : silentLogger
 const setup = createSetupService(config, logger, createAdapters(config, logger))
 if (args.has('--test-job')) process.stderr.write('Running the test job (five seconds of audio; a cold worker may take a few minutes)…\n')

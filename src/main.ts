@@ -1,24 +1,12 @@
 /**
  * Composition root: read `.env` and the environment, parse the configuration, build the panel,
- * serve it, and stop gracefully on SIGINT/SIGTERM. The only module that reads `process.env`.
+ * serve it, and stop gracefully on SIGINT/SIGTERM. Settings come from `environment.ts`.
  */
-import { config as loadDotenv } from 'dotenv'
-import { ConfigError, parseConfig } from './config.ts'
+import { configFromEnvironment } from './environment.ts'
 import { createLogger } from './logger.ts'
 import { createPanel, listen } from './panel.ts'
 
-loadDotenv({ quiet: true })
-
-let config
-try {
-  config = parseConfig(process.env)
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`)
-    process.exit(2)
-  }
-  throw err
-}
+const config = configFromEnvironment()
 const logger = createLogger(config.logLevel)
 const panel = createPanel(config, logger)
 panel.start()
