@@ -580,7 +580,7 @@ setupRecorder($('#record-button'), $('#record-status'), (rec) => {
   state.recordings.set(rec.id, rec)
   renderLibrary()
   select(rec.id)
-})
+}, { timer: $('#record-timer'), meter: $('#record-meter') })
 connectEvents()
 loadHealth()
 installShortcuts(() => (state.detail && state.detail.player ? { ...state.detail, root: $('#detail') } : null))

@@ -27,6 +27,10 @@ export function setupDrawer({ startOpen }) {
   }
   button.addEventListener('click', () => set(!document.body.classList.contains('drawer-open')))
   backdrop.addEventListener('click', () => set(false))
+  $('#drawer-close').addEventListener('click', () => {
+    set(false)
+    button.focus()
+  })
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && document.body.classList.contains('drawer-open')) {
       e.stopPropagation()

@@ -2,8 +2,47 @@
 // to the panel at once (in order, retried) and written to disk there, so closing the tab loses at
 // most the last few seconds. Stop finishes the session and the audio becomes a normal recording.
 import { api } from './api.js'
+import { clock, plural } from './dom.js'
 
 const TIMESLICE_MS = 2000
+// The level meter redraws at most 10 times a second: a redraw loop at the display's frame rate competes with
+// the audio thread for the CPU and makes recordings stutter on a busy laptop.
+const METER_INTERVAL_MS = 100
+// The meter spans -60 dBFS (silence) to 0 dBFS (clipping).
+const METER_FLOOR_DB = -60
+
+/**
+ * Shows the microphone's level in `meter` (its first child is the bar) until the returned function is called.
+ * Peak level of the last 1024 samples, in dBFS mapped to 0–100; `data-frames` counts the redraws.
+ */
+function startMeter(stream, meter) {
+  const ctx = new AudioContext()
+  const source = ctx.createMediaStreamSource(stream)
+  const analyser = ctx.createAnalyser()
+  analyser.fftSize = 1024
+  source.connect(analyser)
+  const samples = new Float32Array(analyser.fftSize)
+  const bar = meter.firstElementChild
+  let frames = 0
+  meter.hidden = false
+  const timer = setInterval(() => {
+    analyser.getFloatTimeDomainData(samples)
+    let peak = 0
+    for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]))
+    const db = peak > 0 ? 20 * Math.log10(peak) : METER_FLOOR_DB
+    const level = Math.round(100 * Math.min(1, Math.max(0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB)))
+    bar.style.transform = `scaleX(${level / 100})`
+    meter.classList.toggle('loud', level > 95)
+    meter.setAttribute('aria-valuenow', String(level))
+    meter.dataset.frames = String(++frames)
+  }, METER_INTERVAL_MS)
+  return () => {
+    clearInterval(timer)
+    source.disconnect()
+    void ctx.close()
+    meter.hidden = true
+  }
+}
 
 /** Picks a container the browser can record and ffmpeg can read. */
 function mimeType() {
@@ -13,10 +52,11 @@ function mimeType() {
 
 /**
  * Wires the record button.
- * @param button the toggle button; @param status a text element for elapsed/saved time
+ * @param button the toggle button; @param status a text element for what is saved
  * @param onDone called with the new recording once the session is finished
+ * @param view {timer, meter}: elements for the elapsed time and the level meter
  */
-export function setupRecorder(button, status, onDone) {
+export function setupRecorder(button, status, onDone, { timer, meter }) {
   let session = null
   const idle = () => {
     button.textContent = '● Record from microphone'
@@ -38,7 +78,7 @@ export function setupRecorder(button, status, onDone) {
     const name = `Recording ${new Date().toLocaleString().replace(/[/:\\]/g, '-')}.webm`
     const { sessionId } = await api.liveStart(name)
     const recorder = new MediaRecorder(stream, mimeType() ? { mimeType: mimeType() } : undefined)
-    const s = { sessionId, recorder, stream, seq: 0, saved: 0, queue: Promise.resolve(), startedAt: Date.now(), timer: null, failed: null }
+    const s = { sessionId, recorder, stream, seq: 0, saved: 0, queue: Promise.resolve(), startedAt: Date.now(), timer: null, failed: null, stopMeter: () => {} }
     session = s
     recorder.addEventListener('dataavailable', (e) => {
       if (!e.data || e.data.size === 0) return
@@ -48,10 +88,14 @@ export function setupRecorder(button, status, onDone) {
     recorder.start(TIMESLICE_MS)
     button.textContent = '■ Stop recording'
     button.classList.add('recording')
-    s.timer = setInterval(() => {
-      const secs = Math.floor((Date.now() - s.startedAt) / 1000)
-      status.textContent = s.failed ? `Not saving: ${s.failed}` : `Recording ${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')} · saved ${s.saved} chunk${s.saved === 1 ? '' : 's'}`
-    }, 500)
+    s.stopMeter = startMeter(stream, meter)
+    timer.hidden = false
+    const tick = () => {
+      timer.textContent = clock((Date.now() - s.startedAt) / 1000)
+      status.textContent = s.failed ? `Not saving: ${s.failed}` : `saved ${plural(s.saved, 'chunk')}`
+    }
+    tick()
+    s.timer = setInterval(tick, 500)
   }
 
   async function sendChunk(s, seq, blob) {
@@ -74,10 +118,12 @@ export function setupRecorder(button, status, onDone) {
     idle()
     const stopped = new Promise((r) => s.recorder.addEventListener('stop', r, { once: true }))
     s.recorder.stop()
+    s.stopMeter()
     await stopped
     s.stream.getTracks().forEach((t) => t.stop())
     await s.queue
     clearInterval(s.timer)
+    timer.hidden = true
     status.textContent = 'Saving the recording…'
     try {
       const rec = await api.liveFinish(s.sessionId)
