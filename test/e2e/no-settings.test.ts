@@ -7,21 +7,20 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser } from '../support/browser.ts'
-import { dropFiles, layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import type { launchBrowser } from '../support/browser.ts'
+import { dropFiles, layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
 import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
 
 describe('no settings: no contradictions', () => {
   let stack: Stack
   let browser: Awaited<ReturnType<typeof launchBrowser>>
   let page: Page
+  const errors: string[] = []
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
     stack = await startStack({ unconfigured: true })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(10_000)
+    ;({ browser, page } = await openTestPage(errors))
   })
   afterAll(async () => {
     await browser?.close()
@@ -69,5 +68,6 @@ describe('no settings: no contradictions', () => {
       expect(await layoutProblems(page, ['#config-banner', '#detail .status-text', '#detail .start-reason']), `${width} px`).toEqual([])
       await page.screenshot({ path: path.join(SHOTS, `no-settings-${width}.png`) })
     }
+    expect(errors).toEqual([])
   })
 })

@@ -6,20 +6,19 @@
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchBrowser } from '../support/browser.ts'
-import { layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import type { launchBrowser } from '../support/browser.ts'
+import { layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
 import { startStack, type Stack } from '../support/stack.ts'
 
 describe('microphone level meter and timer', () => {
   let stack: Stack
   let browser: Awaited<ReturnType<typeof launchBrowser>>
   let page: Page
+  const errors: string[] = []
 
   beforeAll(async () => {
     stack = await startStack()
-    browser = await launchBrowser(undefined, { fakeMicrophone: true })
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(15_000)
+    ;({ browser, page } = await openTestPage(errors, { fakeMicrophone: true }))
   })
   afterAll(async () => {
     await browser?.close()
@@ -63,5 +62,6 @@ describe('microphone level meter and timer', () => {
     await page.waitForSelector('#record-meter', { state: 'hidden' })
     await page.waitForSelector('#record-timer', { state: 'hidden' })
     await page.waitForFunction(() => document.querySelectorAll('#library li').length === 1, undefined, { timeout: 20_000 })
+    expect(errors).toEqual([])
   })
 })

@@ -69,8 +69,11 @@ export async function layoutProblems(page: Page, textSelectors: string[], minTex
  * Headless Chromium with one page that fails a step after 10 s (before vitest's own timeout) and collects
  * the page's uncaught errors into `errors`.
  */
-export async function openTestPage(errors: string[]): Promise<{ browser: Awaited<ReturnType<typeof launchBrowser>>; page: Page }> {
-  const browser = await launchBrowser()
+export async function openTestPage(
+  errors: string[],
+  options: Parameters<typeof launchBrowser>[1] = {},
+): Promise<{ browser: Awaited<ReturnType<typeof launchBrowser>>; page: Page }> {
+  const browser = await launchBrowser(undefined, options)
   const page = await browser.context.newPage()
   page.setDefaultTimeout(10_000)
   page.on('pageerror', (e) => errors.push(e.message))
