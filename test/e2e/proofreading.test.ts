@@ -24,9 +24,11 @@ describe('proofreading in Chromium', () => {
   let id: string
   const errors: string[] = []
   const transcript = async () => (await (await fetch(`${stack.url}/api/recordings/${id}/transcript`)).json()) as Transcript
-  const shoot = async (name: string) => {
+  /** Screenshots at three widths, each with `focus` (a selector) scrolled into view after the resize. */
+  const shoot = async (name: string, focus: string) => {
     for (const width of [1280, 800, 390]) {
       await page.setViewportSize({ width, height: 900 })
+      await page.locator(focus).evaluate((e) => e.scrollIntoView({ block: 'center' }))
       await page.screenshot({ path: path.join(SHOTS, `proofreading-${name}-${width}.png`) })
     }
     await page.setViewportSize({ width: 1280, height: 900 })
@@ -86,7 +88,7 @@ describe('proofreading in Chromium', () => {
     await bar.waitFor()
     await bar.locator('input[name=find]').fill('PHONE')
     await bar.locator('input[name=replace]').fill('telephone')
-    await shoot('1-replace-bar')
+    await shoot('1-replace-bar', '#detail .replace-bar')
     await bar.locator('button[type=submit]').click()
     await expect.poll(status).toBe('Replaced 2 × “PHONE” with “telephone”. Undo takes all of them back.')
     const after = await transcript()
@@ -142,7 +144,7 @@ describe('proofreading in Chromium', () => {
     const md = await (await fetch(stack.url + href!)).text()
     expect(md.startsWith('# interview\n\n- Recorded on: 20 November 2026\n')).toBe(true)
     expect(md).toContain('**Speaker 1:** Good morning')
-    await shoot('2-export-options')
+    await shoot('2-export-options', '#detail .export-options')
     // The choice is remembered for the next recording opened.
     await page.reload()
     await page.click(`#library li[data-id="${id}"]`)
