@@ -462,6 +462,11 @@ const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`
  */
 async function confirmRerun(id) {
   const box = $('#detail .rerun-confirm')
+  // Already asking (a second click on the button): one question, one job.
+  if (!box.hidden) {
+    $('.confirm', box).focus()
+    return false
+  }
   let current = null
   try {
     current = (await api.versions(id)).find((v) => v.current) ?? null

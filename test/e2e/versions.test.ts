@@ -96,6 +96,11 @@ describe('transcript versions in Chromium: nothing is lost when transcribing aga
     await confirmBox.waitFor({ state: 'hidden' })
     expect(await versions()).toHaveLength(1)
 
+    // A second click while the question is open asks nothing more and starts nothing.
+    let submissions = 0
+    page.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/transcribe') && submissions++)
+    await again.click()
+    await confirmBox.waitFor()
     await again.click()
     await confirmBox.locator('button.confirm').click()
     // The new result arrives as version 2 with the speakers' names carried over (the speakers match in time).
@@ -116,6 +121,7 @@ describe('transcript versions in Chromium: nothing is lost when transcribing aga
       [1, false, 3],
     ])
     expect(listed[0]!.jobId).not.toBe(listed[1]!.jobId)
+    expect(submissions).toBe(1) // the double click started one job
     await shoot('2-rerun-done')
 
     // Restore version 1 from the list: the fixed line comes back.
