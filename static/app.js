@@ -51,16 +51,25 @@ function statusText(r) {
       return r.pendingSubmit ? 'Waiting for a free GPU slot (other jobs of this batch are running)…' : 'Uploaded to the network volume. Ready to transcribe.'
     case 'submitting': return 'Submitting the job…'
     case 'queued': return 'Queued (waiting for GPU)…'
-    case 'transcribing': {
-      const p = state.jobProgress.get(r.id) ?? r.jobProgress
-      const extra = p && typeof p === 'object' ? [p.stage, p.percent !== undefined ? `${p.percent}%` : null].filter(Boolean).join(' ') : ''
-      return `Transcribing on cloud GPU…${extra ? ` (${extra})` : ''}`
-    }
+    case 'transcribing': return progressText(state.jobProgress.get(r.id) ?? r.jobProgress)
     case 'processing': return 'Processing results…'
     case 'done': return 'Done ✓'
     case 'failed': return `Failed: ${r.error ? r.error.message : 'unknown reason'}`
     case 'cancelled': return r.error ? `Cancelled: ${r.error.message}` : 'Cancelled.'
     default: return r.status
+  }
+}
+
+/** What the worker is doing, from its last progress update `{stage, percent}` (null before the first one). */
+export function progressText(p) {
+  const pct = p && typeof p.percent === 'number' ? ` ${Math.round(p.percent)} %` : ''
+  switch (p?.stage) {
+    case 'loading': return 'Loading the model on the cloud GPU…'
+    case 'transcribing': return `Transcribing on cloud GPU…${pct}`
+    case 'aligning': return 'Aligning words…'
+    case 'diarizing': return 'Identifying speakers…'
+    case 'saving': return 'Saving the transcript…'
+    default: return 'Transcribing on cloud GPU…'
   }
 }
 

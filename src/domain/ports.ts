@@ -55,6 +55,12 @@ export interface ObjectStore {
   abortMultipartUpload(key: string, uploadId: string): Promise<void>
   /** A presigned GET URL for `key`, valid for `expiresInSeconds`. */
   presignGet(key: string, expiresInSeconds: number): Promise<string>
+  /**
+   * Reads a whole object (small ones: a worker's result file).
+   * @returns its bytes, or null when there is no such object.
+   * @throws AppError `payload_too_large` over `maxBytes`; `storage_auth`, `storage_unavailable`.
+   */
+  readObject(key: string, maxBytes: number): Promise<Buffer | null>
   /** Deletes `key`; a missing object is not an error. */
   deleteObject(key: string): Promise<void>
   /**

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest'
 import {
   contractJsonSchema,
   contractJsonSchemaText,
+  isLaterProgress,
   parseWorkerError,
+  readProgress,
   WorkerInputSchema,
   WorkerOutputSchema,
   WorkerProgressSchema,
@@ -123,5 +125,21 @@ describe('parseWorkerError', () => {
   it('ignores codes outside the contract and plain messages', () => {
     expect(parseWorkerError('SOMETHING_ELSE: x')).toBeNull()
     expect(parseWorkerError('Invalid input: x')).toBeNull()
+  })
+})
+
+describe('readProgress / isLaterProgress', () => {
+  it('reads only the contract progress shape', () => {
+    expect(readProgress({ stage: 'aligning', percent: 12.5 })).toEqual({ stage: 'aligning', percent: 12.5 })
+    expect(readProgress({ progress: '4/10' })).toBeNull()
+    expect(readProgress(undefined)).toBeNull()
+  })
+  it('orders by stage, then percent, so a late-arriving older update is not taken', () => {
+    const p = (stage: 'loading' | 'transcribing' | 'aligning' | 'diarizing', percent: number) => ({ stage, percent })
+    expect(isLaterProgress(null, p('loading', 0))).toBe(true)
+    expect(isLaterProgress(p('transcribing', 40), p('transcribing', 60))).toBe(true)
+    expect(isLaterProgress(p('transcribing', 60), p('transcribing', 40))).toBe(false)
+    expect(isLaterProgress(p('transcribing', 90), p('aligning', 0))).toBe(true)
+    expect(isLaterProgress(p('diarizing', 10), p('aligning', 100))).toBe(false)
   })
 })

@@ -133,6 +133,24 @@ export const WorkerProgressSchema = z.strictObject({
 })
 export type WorkerProgress = z.output<typeof WorkerProgressSchema>
 
+/** The progress update in a job's IN_PROGRESS `output`, or null when it is none (another worker's shape). */
+export function readProgress(output: unknown): WorkerProgress | null {
+  const r = WorkerProgressSchema.safeParse(output)
+  return r.success ? r.data : null
+}
+
+/**
+ * Whether `next` comes after `prev` in a job's course: a later stage, or the same stage further along.
+ * runpod-python sends each update from its own thread (`rp_progress.py`), so they may arrive out of order;
+ * an older one must not move the page backwards.
+ */
+export function isLaterProgress(prev: WorkerProgress | null, next: WorkerProgress): boolean {
+  if (prev === null) return true
+  const a = WORKER_STAGES.indexOf(prev.stage)
+  const b = WORKER_STAGES.indexOf(next.stage)
+  return b > a || (b === a && next.percent >= prev.percent)
+}
+
 /**
  * Codes of graceful failures: the handler returns `{"error": "CODE: one sentence saying what to do"}`
  * (`CUDA_OOM` also sets `refresh_worker`, so RunPod replaces the worker).

@@ -13,6 +13,8 @@ import type { JobPolicy, JobRunner, JobStatusReport, Logger, ObjectStore } from 
 import { assertTransition, POLLED_STATUSES, type AudioReferenceKind, type JobOptions, type RecordingStatus } from '../domain/recording.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
+import { isLaterProgress, parseWorkerError, readProgress } from '../domain/worker-contract.ts'
+import { parseJsonLenient } from '../adapters/runpod/python-json.ts'
 import { carrySpeakerNames } from '../domain/speaker-carry.ts'
 import type { SpeechMap } from '../domain/speech-map.ts'
 import type { AudioReferenceMode } from '../config.ts'
@@ -79,6 +81,49 @@ const SUBMITS_PER_TICK = 10
 const RUN_WINDOW_MS = 10_000
 const MAX_RUNS_PER_WINDOW = 400
 
+
+/** The worker's result file: `result-<job id>.json` in the audio's folder on the volume (the worker contract). */
+function resultKey(r: StoredRecording, jobId: string): string {
+  return `${path.posix.dirname(r.objectKey)}/result-${jobId}.json`
+}
+
+/** Result files are ~1 MB per hour of speech; this reads any interview and refuses a runaway file. */
+const MAX_RESULT_FILE_BYTES = 256 * 1024 * 1024
+
+function hasSegments(output: unknown): boolean {
+  return typeof output === 'object' && output !== null && Array.isArray((output as { segments?: unknown }).segments)
+}
+
+function isOmitted(output: unknown): boolean {
+  return typeof output === 'object' && output !== null && (output as { segments_omitted?: unknown }).segments_omitted === true
+}
+
+async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
+  await writeFile(`${file}.tmp`, data)
+  await rename(`${file}.tmp`, file)
+}
+
+/** Why a COMPLETED job has no transcript to read, and what to do. */
+function missingResult(key: string, why: 'no-output' | 'omitted'): AppError {
+  const what =
+    why === 'no-output'
+      ? 'RunPod reported the job as completed but sent no output (it does so when a result is too large or could not be delivered)'
+      : 'The worker left the transcript out of its answer because it was over RunPod\'s size limit'
+  return new AppError(
+    'invalid_output',
+    `${what}, and the worker's result file ${key} is not on the network volume. Check that the endpoint runs this panel's worker with the network volume attached (and that the volume is not full), then start the transcription again.`,
+  )
+}
+
+/**
+ * The failure reason for a FAILED job: the worker's own sentence for a `CODE: sentence` error of the contract,
+ * else RunPod's error in plain words with a pointer to the worker logs.
+ */
+function workerFailure(error: string | null): AppError {
+  const coded = error === null ? null : parseWorkerError(error)
+  if (coded) return new AppError('job_failed', `${coded.sentence} (worker error ${coded.code})`)
+  return new AppError('job_failed', `The worker failed: ${error ?? 'no reason given'}. Check the endpoint's worker logs on RunPod; you can start the transcription again.`)
+}
 
 /** Whether two option sets would produce the same job input. */
 function sameOptions(a: JobOptions | null, b: JobOptions): boolean {
@@ -303,6 +348,8 @@ export class JobService {
       this.nextPollAt.set(r.id, Date.now() + this.deps.pollIntervalMs)
     } catch (err) {
       if (err instanceof AppError && !err.retryable && (err.code === 'job_expired' || err.code === 'runpod_not_found')) {
+        // RunPod forgot the job (results are kept 30 minutes): the worker's result file may still be on the volume.
+        if (err.code === 'job_expired' && (await this.recoverFromVolume(r, err))) return
         this.deps.store.updateJob(job.id, { finished: true })
         this.fail(r.id, err)
         return
@@ -327,14 +374,11 @@ export class JobService {
         this.setStatus(current, 'queued')
         return
       case 'IN_PROGRESS': {
-        this.deps.store.updateJob(job.id, {
-          status: 'IN_PROGRESS',
-          delayTime: report.delayTime,
-          ...(report.output !== undefined && report.output !== null ? { progress: report.output } : {}),
-        })
-        if (report.output !== undefined && report.output !== null) {
-          this.deps.events.publish({ type: 'job-progress', id: r.id, progress: report.output })
-        }
+        // The worker's {stage, percent}; updates may arrive out of order, so only a later one replaces the last.
+        const progress = readProgress(report.output)
+        const newer = progress !== null && isLaterProgress(readProgress(current.jobProgress), progress) ? progress : null
+        this.deps.store.updateJob(job.id, { status: 'IN_PROGRESS', delayTime: report.delayTime, ...(newer ? { progress: newer } : {}) })
+        if (newer) this.deps.events.publish({ type: 'job-progress', id: r.id, progress: newer })
         this.setStatus(current, 'transcribing')
         return
       }
@@ -344,7 +388,7 @@ export class JobService {
         return
       case 'FAILED':
         this.finishJob(job.id, report)
-        this.fail(r.id, new AppError('job_failed', `The worker failed: ${report.error ?? 'no reason given'}. Check the endpoint's worker logs on RunPod; you can start the transcription again.`))
+        this.fail(r.id, workerFailure(report.error))
         return
       case 'TIMED_OUT':
         this.finishJob(job.id, report)
@@ -365,18 +409,13 @@ export class JobService {
     const jobId = r.job!.id
     this.finishJob(jobId, report)
     this.setStatus(r, 'processing')
-    if (report.output === undefined || report.output === null) {
-      this.fail(r.id, new AppError('invalid_output', 'RunPod reported the job as completed but sent no output (a known RunPod issue when the worker cannot deliver its result). Start the transcription again.'))
-      return
-    }
     // The raw output is saved before it is parsed, so nothing paid for is lost if parsing fails.
     const dir = path.join(this.deps.outputDir, r.id)
     await mkdir(dir, { recursive: true })
-    const rawFile = path.join(dir, `raw-${jobId.replace(/[^A-Za-z0-9_-]/g, '_')}.json`)
-    await writeFile(`${rawFile}.tmp`, JSON.stringify(report.output))
-    await rename(`${rawFile}.tmp`, rawFile)
+    const output = await this.workerOutput(r, jobId, report.output, dir)
+    if (output === null) return
     try {
-      const result = this.deps.profile.readOutput(report.output)
+      const result = this.deps.profile.readOutput(output)
       const speech = await this.speechMapFor(r)
       const transcript = filterHallucinations(normalizeWhisperX(result, { duration: r.duration }), { speech })
       // A new result becomes a new version; the one it replaces stays restorable, and the names the user gave
@@ -386,7 +425,7 @@ export class JobService {
       this.deps.store.saveTranscript(r.id, jobId, carried ? carried.transcript : transcript)
       if (carried?.carried.length) this.deps.logger.info('speaker names carried over', { id: r.id, jobId, carried: carried.carried })
     } catch (err) {
-      this.deps.logger.warn('worker output rejected', { id: r.id, jobId, error: err, rawFile })
+      this.deps.logger.warn('worker output rejected', { id: r.id, jobId, error: err, dir })
       this.fail(r.id, err instanceof AppError ? err : new AppError('invalid_output', 'The worker output could not be read; the raw output was kept.', { cause: err }))
       return
     }
@@ -414,6 +453,77 @@ export class JobService {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  /**
+   * The COMPLETED job's output with its segments, each source saved in `dir` before it is parsed: RunPod's
+   * `output` as `raw-<job>.json`; when it has no segments (no output at all: RunPod lost it or it was over its
+   * size limit; or `segments_omitted`: the worker left them out over 9 MB), the worker's result file from the
+   * volume as `result-<job>.json`.
+   * @returns the output to read, or null when the recording was failed (or left to retry) here.
+   */
+  private async workerOutput(r: StoredRecording, jobId: string, output: unknown, dir: string): Promise<unknown> {
+    const safeId = jobId.replace(/[^A-Za-z0-9_-]/g, '_')
+    const given = output !== undefined && output !== null
+    if (given) await writeAtomic(path.join(dir, `raw-${safeId}.json`), JSON.stringify(output))
+    if (hasSegments(output)) return output
+    const file = await this.readResultFile(r, jobId)
+    if (file === 'retry') return null
+    if (file === null) {
+      // An output of another shape: the profile names the problem (the raw output was kept).
+      if (given && !isOmitted(output)) return output
+      this.fail(r.id, missingResult(resultKey(r, jobId), given ? 'omitted' : 'no-output'))
+      return null
+    }
+    await writeAtomic(path.join(dir, `result-${safeId}.json`), file)
+    try {
+      return parseJsonLenient(file.toString('utf8'))
+    } catch (err) {
+      this.fail(r.id, new AppError('invalid_output', `The worker's result file ${resultKey(r, jobId)} on the network volume is not JSON; a copy was kept in the output folder. Start the transcription again.`, { cause: err }))
+      return null
+    }
+  }
+
+  /**
+   * Reads `result-<job id>.json` from the audio's folder on the volume.
+   * @returns its bytes; null when it is not there (or there is no volume); 'retry' when the volume could not be
+   *   read now (the recording stays in processing with the problem shown, and the poller tries again).
+   */
+  private async readResultFile(r: StoredRecording, jobId: string): Promise<Buffer | null | 'retry'> {
+    if (!this.deps.objectStore) return null
+    try {
+      return await this.deps.objectStore.readObject(resultKey(r, jobId), MAX_RESULT_FILE_BYTES)
+    } catch (err) {
+      if (err instanceof AppError && err.retryable) {
+        this.deps.logger.warn('reading the result file failed; will try again', { id: r.id, jobId, error: err })
+        this.deps.store.updateRecording(r.id, { error: toErrorInfo(err) })
+        this.publish(r.id)
+        return 'retry'
+      }
+      this.fail(r.id, err)
+      return 'retry'
+    }
+  }
+
+  /**
+   * RunPod no longer knows the job; when the worker's result file is on the volume, the transcript is read from
+   * it as if the job had just completed.
+   * @returns true when the file was found and handled (stored, or failed for its own reason).
+   */
+  private async recoverFromVolume(r: StoredRecording, expired: AppError): Promise<boolean> {
+    if (!this.deps.objectStore) return false
+    const key = resultKey(r, r.job!.id)
+    try {
+      if ((await this.deps.objectStore.readObject(key, MAX_RESULT_FILE_BYTES)) === null) return false
+    } catch (err) {
+      this.deps.logger.warn('could not check the volume for a result file', { id: r.id, error: err })
+      return false
+    }
+    this.deps.logger.info('job gone on RunPod; reading its result file from the volume', { id: r.id, jobId: r.job!.id, key, reason: expired.code })
+    await this.completions(() =>
+      this.complete(r, { id: r.job!.id, status: 'COMPLETED', delayTime: r.job!.delayTime, executionTime: r.job!.executionTime, output: undefined, error: null }),
+    )
+    return true
   }
 
   private finishJob(jobId: string, report: JobStatusReport): void {

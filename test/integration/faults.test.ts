@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { readObject } from '../servers/s3-server.ts'
+import { deleteObject, readObject } from '../servers/s3-server.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const INTERVIEW = readFileSync(path.join(FIXTURES, 'interview.m4a'))
@@ -149,13 +149,20 @@ describe('RunPod faults', () => {
     expect(r.status).toBe('done')
   })
 
-  it('COMPLETED without output (RunPod quirk) fails with a clear message', async () => {
+  it('COMPLETED without output (RunPod quirk) and no result file on the volume fails with a clear message', async () => {
     const rec = await uploadAndWait(stack)
     stack.emulator.faults.nextJob({ outcome: 'completed-no-output' })
     await transcribe(stack, rec.id)
+    const job = (await waitForRecording(stack.url, rec.id, (r) => r.job !== null)) as Rec
+    // The emulated worker writes its result file before RunPod reports COMPLETED; take it away, as if the worker
+    // could not write it.
+    const key = `scribe-panel/${rec.id}/result-${job.job!.id}.json`
+    while (!(await readObject(stack.s3, key).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 20))
+    await deleteObject(stack.s3, key)
     const r = await finished(stack, rec.id)
     expect(r).toMatchObject({ status: 'failed', error: { code: 'invalid_output' } })
-    expect(r.error!.message).toMatch(/no output/)
+    expect(r.error!.message).toMatch(/sent no output/)
+    expect(r.error!.message).toContain(`result-${job.job!.id}.json is not on the network volume`)
   })
 
   it('output that fails validation: job failed, raw output kept on disk', async () => {
@@ -308,13 +315,14 @@ describe('restart safety (in-process restart on the same folders)', () => {
     expect(stack.emulator.jobs.size).toBe(jobsBefore)
   })
 
-  it('a result that expired while the panel was down is reported as expired', async () => {
+  it('a result that expired while the panel was down, with no result file on the volume, is reported as expired', async () => {
     const rec = await uploadAndWait(stack)
     await transcribe(stack, rec.id)
     const submitted = (await (await fetch(`${stack.url}/api/recordings/${rec.id}`)).json()) as Rec
     await stack.stopPanel()
     for (let i = 0; i < 50 && stack.emulator.jobs.get(submitted.job!.id)!.status !== 'COMPLETED'; i++) await new Promise((r) => setTimeout(r, 100))
     stack.emulator.faults.expireResult(submitted.job!.id)
+    await deleteObject(stack.s3, `scribe-panel/${rec.id}/result-${submitted.job!.id}.json`)
     await stack.restartPanel()
     const r = await finished(stack, rec.id)
     expect(r).toMatchObject({ status: 'failed', error: { code: 'job_expired' } })

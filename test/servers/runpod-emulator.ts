@@ -573,6 +573,15 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     }
     const fault = run.fault
     const exec = delays.executionMs
+    // A handler that got this far writes the full result beside the audio, which the S3 API then serves;
+    // one that fails (or is stopped) does not.
+    const fails = ['fail-string', 'fail-json', 'fail-list', 'timed-out', 'cancelled-outside', 'invalid-output']
+    if (outcome.resultKey && volumeClient && opts.volume && !fails.includes(fault?.outcome ?? '')) {
+      await volumeClient.send(
+        new PutObjectCommand({ Bucket: opts.volume.bucket, Key: outcome.resultKey, Body: JSON.stringify(outcome.output), ContentType: 'application/json' }),
+      )
+    }
+    if (runs.get(job.id) !== run) return
     switch (fault?.outcome) {
       case 'fail-string':
         return runTimer(run, exec, () => failWithReturnedError(job, run, fault.message ?? CUDA_OOM))
@@ -637,7 +646,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   }
 
   type HandlerOutcome =
-    | { kind: 'output'; output: unknown }
+    | { kind: 'output'; output: unknown; resultKey?: string }
     | { kind: 'raised'; err: RaisedException }
     | { kind: 'returned-error'; value: string | string[] }
 
@@ -684,18 +693,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       ? `${input.audio.slice(0, input.audio.lastIndexOf('/'))}/result-${job.id}.json`
       : null
     const output = whisperxOutput(segments, { language, duration, model: input.model, resultPath }, stages)
-    // The worker writes the full result beside the audio on the volume, which the S3 API then serves.
-    if (resultPath !== null && volumeClient && opts.volume) {
-      await volumeClient.send(
-        new PutObjectCommand({
-          Bucket: opts.volume.bucket,
-          Key: resultPath.slice(VOLUME_PREFIX.length),
-          Body: JSON.stringify(output),
-          ContentType: 'application/json',
-        }),
-      )
-    }
-    return { kind: 'output', output }
+    return { kind: 'output', output, resultKey: resultPath?.slice(VOLUME_PREFIX.length) }
   }
 
   /**

@@ -34,7 +34,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import S3rver from '@20minutes/s3rver'
 import s3rverAccount from '@20minutes/s3rver/lib/models/account.js'
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { SignatureV4 } from '@smithy/signature-v4'
 import type { Checksum, HttpRequest as SmithyHttpRequest, SourceData } from '@smithy/types'
 
@@ -712,4 +712,17 @@ async function listParts(
   req.resume()
   res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) })
   res.end(body)
+}
+
+/** Deletes `key` from the stand-in's bucket (a test's hand on the volume). */
+export async function deleteObject(
+  server: Pick<S3TestServer, 'endpoint' | 'region' | 'bucket' | 'accessKeyId' | 'secretAccessKey'>,
+  key: string,
+): Promise<void> {
+  const client = createTestS3Client(server)
+  try {
+    await client.send(new DeleteObjectCommand({ Bucket: server.bucket, Key: key }))
+  } finally {
+    client.destroy()
+  }
 }

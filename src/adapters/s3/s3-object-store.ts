@@ -172,6 +172,20 @@ export class S3ObjectStore implements ObjectStore {
     return deleted
   }
 
+  async readObject(key: string, maxBytes: number): Promise<Buffer | null> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }))
+      if (out.ContentLength !== undefined && out.ContentLength > maxBytes) {
+        await out.Body?.transformToByteArray().catch(() => undefined)
+        throw new AppError('payload_too_large', `${key} on the network volume is ${out.ContentLength} bytes, more than the ${maxBytes} the panel reads.`)
+      }
+      return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0)
+    } catch (err) {
+      if (err instanceof Error && (err.name === 'NoSuchKey' || (err instanceof S3ServiceException && err.$metadata.httpStatusCode === 404 && err.name !== 'NoSuchBucket'))) return null
+      throw translateS3Error(err, `read of ${key}`)
+    }
+  }
+
   async check(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }))
