@@ -2,13 +2,15 @@
  * End to end in headless Chromium on the real two-speaker interview: drop the file on the page,
  * start transcription, wait for Done, rename a speaker in place, click a timestamp (the audio's
  * currentTime moves), download the docx and find the new name in it. Screenshots go to
- * test-results/ for a person to look at.
+ * test-results/ for a person to look at. The transcript comes from the worker's real code: the RunPod emulator
+ * runs worker/handler.py under RunPod's Python SDK (with the WhisperX stand-in).
  */
 import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import JSZip from 'jszip'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pythonWorkerOrExplain } from '../servers/runpod-python-worker.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
 
@@ -33,14 +35,16 @@ async function dropFile(page: Page, selector: string, file: string, mime: string
   await page.dispatchEvent(selector, 'drop', { dataTransfer })
 }
 
-describe('review page in Chromium', () => {
+const pythonWorker = await pythonWorkerOrExplain("the browser test of the main flow through worker/handler.py")
+
+describe.skipIf(pythonWorker === null)('review page in Chromium, transcribed by worker/handler.py', () => {
   let stack: Stack
   let browser: Awaited<ReturnType<typeof launchBrowser>>
   let page: Page
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
-    stack = await startStack({ env: { SCRIBE_DEMO: '1' } })
+    stack = await startStack({ env: { SCRIBE_DEMO: '1' }, emulator: { pythonWorker: { setup: pythonWorker! } } })
     browser = await launchBrowser()
     page = await browser.context.newPage()
   })

@@ -1,11 +1,14 @@
 /**
  * The main job end to end over HTTP, against the S3 stand-in and the RunPod emulator, on the real
- * two-speaker interview recording (test/fixtures/interview.m4a).
+ * two-speaker interview recording (test/fixtures/interview.m4a). The main flow runs through the worker's real
+ * code: the emulator starts worker/handler.py under RunPod's Python SDK (with the WhisperX stand-in); the other
+ * cases use the emulator's TypeScript worker, which checks input against the same contract.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import JSZip from 'jszip'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { pythonWorkerOrExplain } from '../servers/runpod-python-worker.ts'
 import { readObject } from '../servers/s3-server.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
@@ -46,13 +49,15 @@ async function json<T>(res: Response): Promise<T> {
   return (await res.json()) as T
 }
 
-describe('main flow against the RunPod-like stand-ins (presigned URLs refused → volume path)', () => {
+const pythonWorker = await pythonWorkerOrExplain("the main flow through worker/handler.py under RunPod's Python SDK")
+
+describe.skipIf(pythonWorker === null)("main flow through worker/handler.py under RunPod's Python SDK (presigned URLs refused → volume path)", () => {
   let stack: Stack
   let rec: ApiRecording
   let transcript: ApiTranscript
 
   beforeAll(async () => {
-    stack = await startStack({ presign: 'unsupported', audioReference: 'auto' })
+    stack = await startStack({ presign: 'unsupported', audioReference: 'auto', emulator: { pythonWorker: { setup: pythonWorker! } } })
     const res = await upload(stack, 'Интервью 2026.m4a', INTERVIEW)
     expect(res.status).toBe(201)
     rec = await json<ApiRecording>(res)
@@ -116,6 +121,12 @@ describe('main flow against the RunPod-like stand-ins (presigned URLs refused �
     const job = stack.emulator.jobs.get(done.job!.id)!
     expect(job.input).toMatchObject({ audio: `/runpod-volume/scribe-panel/${rec.id}/audio.m4a`, language: 'en', diarize: true, align: true, min_speakers: 2, max_speakers: 2 })
     expect(job.policy?.executionTimeout).toBeGreaterThanOrEqual(600_000)
+
+    // The worker's real code ran: it took the job from the emulator's job-take route and wrote its result file
+    // beside the audio, which the volume's S3 API now serves.
+    expect(stack.emulator.pythonWorker!.log()).toContain(done.job!.id)
+    const onVolume = JSON.parse((await readObject(stack.s3, `scribe-panel/${rec.id}/result-${done.job!.id}.json`)).toString('utf8')) as { segments: unknown[]; model: string }
+    expect(onVolume).toMatchObject({ model: 'large-v3', segments: expect.any(Array) })
 
     const outDir = path.join(stack.dirs.output, rec.id)
     expect(existsSync(path.join(outDir, `raw-${done.job!.id}.json`))).toBe(true)

@@ -287,6 +287,8 @@ export interface NextJobFault {
    * can land before an earlier one. ASSUMPTION: how often that happens on RunPod is not documented.
    */
   progressOutOfOrder?: boolean
+  /** progress: these updates, evenly spread over `executionMs`, instead of `transcribing` percentages. */
+  progressUpdates?: { stage: string; percent: number }[]
 }
 
 export interface FaultControl {
@@ -609,13 +611,14 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
         )
       case 'progress': {
         // §1.5 / finding 4: progress_update() posts {status: IN_PROGRESS, output: x}; /status shows it.
-        const steps = Math.max(1, fault.progressSteps ?? 4)
+        const scripted = fault.progressUpdates
+        const steps = scripted ? scripted.length : Math.max(1, fault.progressSteps ?? 4)
         const order = Array.from({ length: steps }, (_, i) => i)
         if (fault.progressOutOfOrder) for (let i = 1; i + 1 < steps; i += 2) [order[i], order[i + 1]] = [order[i + 1]!, order[i]!]
         for (let slot = 0; slot < steps; slot++) {
           const i = order[slot]!
           runTimer(run, Math.floor((exec * slot) / steps), () => {
-            job.output = { stage: 'transcribing', percent: Math.round((100 * i) / steps) }
+            job.output = scripted ? scripted[i] : { stage: 'transcribing', percent: Math.round((100 * i) / steps) }
           })
         }
         return runTimer(run, exec, () => finish(job, run, 'COMPLETED', { output: outcome.output }))
