@@ -34,6 +34,9 @@ const rec = (id) => `/api/recordings/${encodeURIComponent(id)}`
 
 export const api = {
   health: () => call('GET', '/api/health'),
+  setup: () => call('GET', '/api/setup'),
+  setupCheck: (testJob) => call('POST', '/api/setup/check', { testJob }),
+  setupFix: (id) => call('POST', `/api/setup/fix/${encodeURIComponent(id)}`),
   list: (q) => call('GET', '/api/recordings' + (q ? `?q=${encodeURIComponent(q)}` : '')),
   get: (id) => call('GET', rec(id)),
   remove: (id) => call('DELETE', rec(id)),

@@ -11,6 +11,7 @@ import { arrange, deleteMany, jobOptionsFrom, setupLibraryTools, titleOf } from 
 import { costText, renderLibrary as drawLibrary, totalsText } from './library.js'
 import { createPlayer, RATES } from './player.js'
 import { setupRecorder } from './recorder.js'
+import { initSetupView, openSetupIfNotConfigured } from './setup.js'
 import { createReview } from './review.js'
 import { installShortcuts, openHelp } from './shortcuts.js'
 
@@ -82,6 +83,7 @@ async function loadHealth() {
     tools?.update()
     $('#demo-banner').hidden = !h.demo
     renderConfigBanner($('#config-banner'), h)
+    openSetupIfNotConfigured(h)
     badge.className = 'health ' + (h.ok ? 'ok' : 'bad')
     badge.textContent = h.ok ? `Endpoint ${h.endpointId} ready` : h.configured ? 'Cloud unreachable' : 'Not configured'
     const current = state.selectedId && state.recordings.get(state.selectedId)
@@ -596,5 +598,6 @@ setupRecorder($('#record-button'), $('#record-status'), (rec) => {
   select(rec.id)
 }, { timer: $('#record-timer'), meter: $('#record-meter') })
 connectEvents()
+initSetupView({ onClose: () => void loadHealth() })
 loadHealth()
 installShortcuts(() => (state.detail && state.detail.player ? { ...state.detail, root: $('#detail') } : null))
