@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'upload_failed'
   | 'storage_auth'
   | 'storage_unavailable'
+  | 'volume_full'
   | 'runpod_auth'
   | 'runpod_not_found'
   | 'runpod_rate_limited'
@@ -23,6 +24,7 @@ export type ErrorCode =
   | 'job_timed_out'
   | 'job_expired'
   | 'job_cancelled'
+  | 'job_waiting'
   | 'invalid_output'
   | 'internal'
 

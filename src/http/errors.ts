@@ -19,6 +19,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   upload_failed: 502,
   storage_auth: 502,
   storage_unavailable: 503,
+  volume_full: 507,
   runpod_auth: 502,
   runpod_not_found: 502,
   runpod_rate_limited: 503,
@@ -27,6 +28,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   job_timed_out: 409,
   job_expired: 409,
   job_cancelled: 409,
+  job_waiting: 409,
   invalid_output: 502,
   internal: 500,
 }

@@ -77,6 +77,18 @@ export interface S3ServerOptions {
   host?: string
   /** Default 0 (any free port). */
   port?: number
+  /**
+   * Bytes the volume holds at most (a network volume has a fixed size). A PutObject or UploadPart that would go
+   * over it answers 507 Insufficient Storage, as RunPod's volume does when full (runpod-s3-examples
+   * `upload_large_file.py` `is_insufficient_storage_error`). ASSUMPTION: the error code and body are not
+   * documented; the stand-in sends an S3 XML error with code `InsufficientStorage`. Default: no limit.
+   */
+  quotaBytes?: number
+  /**
+   * Answer `Date` and `Last-Modified` with "UTC" instead of "GMT", as a third party reports RunPod does
+   * (mason276752/runpod-s3-proxy `runpod_proxy.go`, unverified). ASSUMPTION. Default false.
+   */
+  utcDates?: boolean
 }
 
 export interface S3FaultMatch {
@@ -94,6 +106,13 @@ export interface S3Faults {
    * discarded first, so the client sees a clean answer. Faults apply after the access-key check.
    */
   failNext(count: number, status: number, match?: S3FaultMatch): void
+  /**
+   * The next `count` CompleteMultipartUpload requests are carried out (the object is merged and committed), but
+   * the client gets Cloudflare's 524 "A timeout occurred" instead of the answer, as RunPod's volume behind
+   * Cloudflare answers a long merge (runpod-s3-examples `upload_large_file.py`). A retried Complete then gets
+   * NoSuchUpload. ASSUMPTION: the 524 body is Cloudflare's generic HTML error page.
+   */
+  commitThen524(count: number): void
   /** Drops all pending rules. */
   clear(): void
   /** Counts not yet consumed, summed over all rules. */
@@ -166,13 +185,18 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3TestServer
   const koa = s3rver.callback()
 
   const rules: { remaining: number; status: number; match: S3FaultMatch }[] = []
+  let commit524 = 0
   const faults: S3Faults = {
+    commitThen524(count) {
+      commit524 += count
+    },
     failNext(count, status, match = {}) {
       if (!Number.isInteger(count) || count < 1) throw new Error('failNext: count must be a positive integer')
       rules.push({ remaining: count, status, match })
     },
     clear() {
       rules.length = 0
+      commit524 = 0
     },
     pending() {
       return rules.reduce((n, r) => n + r.remaining, 0)
@@ -259,7 +283,15 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3TestServer
       if (size > PART_OR_PUT_LIMIT_BYTES) {
         return sendError(req, res, 400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size')
       }
+      if (opts.quotaBytes !== undefined && (await directoryBytes(directory)) + size > opts.quotaBytes) {
+        return sendError(req, res, 507, 'InsufficientStorage', 'Insufficient storage space on the network volume')
+      }
     }
+    if (operation === 'CompleteMultipartUpload' && commit524 > 0 && source === 'client') {
+      commit524 -= 1
+      answerAfterwardsWith524(res)
+    }
+    if (opts.utcDates) utcDateHeaders(res)
 
     const bucketLevel = bucket !== '' && key === '' && rawPath.endsWith('/')
     if ((operation === 'UploadPart' || operation === 'CompleteMultipartUpload') && !(await uploadExists(s3rver, bucket, key, query.get('uploadId') ?? ''))) {
@@ -378,6 +410,43 @@ export async function readObject(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** Bytes of all files under `dir` (s3rver's store: objects, metadata and pending parts). */
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name)).catch(() => ({ size: 0 }))).size
+  }
+  return total
+}
+
+/** Lets s3rver do the work, then swaps its answer for Cloudflare's 524 (the merge went through). */
+function answerAfterwardsWith524(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res)
+  const end = res.end.bind(res)
+  const body = '<!DOCTYPE html><html><head><title>524: A timeout occurred</title></head><body><h1>A timeout occurred</h1><p>Error code 524</p></body></html>'
+  res.writeHead = (() => res) as unknown as typeof res.writeHead
+  res.write = (() => true) as unknown as typeof res.write
+  res.end = ((..._args: unknown[]) => {
+    for (const name of res.getHeaderNames()) res.removeHeader(name)
+    writeHead(524, { 'content-type': 'text/html; charset=UTF-8', 'content-length': Buffer.byteLength(body) })
+    return end(body)
+  }) as unknown as typeof res.end
+}
+
+/** Rewrites `Date` / `Last-Modified` from "… GMT" to "… UTC" before the answer goes out. */
+function utcDateHeaders(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res)
+  res.sendDate = false
+  res.setHeader('date', new Date().toUTCString())
+  res.writeHead = ((...args: Parameters<typeof res.writeHead>) => {
+    for (const name of ['date', 'last-modified']) {
+      const v = res.getHeader(name)
+      if (typeof v === 'string') res.setHeader(name, v.replace(/ GMT$/, ' UTC'))
+    }
+    return writeHead(...args)
+  }) as typeof res.writeHead
+}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name]

@@ -5,13 +5,15 @@
  * or mangle the aws-chunked CRC32 uploads the SDK sends by default since 3.729).
  */
 import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
+import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
 import type { ObjectStore, ResumedUpload } from '../../domain/ports.ts'
 import { resumeMultipartUpload } from './multipart-resume.ts'
+import { addRunpodS3Quirks, VolumeFullError } from './runpod-s3-quirks.ts'
 
 export interface S3Settings {
   endpoint: string
@@ -31,7 +33,7 @@ export interface S3Settings {
 
 /** Builds the S3 client the way RunPod's S3 API needs it (reference/runpod.md §2.5). */
 export function createS3Client(s: S3Settings): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     endpoint: s.endpoint,
     region: s.region,
     forcePathStyle: true,
@@ -40,6 +42,8 @@ export function createS3Client(s: S3Settings): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: s.maxAttempts ?? 6,
   })
+  addRunpodS3Quirks(client)
+  return client
 }
 
 /** The network volume as an `ObjectStore`. */
@@ -96,10 +100,36 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await upload.done()
     } catch (err) {
+      const expected = typeof source === 'string' ? (await stat(source).catch(() => null))?.size : source.readableEnded ? sent : undefined
+      if (expected !== undefined && sent >= expected && (await this.committedDespite(err, key, expected))) return
       throw translateS3Error(err, `upload of ${key}`)
     } finally {
       clearInterval(watch)
     }
+  }
+
+  /**
+   * After every part was sent, a failed `CompleteMultipartUpload` may still have merged the object: RunPod's
+   * volume is a POSIX filesystem behind Cloudflare, and a Complete that runs long is cut off with a 524 (or a
+   * timeout) while the merge goes on; a retried Complete then answers NoSuchUpload. RunPod's own helper checks
+   * the object's size with HeadObject (github.com/runpod/runpod-s3-examples, `upload_large_file.py`,
+   * `complete_with_timeout_retry`). Looks a few times over ~15 s for the merge to show.
+   * @returns true when the object exists with `expectedBytes`.
+   */
+  private async committedDespite(err: unknown, key: string, expectedBytes: number): Promise<boolean> {
+    if (err instanceof VolumeFullError || (err instanceof Error && err.name === 'AbortError')) return false
+    const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined
+    if (status === 401 || status === 403) return false
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 500 * 2 ** attempt))
+      try {
+        const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+        if (head.ContentLength === expectedBytes) return true
+      } catch {
+        // Not there (yet): the merge may still be running.
+      }
+    }
+    return false
   }
 
   async resumeUpload(
@@ -108,8 +138,10 @@ export class S3ObjectStore implements ObjectStore {
     uploadId: string,
     options: { partSize?: number; onProgress?: (sentBytes: number) => void; signal?: AbortSignal },
   ): Promise<ResumedUpload | null> {
+    const size = (await stat(filePath)).size
+    let resumed: ResumedUpload | null
     try {
-      return await resumeMultipartUpload(this.client, {
+      resumed = await resumeMultipartUpload(this.client, {
         bucket: this.bucket,
         key,
         uploadId,
@@ -120,8 +152,12 @@ export class S3ObjectStore implements ObjectStore {
         onProgress: options.onProgress,
       })
     } catch (err) {
+      if (await this.committedDespite(err, key, size)) return { keptParts: 0, keptBytes: size, sentParts: 0, sentBytes: 0 }
       throw translateS3Error(err, `resumed upload of ${key}`)
     }
+    // The volume forgot the upload: a Complete that answered 524 may have finished it (see committedDespite).
+    if (resumed === null && (await this.committedDespite(null, key, size))) return { keptParts: 0, keptBytes: size, sentParts: 0, sentBytes: 0 }
+    return resumed
   }
 
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
@@ -209,6 +245,13 @@ function abortControllerFor(signal: AbortSignal): AbortController {
  */
 export function translateS3Error(err: unknown, what: string): AppError {
   if (err instanceof AppError) return err
+  if (err instanceof VolumeFullError) {
+    return new AppError(
+      'volume_full',
+      `The network volume is full (${what}). Free space on it, or make it bigger in RunPod's console (Storage → your volume → Edit), then add the recording again; the panel does not retry a full volume by itself.`,
+      { cause: err },
+    )
+  }
   const name = err instanceof Error ? err.name : ''
   const status = err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined
   if (
@@ -219,6 +262,15 @@ export function translateS3Error(err: unknown, what: string): AppError {
     return new AppError(
       'storage_auth',
       `The network volume refused the S3 keys (${what}: ${name || status}). Check RUNPOD_S3_ACCESS_KEY, RUNPOD_S3_SECRET_KEY and RUNPOD_DATACENTER in .env.`,
+      { cause: err },
+    )
+  }
+  if (name === 'NoSuchUpload') {
+    // After a retried CompleteMultipartUpload: the first attempt finished or the upload was cleaned up; the
+    // volume itself is there (the parts went in). Not "volume not found".
+    return new AppError(
+      'upload_failed',
+      `The volume no longer knows this multipart upload (${what}: NoSuchUpload), and the file is not complete on it. Add the recording again to upload it anew.`,
       { cause: err },
     )
   }
