@@ -24,7 +24,7 @@ import { resolveAudioReference } from './services/audio-reference.ts'
 import { JobService } from './services/jobs.ts'
 import { LiveRecordingService } from './services/live.ts'
 import { TranscriptService } from './services/transcripts.ts'
-import { SetupService } from './services/setup.ts'
+import { diagnoseQueue, SetupService } from './services/setup.ts'
 import { UploadService } from './services/uploads.ts'
 
 export interface Panel {
@@ -43,6 +43,8 @@ export interface Panel {
 export interface PanelOverrides {
   /** Poller cap on /status requests per second (tests, benchmarks). */
   maxStatusPerSecond?: number
+  /** Waits before each new try of an ambiguous /run failure (ms); see JobDeps. */
+  submitRetryDelaysMs?: readonly number[]
   /** RunPod client retry tuning (tests use short backoffs). */
   runpodRetry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number }
   /** Waits before resuming an interrupted cloud upload (tests use short ones). */
@@ -93,6 +95,9 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     pollIntervalMs: rp.pollIntervalMs,
     jobConcurrency: config.limits.jobConcurrency,
     maxStatusPerSecond: overrides.maxStatusPerSecond,
+    submitRetryDelaysMs: overrides.submitRetryDelaysMs,
+    queueWarningMs: rp.queueWarningSeconds * 1000,
+    queueDiagnosis: rest && rp.endpointId ? ((endpointId) => () => diagnoseQueue(rest, endpointId))(rp.endpointId) : undefined,
     speechMap: (r) => uploads.speechMap(r),
   })
   const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })

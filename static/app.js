@@ -49,6 +49,7 @@ function statusText(r) {
       return `Uploading to cloud… ${pct}%${r.pendingSubmit ? ' Transcription starts when the upload finishes.' : ''}`
     }
     case 'uploaded':
+      if (r.pendingSubmit && r.error) return r.error.message // a /run that will be tried again, with the tries left
       return r.pendingSubmit ? 'Waiting for a free GPU slot (other jobs of this batch are running)…' : 'Uploaded to the network volume. Ready to transcribe.'
     case 'submitting': return 'Submitting the job…'
     case 'queued': return 'Queued (waiting for GPU)…'
@@ -400,6 +401,7 @@ function updateDetailStatus(r) {
   if (localOnly) text.append(' ', el('a', { href: SETUP_HASH, text: 'Open Setup' }))
   // A problem while following a job (e.g. RunPod refused the key) is shown under the status; the job goes on.
   if (r.error && ['queued', 'transcribing', 'processing'].includes(r.status)) text.append(el('span', { class: 'status-warning', text: `⚠ ${r.error.message}` }))
+  if (r.error && r.error.code === 'job_waiting' && r.status === 'queued') text.append(' ', el('a', { href: SETUP_HASH, text: 'Open Setup' }))
   const bar = $('.status-progress', line)
   if (r.status === 'uploading') {
     const up = state.uploadProgress.get(r.id) ?? r.upload

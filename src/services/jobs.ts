@@ -7,7 +7,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import pLimit from 'p-limit'
-import { AppError, toErrorInfo } from '../domain/errors.ts'
+import { AppError, toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
 import { filterHallucinations } from '../domain/hallucinations.ts'
 import type { JobPolicy, JobRunner, JobStatusReport, Logger, ObjectStore } from '../domain/ports.ts'
 import { assertTransition, POLLED_STATUSES, type AudioReferenceKind, type JobOptions, type RecordingStatus } from '../domain/recording.ts'
@@ -50,6 +50,19 @@ export interface JobDeps {
    * (reference/runpod.md §1.7); the default 100/s leaves room for other clients of the endpoint.
    */
   maxStatusPerSecond?: number
+  /**
+   * Waits (ms) before each new try of a `/run` whose outcome is unknown (a 5xx, or the connection dropped after
+   * the request was sent); their number bounds the tries. Default 5 s, 20 s, 60 s. A duplicate job costs a few
+   * GPU seconds; a lost one costs the user a retry, so the panel tries again by itself.
+   */
+  submitRetryDelaysMs?: readonly number[]
+  /** After this long in RunPod's queue (ms, QUEUE_WARNING_S), the panel asks `queueDiagnosis` why. Default 300 s. */
+  queueWarningMs?: number
+  /**
+   * Why jobs may wait forever (0 max workers, no free GPU), in words with the fix, or null when nothing is
+   * wrong that the panel can see. Asked at most once a minute per waiting job.
+   */
+  queueDiagnosis?: () => Promise<ErrorInfo | null>
   /**
    * The recording's speech map for the hallucination filter (computed on upload; computed now if missing).
    * Absent or failing: the filter judges from the text alone and says so in each decision's evidence.
@@ -138,6 +151,14 @@ export class JobService {
   private readonly nextPollAt = new Map<string, number>()
   private readonly submitting = new Set<string>()
   private readonly completions = pLimit(2)
+  /** Ambiguous /run failures so far, per recording (reset when a job is accepted or the user starts anew). */
+  private readonly submitFailures = new Map<string, number>()
+  /** Earliest time (epoch ms) of the next /run try after an ambiguous failure. */
+  private readonly submitRetryAt = new Map<string, number>()
+  /** When each job was last seen entering RunPod's queue (epoch ms; in memory, restarts with the panel). */
+  private readonly queuedSince = new Map<string, number>()
+  /** The last queue diagnosis per recording and when it was made. */
+  private readonly queueWarnings = new Map<string, { at: number; warning: ErrorInfo | null }>()
   /** Times (ms) of the /run calls in the last RUN_WINDOW_MS. */
   private readonly recentRuns: number[] = []
 
@@ -223,6 +244,7 @@ export class JobService {
     for (const r of this.deps.store.listPendingSubmissions()) {
       if (free <= 0 || !this.submitBudget()) break
       if (this.submitting.has(r.id) || !r.jobOptions) continue
+      if ((this.submitRetryAt.get(r.id) ?? 0) > Date.now()) continue
       free--
       this.submit(r, r.jobOptions).catch((err: unknown) => this.deps.logger.warn('queued submission failed', { id: r.id, error: err }))
     }
@@ -250,18 +272,51 @@ export class JobService {
       const { audio, kind } = await this.audioReference(r)
       const input = this.deps.profile.buildInput(audio, options, this.deps.workerSettings)
       const job = await runner.submit(input, jobPolicy(r.duration))
+      this.submitFailures.delete(r.id)
+      this.submitRetryAt.delete(r.id)
       this.deps.store.recordJobSubmitted(r.id, { id: job.id, status: job.status, audioReference: kind, delayTime: null, executionTime: null }, 'queued')
       this.deps.logger.info('job submitted', { id: r.id, jobId: job.id, audioReference: kind, audio })
       this.nextPollAt.set(r.id, Date.now() + Math.min(1000, this.deps.pollIntervalMs))
       this.publish(r.id)
       return this.mustGet(r.id)
     } catch (err) {
+      if (err instanceof AppError && err.retryable && (err.code === 'runpod_unavailable' || err.code === 'runpod_rate_limited')) return this.retrySubmitLater(r, options, err)
+      this.submitFailures.delete(r.id)
       this.deps.store.updateRecording(r.id, { status: 'failed', error: toErrorInfo(err) })
       this.publish(r.id)
       throw err
     } finally {
       this.submitting.delete(r.id)
     }
+  }
+
+  /**
+   * A `/run` whose outcome is unknown (5xx, connection dropped after sending): RunPod may or may not have the
+   * job. The panel tries again after a backoff, a bounded number of times, and the recording says so with the
+   * tries left; after the last one it fails and says that nothing more will be tried.
+   * @throws the error when no tries are left.
+   */
+  private retrySubmitLater(r: StoredRecording, options: JobOptions, err: AppError): StoredRecording {
+    const delays = this.deps.submitRetryDelaysMs ?? [5_000, 20_000, 60_000]
+    const failures = (this.submitFailures.get(r.id) ?? 0) + 1
+    const base = err.message.replace(/[;.]?\s*the panel (will retry|backed off and will try again)\.?$/i, '').replace(/\.?$/, '.')
+    if (failures > delays.length) {
+      this.submitFailures.delete(r.id)
+      this.submitRetryAt.delete(r.id)
+      const message = `${base} The panel tried ${failures} times and stops here; start the transcription again when RunPod answers (check its status page).`
+      this.deps.store.updateRecording(r.id, { status: 'failed', error: { code: err.code, message } })
+      this.publish(r.id)
+      throw new AppError(err.code, message, { cause: err })
+    }
+    const wait = delays[failures - 1]!
+    const left = delays.length - failures + 1
+    this.submitFailures.set(r.id, failures)
+    this.submitRetryAt.set(r.id, Date.now() + wait)
+    const message = `${base} The panel will try again in ${Math.ceil(wait / 1000)} s (${left} ${left === 1 ? 'try' : 'tries'} left). If RunPod did get the request, a second job may run; it costs a few GPU seconds.`
+    this.deps.store.updateRecording(r.id, { status: 'uploaded', jobOptions: options, submitRequestedAt: r.submitRequestedAt ?? new Date().toISOString(), error: { code: err.code, message } })
+    this.deps.logger.warn('job submission failed ambiguously; will try again', { id: r.id, failures, inMs: wait, error: err })
+    this.publish(r.id)
+    return this.mustGet(r.id)
   }
 
   /** The audio reference for a recording's uploaded copy (see `resolveAudioReference`). */
@@ -276,7 +331,9 @@ export class JobService {
   async cancel(id: string): Promise<StoredRecording> {
     const r = this.mustGet(id)
     if (r.submitRequestedAt) {
-      this.deps.store.updateRecording(id, { submitRequestedAt: null })
+      this.submitFailures.delete(id)
+      this.submitRetryAt.delete(id)
+      this.deps.store.updateRecording(id, { submitRequestedAt: null, ...(r.status === 'uploaded' ? { error: null } : {}) })
       this.publish(id)
       return this.mustGet(id)
     }
@@ -371,9 +428,12 @@ export class JobService {
     switch (report.status) {
       case 'IN_QUEUE':
         this.deps.store.updateJob(job.id, { status: 'IN_QUEUE' })
+        this.warnIfStuck(current)
         this.setStatus(current, 'queued')
         return
       case 'IN_PROGRESS': {
+        this.queuedSince.delete(r.id)
+        this.queueWarnings.delete(r.id)
         // The worker's {stage, percent}; updates may arrive out of order, so only a later one replaces the last.
         const progress = readProgress(report.output)
         const newer = progress !== null && isLaterProgress(readProgress(current.jobProgress), progress) ? progress : null
@@ -524,6 +584,32 @@ export class JobService {
       this.complete(r, { id: r.job!.id, status: 'COMPLETED', delayTime: r.job!.delayTime, executionTime: r.job!.executionTime, output: undefined, error: null }),
     )
     return true
+  }
+
+  /**
+   * A job waiting longer than QUEUE_WARNING_S: asks why (0 max workers after RunPod's idle scale-down, no free
+   * GPU; https://docs.runpod.io/serverless/endpoints/endpoint-configurations) and shows the answer, with its
+   * fix, beside "Queued" instead of an endless wait. The job itself stays queued.
+   */
+  private warnIfStuck(r: StoredRecording): void {
+    const now = Date.now()
+    const since = this.queuedSince.get(r.id) ?? now
+    this.queuedSince.set(r.id, since)
+    if (!this.deps.queueDiagnosis || now - since < (this.deps.queueWarningMs ?? 300_000)) return
+    const last = this.queueWarnings.get(r.id)
+    if (last?.warning) this.deps.store.updateRecording(r.id, { error: last.warning })
+    if (last && now - last.at < 60_000) return
+    this.queueWarnings.set(r.id, { at: now, warning: last?.warning ?? null })
+    void this.deps
+      .queueDiagnosis()
+      .then((warning) => {
+        this.queueWarnings.set(r.id, { at: Date.now(), warning })
+        const still = this.deps.store.getRecording(r.id)
+        if (!still || still.status !== 'queued') return
+        this.deps.store.updateRecording(r.id, { error: warning })
+        this.publish(r.id)
+      })
+      .catch((err: unknown) => this.deps.logger.warn('could not ask RunPod why the job waits', { id: r.id, error: err }))
   }
 
   private finishJob(jobId: string, report: JobStatusReport): void {

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { missingRunpodSettings, type Config } from '../config.ts'
-import { AppError } from '../domain/errors.ts'
+import { AppError, type ErrorInfo } from '../domain/errors.ts'
 import type { EndpointFacts, EndpointManager, JobRunner, JobStatusReport, Logger, ObjectStore } from '../domain/ports.ts'
 import type { JobOptions } from '../domain/recording.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
@@ -81,7 +81,7 @@ export const SETUP_CLIP = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 const CLIP_PREFIX = 'scribe-panel/setup-check'
 
 const consoleEndpointUrl = (id: string) => `https://console.runpod.io/serverless/user/endpoint/${encodeURIComponent(id)}`
-const HF_TOKEN_FAILURE = /HF_TOKEN|hugging ?face|pyannote|gated/i
+const HF_TOKEN_FAILURE = /HF_TOKEN|HF_TERMS|hugging ?face|pyannote|gated/i
 
 /** Runs the checks; one run at a time (a second caller gets the same promise). */
 export class SetupService {
@@ -409,4 +409,21 @@ export function formatSetupReport(report: SetupReport, options: { color?: boolea
   lines.push('', failed ? `${failed} check${failed === 1 ? '' : 's'} failed.` : warned ? `No failures, ${warned} warning${warned === 1 ? '' : 's'}.` : 'All checks passed.')
   if (skippedTest && !failed) lines.push('Run `npm run check -- --test-job` to send a five-second clip through the worker.')
   return `${lines.join('\n')}\n`
+}
+
+/**
+ * Why a job may wait in RunPod's queue for ever, read from the REST API: 0 max workers (RunPod's idle
+ * scale-down after 7 days; https://docs.runpod.io/serverless/endpoints/endpoint-configurations) or no free GPU
+ * (the endpoint's workers are THROTTLED). Null when neither is the case, or when RunPod cannot be asked.
+ */
+export async function diagnoseQueue(rest: EndpointManager, endpointId: string): Promise<ErrorInfo | null> {
+  const e = await rest.endpoint(endpointId)
+  if (e.workersMax === 0) {
+    return { code: 'job_waiting', message: 'Still queued because the endpoint has 0 max workers: RunPod lowers max workers to 0 after 7 days without requests, so no GPU will ever take this job. Open Setup and press "Raise max workers to 1" (or raise it in the RunPod console); the job then starts by itself.' }
+  }
+  const w = await rest.workers(endpointId)
+  if (w.throttled > 0 && w.running + w.idle + w.initializing === 0) {
+    return { code: 'job_waiting', message: `Still queued because no GPU of the endpoint's types is free right now (its worker is throttled, waiting for capacity). The job starts when one frees up; to start sooner, add more GPU types to the endpoint in the RunPod console.` }
+  }
+  return null
 }

@@ -521,3 +521,120 @@ describe('bad input and local-server security', () => {
     ac.abort()
   })
 })
+
+describe('ambiguous /run failures are tried again, visibly and a bounded number of times', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack({ overrides: { submitRetryDelaysMs: [300, 300, 300] } })
+  })
+  afterEach(() => stack.emulator.faults.clear())
+  afterAll(async () => stack?.close())
+
+  it('a 500 on /run: the recording says the panel will try again and how many tries are left, then the job runs', async () => {
+    const rec = await uploadAndWait(stack)
+    const before = stack.emulator.jobs.size
+    stack.emulator.faults.httpError({ route: 'run', status: 500 })
+    const res = await transcribe(stack, rec.id)
+    expect(res.status).toBe(202)
+    const waiting = (await res.json()) as Rec
+    expect(waiting.status).toBe('uploaded')
+    expect(waiting.error!.message).toMatch(/RunPod answered HTTP 500 while submitting the job\. The panel will try again in 1 s \(3 tries left\)/)
+    expect((await finished(stack, rec.id)).status).toBe('done')
+    expect(stack.emulator.jobs.size).toBe(before + 1)
+  })
+
+  it('a connection dropped after sending is tried again too', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.dropConnection({ route: 'run', times: 1 })
+    const res = await transcribe(stack, rec.id)
+    expect(((await res.json()) as Rec).error!.message).toMatch(/could not be reached while submitting the job .*3 tries left/)
+    expect((await finished(stack, rec.id)).status).toBe('done')
+  })
+
+  it('after the last try the recording fails and says nothing more will be tried', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.httpError({ route: 'run', status: 503, times: 4 })
+    await transcribe(stack, rec.id)
+    const seen = new Set<string>()
+    const deadline = Date.now() + 10_000
+    let r: Rec | null = null
+    while (Date.now() < deadline) {
+      r = (await (await fetch(`${stack.url}/api/recordings/${rec.id}`)).json()) as Rec
+      if (r.error) seen.add(r.error.message.match(/\((\d) tr(y|ies) left\)/)?.[1] ?? r.status)
+      if (r.status === 'failed') break
+      await new Promise((res) => setTimeout(res, 50))
+    }
+    expect(r!.status).toBe('failed')
+    expect(r!.error!.message).toMatch(/tried 4 times and stops here/)
+    expect(r!.error!.message).not.toMatch(/will (retry|try again)/)
+    expect([...seen]).toEqual(['3', '2', '1', 'failed'])
+  })
+})
+
+describe('a job waiting for a GPU that will not come (QUEUE_WARNING_S)', () => {
+  let stack: Stack | null = null
+  afterEach(async () => {
+    await stack?.close()
+    stack = null
+  })
+
+  it('0 max workers: after QUEUE_WARNING_S the recording says why and how to fix it; the fix lets the job run', async () => {
+    stack = await startStack({ env: { QUEUE_WARNING_S: '1' }, emulator: { endpoint: { workersMax: 0 } } })
+    const rec = await uploadAndWait(stack)
+    expect((await transcribe(stack, rec.id)).status).toBe(202)
+    const warned = await waitForRecording(stack.url, rec.id, (r) => (r as unknown as Rec).error?.code === 'job_waiting', 10_000)
+    expect(warned.status).toBe('queued')
+    expect((warned as unknown as Rec).error!.message).toMatch(/0 max workers.*Open Setup and press "Raise max workers to 1"/)
+    expect((await fetch(`${stack.url}/api/setup/fix/max-workers`, { method: 'POST' })).status).toBe(200)
+    const done = await finished(stack, rec.id)
+    expect(done).toMatchObject({ status: 'done', error: null })
+  })
+
+  it('no free GPU: the recording says the worker is throttled', async () => {
+    stack = await startStack({ env: { QUEUE_WARNING_S: '1' }, emulator: { gpuAvailability: 'none' } })
+    const rec = await uploadAndWait(stack)
+    await transcribe(stack, rec.id)
+    const warned = (await waitForRecording(stack.url, rec.id, (r) => (r as unknown as Rec).error?.code === 'job_waiting', 10_000)) as unknown as Rec
+    expect(warned.error!.message).toMatch(/no GPU of the endpoint's types is free/)
+    stack.emulator.faults.setGpuAvailability('available')
+    expect((await finished(stack, rec.id)).status).toBe('done')
+  })
+
+  it('before QUEUE_WARNING_S nothing is asked or shown', async () => {
+    stack = await startStack({ emulator: { endpoint: { workersMax: 0 } } })
+    const rec = await uploadAndWait(stack)
+    await transcribe(stack, rec.id)
+    await new Promise((r) => setTimeout(r, 1500))
+    const r = (await (await fetch(`${stack.url}/api/recordings/${rec.id}`)).json()) as Rec
+    expect(r).toMatchObject({ status: 'queued', error: null })
+    expect(stack.emulator.requests.filter((q) => q.path.startsWith('/rest/'))).toEqual([])
+  })
+})
+
+describe('progress updates arriving out of order', () => {
+  let stack: Stack
+  beforeAll(async () => {
+    stack = await startStack({ emulator: { executionMs: 2400 } })
+  })
+  afterAll(async () => stack?.close())
+
+  it('the recording never goes backwards', async () => {
+    const rec = await uploadAndWait(stack)
+    stack.emulator.faults.nextJob({ outcome: 'progress', progressSteps: 4, progressOutOfOrder: true })
+    await transcribe(stack, rec.id)
+    const seen: number[] = []
+    const deadline = Date.now() + 15_000
+    while (Date.now() < deadline) {
+      const r = (await (await fetch(`${stack.url}/api/recordings/${rec.id}`)).json()) as Rec
+      const p = r.jobProgress as { percent?: number } | null | undefined
+      if (p && typeof p.percent === 'number' && seen.at(-1) !== p.percent) seen.push(p.percent)
+      if (r.status === 'done') break
+      await new Promise((res) => setTimeout(res, 60))
+    }
+    // The emulator sent 0, 50, 25, 75: the 25 arrives after the 50 and is not shown.
+    expect(seen).toContain(50)
+    expect(seen).toContain(75)
+    expect(seen).not.toContain(25)
+    expect(seen).toEqual([...seen].sort((a, b) => a - b))
+  })
+})

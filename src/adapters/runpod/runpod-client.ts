@@ -85,8 +85,12 @@ export interface RetryPolicy {
 }
 
 const IDEMPOTENT: RetryPolicy = { statuses: [408, 429, 500, 502, 503, 504], network: 'all' }
-/** `/run` is not idempotent: retry only answers that mean "not accepted" (429, 502/503 from the edge). */
-export const SUBMIT_RETRY: RetryPolicy = { statuses: [429, 502, 503], network: 'connect-only' }
+/**
+ * `/run` is not idempotent: the client itself retries only answers that surely mean "not accepted" (429,
+ * and connections that never opened). Ambiguous failures (any 5xx, a connection dropped after sending) are
+ * retried by the job service, visibly and a bounded number of times.
+ */
+export const SUBMIT_RETRY: RetryPolicy = { statuses: [429], network: 'connect-only' }
 
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'])
 const NETWORK_ERRORS = new Set([
