@@ -2,6 +2,7 @@
  * createApp(deps): the Hono app with security middleware, the API sub-apps, the error handler and
  * the static page (plain ES modules, no bundler; wavesurfer.js served from node_modules).
  */
+import { hostname, networkInterfaces } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
@@ -14,6 +15,7 @@ import { eventRoutes } from './http/events.ts'
 import { healthRoutes } from './http/health.ts'
 import { liveRoutes } from './http/live.ts'
 import { recordingRoutes } from './http/recordings.ts'
+import { passwordGate } from './http/auth.ts'
 import { localOnly } from './http/security.ts'
 import { setupRoutes } from './http/setup.ts'
 import type { EventBus } from './services/events.ts'
@@ -45,9 +47,20 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 /** Static files are served relative to the project root, wherever the process was started. */
 const relativeToCwd = (dir: string) => path.relative(process.cwd(), path.join(ROOT, dir)) || '.'
 
+/**
+ * Host names the panel answers to besides loopback: the address it is bound to, or, bound to every
+ * interface (0.0.0.0, ::), each interface's address and this computer's name.
+ */
+export function boundHosts(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [host]
+  const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address))
+  return [...addresses, hostname(), `${hostname()}.local`]
+}
+
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono()
-  app.use('*', localOnly([deps.config.server.host]))
+  app.use('*', localOnly(boundHosts(deps.config.server.host)))
+  app.use('*', passwordGate(deps.config.server.password).middleware)
   app.use('*', async (c, next) => {
     await next()
     c.header('x-content-type-options', 'nosniff')

@@ -16,6 +16,8 @@ async function call(method, url, body) {
     init.body = JSON.stringify(body)
   }
   const res = await fetch(url, init)
+  // PANEL_PASSWORD: the session ended (e.g. the panel restarted); the reload shows the password form.
+  if (res.status === 401) location.reload()
   const text = await res.text()
   let data = null
   try {

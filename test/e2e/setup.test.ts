@@ -97,4 +97,27 @@ describe('Setup view', () => {
     expect(await page.getAttribute('.setup-check[data-id="s3"] a.setup-fix', 'rel')).toBe('noopener noreferrer')
     await shoot(page, 's3-and-hf-token')
   })
+
+  it('PANEL_PASSWORD: the page asks for the password once, then the panel works', async () => {
+    stack = await startStack({ env: { PANEL_PASSWORD: 'correct horse battery' } })
+    let page: Page
+    ;({ browser, page } = await openTestPage(errors))
+    await page.goto(stack.url)
+    await page.waitForSelector('form[action="/api/login"]')
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 800 })
+      expect(await layoutProblems(page, ['.login p']), `login at ${width} px`).toEqual([])
+      await page.screenshot({ path: path.join(SHOTS, `login-${width}.png`) })
+    }
+    await page.fill('input[name="password"]', 'wrong')
+    await page.click('button[type="submit"]')
+    await page.waitForSelector('.login-error')
+    await page.fill('input[name="password"]', 'correct horse battery')
+    await page.click('button[type="submit"]')
+    await page.waitForSelector('#health.ok', { timeout: 15_000 })
+    const cookies = await browser!.context.cookies()
+    expect(cookies.find((c) => c.name === 'scribe_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+    await page.reload()
+    await page.waitForSelector('#health.ok')
+  })
 })
