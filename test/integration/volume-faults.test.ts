@@ -7,7 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { HeadBucketCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createS3Client, S3ObjectStore, translateS3Error } from '../../src/adapters/s3/s3-object-store.ts'
 import { AppError } from '../../src/domain/errors.ts'
@@ -81,5 +83,25 @@ describe('uploads to a RunPod-like volume', () => {
     expect(app.code).toBe('upload_failed')
     expect(app.message).not.toMatch(/not found|RUNPOD_VOLUME_ID/)
     expect(app.message).toMatch(/NoSuchUpload/)
+  })
+
+  it('asks for no compression, so Cloudflare in front of the volume does not gzip its answers', async () => {
+    // A third party had to send "Accept-Encoding: identity" to stop Cloudflare gzipping RunPod's answers
+    // (mason276752/runpod-s3-proxy runpod_proxy.go); Cloudflare compresses only for clients that accept it.
+    const seen: IncomingHttpHeaders[] = []
+    const server = createServer((req, res) => {
+      seen.push(req.headers)
+      res.writeHead(200).end()
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const client = createS3Client({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'EU-RO-1', bucket: 'b', accessKeyId: 'a', secretAccessKey: 's' })
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: 'b' }))
+      expect(seen).toHaveLength(1)
+      expect(seen[0]!['accept-encoding'] ?? 'identity').toBe('identity')
+    } finally {
+      client.destroy()
+      server.close()
+    }
   })
 })

@@ -105,7 +105,11 @@ export interface RunpodEmulatorOptions {
   executionMs?: number
   /** How long a finished `/run` job stays readable (ms, §1.7). Default 30 min. */
   resultRetentionMs?: number
-  /** Same for `/runsync` jobs (ms, §1.7: fixed 1 min). Default 60 000. */
+  /**
+   * Same for `/runsync` jobs (ms). Default 60 000. RunPod's docs say "1 minute (5 minutes max)" (send-requests.mdx)
+   * and "up to 5 minutes with ?wait" (operation-reference.mdx). ASSUMPTION: the 5 minutes are the longest
+   * `?wait`, not a longer retention, so results stay 1 minute; set this to test another reading.
+   */
   runsyncRetentionMs?: number
   /** The network volume attached to the endpoint: `/runpod-volume/<key>` reads `<key>` from it (§2.6). */
   volume?: VolumeConfig
