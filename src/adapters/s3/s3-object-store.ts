@@ -261,7 +261,7 @@ export function translateS3Error(err: unknown, what: string): AppError {
   ) {
     return new AppError(
       'storage_auth',
-      `The network volume refused the S3 keys (${what}: ${name || status}). Check RUNPOD_S3_ACCESS_KEY, RUNPOD_S3_SECRET_KEY and RUNPOD_DATACENTER in .env.`,
+      `The network volume refused the S3 keys (${what}: ${name && name !== 'Unknown' ? name : `HTTP ${status}`}). Check RUNPOD_S3_ACCESS_KEY, RUNPOD_S3_SECRET_KEY and RUNPOD_DATACENTER in .env.`,
       { cause: err },
     )
   }
