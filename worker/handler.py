@@ -22,7 +22,7 @@ import runpod
 import whisperx
 from scribe_errors import WorkerError, contract
 from scribe_input import resolve_audio, validate_input
-from scribe_pipeline import DIARIZATION_MODEL, JobRun, Models, Pipeline, Progress
+from scribe_pipeline import DIARIZATION_MODEL, JobRun, Models, Pipeline, Progress, baked_models
 
 logging.basicConfig(level=os.environ.get("SCRIBE_LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
 
@@ -101,9 +101,16 @@ def check_contract() -> None:
         raise RuntimeError("contract.schema.json has no errorCode enum")
 
 
+def check_baked_models() -> None:
+    """In the image (env SCRIBE_REQUIRE_BAKED=1, set by the Dockerfile) the build's manifest of baked models must
+    exist; without it every cold start would download Whisper large-v3 (about 3 GB)."""
+    if os.environ.get("SCRIBE_REQUIRE_BAKED") == "1" and not baked_models()["whisper"]:
+        raise RuntimeError("no baked Whisper model: the image's download_models.py step did not run")
+
+
 if hasattr(runpod.serverless, "register_fitness_check"):  # runpod-python >= 1.9
-    runpod.serverless.register_fitness_check(check_ffmpeg)
-    runpod.serverless.register_fitness_check(check_contract)
+    for check in (check_ffmpeg, check_contract, check_baked_models):
+        runpod.serverless.register_fitness_check(check)
 
 
 if __name__ == "__main__":
