@@ -322,7 +322,7 @@ class Pipeline:
         """
         wx, job = self.models.whisperx, run.job_input
         t0 = time.monotonic()
-        run.progress.stage("loading", 0)
+        run.progress.stage("loading", 10)  # the audio was found
         require_audio_stream(run.audio.local_path, shown_name(job, run.audio))
         try:
             run.samples = wx.load_audio(run.audio.local_path)
