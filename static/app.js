@@ -297,7 +297,7 @@ function teardownDetail() {
 function clearDetail() {
   teardownDetail()
   state.selectedId = null
-  $('#detail').replaceChildren(el('p', { class: 'empty-hint', text: 'Drop a recording on the left, or pick one from the library.' }))
+  $('#detail').replaceChildren(el('p', { class: 'empty-hint', text: 'Drop recordings anywhere on this page, or pick one from the library.' }))
   renderLibrary()
 }
 
