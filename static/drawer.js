@@ -25,7 +25,12 @@ export function setupDrawer({ startOpen }) {
     if (NARROW.matches) sidebar.toggleAttribute('inert', !on)
     else sidebar.removeAttribute('inert')
   }
-  button.addEventListener('click', () => set(!document.body.classList.contains('drawer-open')))
+  button.addEventListener('click', () => {
+    const open = !document.body.classList.contains('drawer-open')
+    set(open)
+    // Keyboard users land in the drawer they opened.
+    if (open) $('#drawer-close').focus()
+  })
   backdrop.addEventListener('click', () => set(false))
   $('#drawer-close').addEventListener('click', () => {
     set(false)

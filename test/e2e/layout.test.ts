@@ -81,6 +81,7 @@ describe('layout at three widths', () => {
     await page.waitForSelector('body.drawer-open')
     expect(await page.isVisible(`#library li[data-id="${ready}"]`)).toBe(true)
     expect(await page.getAttribute('#drawer-button', 'aria-expanded')).toBe('true')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('drawer-close')
     await page.waitForTimeout(300) // the slide-in
     await page.screenshot({ path: path.join(SHOTS, 'layout-drawer-800.png') })
     // Esc closes it; so does a click beside it; choosing a recording opens that recording.
