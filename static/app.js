@@ -270,8 +270,12 @@ function connectEvents() {
   source.addEventListener('transcript', (e) => {
     const { id, version } = JSON.parse(e.data)
     scheduleLibraryRefresh()
-    const review = state.detail?.id === id ? state.detail.review : null
-    if (review?.loaded && !review.editing && review.version !== version) loadTranscript(id)
+    // An edit made in this page announces itself too, often before its own answer has been drawn: wait for
+    // that answer, and reload only a transcript still older than the announced one (another tab's change).
+    setTimeout(() => {
+      const review = state.detail?.id === id ? state.detail.review : null
+      if (review?.loaded && !review.editing && review.version < version) loadTranscript(id)
+    }, 1000)
   })
   source.addEventListener('deleted', (e) => {
     const { id } = JSON.parse(e.data)
