@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the Python worker's tests (worker/tests, pytest) as part of `npm test`.
 //
-// Python: env SCRIBE_PYTHON, else /usr/bin/python3 (Debian's, where the apt packages go), else python3 on PATH.
+// Python: env SCRIBE_PYTHON (only that one), else /usr/bin/python3 (Debian's, where the apt packages go), else
+// python3 on PATH. Env SCRIBE_WORKER_TESTS names another test folder (this script's own tests use it).
 // RunPod's SDK: when `import runpod` fails, RunPod's vendored copy in ../shared/vendor/python (beside this
 // repository on the team's machines and in CI) is put on PYTHONPATH, and this script says so.
 // Without Python, pytest or a module the tests need, it prints which worker tests did not run and why, and
@@ -12,7 +13,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const testsDir = join(repo, 'worker', 'tests')
+const testsDir = process.env.SCRIBE_WORKER_TESTS ? resolve(process.env.SCRIBE_WORKER_TESTS) : join(repo, 'worker', 'tests')
 // ../shared beside the clone (CI, /work/main); ../../shared from a worktree under /work/wt/<name>
 const vendored =
   [resolve(repo, '..', 'shared', 'vendor', 'python'), resolve(repo, '..', '..', 'shared', 'vendor', 'python')].find(
@@ -33,7 +34,7 @@ function pythonOk(python, code, env) {
 function notRun(reason) {
   const files = existsSync(testsDir) ? readdirSync(testsDir).filter((f) => /^test_.*\.py$/.test(f)) : []
   console.error(`\nWORKER TESTS NOT RUN: ${reason}`)
-  console.error(`  Not run: ${files.map((f) => `worker/tests/${f}`).join(', ') || 'worker/tests (none found)'}`)
+  console.error(`  Not run: ${files.map((f) => join(testsDir, f)).join(', ') || `${testsDir} (no test files)`}`)
   console.error(`  To run them: ${APT}; then \`npm test\` again.`)
   if (inCi) {
     console.error('  CI=true: failing, because CI must run the worker tests.')
@@ -43,7 +44,7 @@ function notRun(reason) {
   process.exit(0)
 }
 
-const candidates = [process.env.SCRIBE_PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean)
+const candidates = process.env.SCRIBE_PYTHON ? [process.env.SCRIBE_PYTHON] : ['/usr/bin/python3', 'python3']
 const python = candidates.find((p) => pythonOk(p, 'import sys; assert sys.version_info >= (3, 10)', process.env))
 if (!python) notRun(`no Python 3.10+ found (tried ${candidates.join(', ')})`)
 
@@ -67,7 +68,7 @@ for (const tool of ['ffmpeg', 'ffprobe']) {
   if (spawnSync(tool, ['-version'], { stdio: 'ignore' }).status !== 0) notRun(`${tool} is not on PATH`)
 }
 
-console.log(`worker tests: ${python} -m pytest worker/tests`)
+console.log(`worker tests: ${python} -m pytest ${testsDir}`)
 const r = spawnSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', testsDir], { env, stdio: 'inherit', cwd: repo })
 if (r.status === 5) {
   console.error('WORKER TESTS: pytest collected no tests in worker/tests; that is a failure, not a pass.')
