@@ -9,7 +9,7 @@ import path from 'node:path'
 import JSZip from 'jszip'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pythonWorkerOrExplain } from '../servers/runpod-python-worker.ts'
-import { readObject } from '../servers/s3-server.ts'
+import { deleteObject, readObject } from '../servers/s3-server.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const INTERVIEW = readFileSync(path.join(FIXTURES, 'interview.m4a'))
@@ -57,7 +57,8 @@ describe.skipIf(pythonWorker === null)("main flow through worker/handler.py unde
   let transcript: ApiTranscript
 
   beforeAll(async () => {
-    stack = await startStack({ presign: 'unsupported', audioReference: 'auto', emulator: { pythonWorker: { setup: pythonWorker! } } })
+    // The worker waits 1 s (not 10) for a missing audio file: the AUDIO_NOT_FOUND case below stays quick.
+    stack = await startStack({ presign: 'unsupported', audioReference: 'auto', emulator: { pythonWorker: { setup: pythonWorker!, env: { SCRIBE_AUDIO_WAIT_SECONDS: '1' } } } })
     const res = await upload(stack, 'Интервью 2026.m4a', INTERVIEW)
     expect(res.status).toBe(201)
     rec = await json<ApiRecording>(res)
@@ -242,6 +243,18 @@ describe.skipIf(pythonWorker === null)("main flow through worker/handler.py unde
     const res = await upload(stack, 'copy.m4a', INTERVIEW)
     const second = await json<ApiRecording>(res)
     expect(second.duplicateOf).toBe(rec.id)
+  })
+
+  it("shows the worker's own sentence when the audio is not on the volume (AUDIO_NOT_FOUND from worker/handler.py)", async () => {
+    const res = await upload(stack, 'gone.wav', readFileSync(path.join(FIXTURES, 'tone.wav')))
+    const gone = await json<ApiRecording>(res)
+    await waitForRecording(stack.url, gone.id, (r) => r.status === 'uploaded')
+    // The object disappears from the volume before the worker looks for it (the emulator's mount follows).
+    await deleteObject(stack.s3, stack.panel.store.getRecording(gone.id)!.objectKey)
+    await fetch(`${stack.url}/api/recordings/${gone.id}/transcribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    const failed = (await waitForRecording(stack.url, gone.id, (r) => r.status === 'failed' || r.status === 'done')) as unknown as ApiRecording
+    expect(failed.error?.code).toBe('job_failed')
+    expect(failed.error?.message).toMatch(/is the network volume attached to this endpoint\?.*\(worker error AUDIO_NOT_FOUND\)$/)
   })
 })
 
