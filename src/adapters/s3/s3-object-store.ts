@@ -287,7 +287,7 @@ export function translateS3Error(err: unknown, what: string): AppError {
   const detail = err instanceof Error ? err.message : String(err)
   return new AppError(
     'storage_unavailable',
-    `The network volume's S3 API could not be reached (${what}: ${detail}). The panel will retry; check your connection.`,
+    `The network volume's S3 API could not be reached (${what}: ${detail}), also after several tries. Check your connection.`,
     { retryable: true, cause: err },
   )
 }
