@@ -842,7 +842,9 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
             const { job, run } = next
             // The mount shows what the S3 API holds: the audio is visible at its key before the worker starts.
             const audio = typeof job.input.audio === 'string' ? job.input.audio : ''
-            if (audio.startsWith(VOLUME_PREFIX)) job.downloadedBytes = (await mount.mirrorIn(audio.slice(VOLUME_PREFIX.length))) ?? 0
+            // A volume that is not attached to the endpoint is not mounted: the handler finds no file there.
+            const attached = endpoint.networkVolumes.includes(opts.volume!.bucket)
+            if (attached && audio.startsWith(VOLUME_PREFIX)) job.downloadedBytes = (await mount.mirrorIn(audio.slice(VOLUME_PREFIX.length))) ?? 0
             if (runs.get(job.id) !== run || job.status !== 'IN_QUEUE') continue // cancelled meanwhile
             if (gone()) {
               takeable.unshift(next)

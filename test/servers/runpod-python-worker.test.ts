@@ -79,6 +79,20 @@ describe.skipIf(setup === null)("the emulator's worker side under RunPod's Pytho
     if (pid !== undefined) expect(() => process.kill(pid, 0)).toThrow()
   })
 
+  it('follows the endpoint settings: 0 max workers keeps the job queued; an unattached volume is not mounted', async () => {
+    emu.faults.setEndpoint({ workersMax: 0 })
+    const id = await submit({})
+    await new Promise((res) => setTimeout(res, 400))
+    expect((await call('GET', `status/${id}`)).json.status).toBe('IN_QUEUE')
+    emu.faults.setEndpoint({ workersMax: 1, networkVolumes: [] })
+    try {
+      const { last } = await follow(id)
+      expect(last).toMatchObject({ status: 'COMPLETED', output: { visible: false } })
+    } finally {
+      emu.faults.setEndpoint({ workersMax: 3, networkVolumes: [s3.bucket] })
+    }
+  })
+
   it('hands a job to the worker, shows its progress while IN_PROGRESS, and mirrors the volume both ways', async () => {
     const progress = [{ stage: 'transcribing', percent: 40 }, { stage: 'aligning', percent: 0 }]
     const id = await submit({ progress, sleep: 0.6, write_result: true })
