@@ -277,7 +277,9 @@ export class SetupService {
       set('diarization', 'skipped', `The test job needs the checks above: fix "${blocking ?? 's3'}" first.`)
       return
     }
-    const key = `${CLIP_PREFIX}/${randomUUID()}.m4a`
+    // A folder per run: the worker writes its result file beside the audio, and the whole folder goes afterwards.
+    const folder = `${CLIP_PREFIX}/${randomUUID()}/`
+    const key = `${folder}clip.m4a`
     const t0 = Date.now()
     try {
       await objectStore.uploadFile(key, SETUP_CLIP, { contentType: 'audio/mp4' })
@@ -303,7 +305,7 @@ export class SetupService {
       }
     } finally {
       this.lastTestChecks = { worker: checks.get('worker'), diarization: checks.get('diarization') }
-      await objectStore.deleteObject(key).catch((err: unknown) => this.deps.logger.warn('could not delete the test clip', { key, error: err }))
+      await objectStore.deletePrefix(folder).catch((err: unknown) => this.deps.logger.warn('could not delete the test clip', { folder, error: err }))
     }
   }
 
