@@ -211,7 +211,8 @@ describe('auth and routing (§1.1, §1.8)', () => {
 describe("lifecycle with the 'whisperx' worker", () => {
   let emu: RunpodEmulator
   beforeAll(async () => {
-    emu = await emulator()
+    // A queue long enough that the first /status (polled every 15 ms) still sees IN_QUEUE on a loaded machine.
+    emu = await emulator({ queueDelayMs: 400 })
   })
 
   it('runs a volume-path job IN_QUEUE → IN_PROGRESS → COMPLETED with WhisperX output (§1.3, §4)', async () => {
