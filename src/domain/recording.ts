@@ -121,3 +121,12 @@ export function describeStatus(status: RecordingStatus): string {
       return 'cancelled'
   }
 }
+
+/**
+ * Estimated cost of a job in US dollars, rounded to millionths: GPU execution seconds × the configured price
+ * per second. RunPod bills worker time (https://docs.runpod.io/serverless/pricing); queue time and cold
+ * starts are not priced here, so this is an estimate.
+ */
+export function estimateGpuCostUsd(gpuSeconds: number, pricePerSecond: number): number {
+  return Math.round(gpuSeconds * pricePerSecond * 1e6) / 1e6
+}

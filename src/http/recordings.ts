@@ -13,7 +13,7 @@ import parseRange from 'range-parser'
 import { z } from 'zod'
 import { AppError } from '../domain/errors.ts'
 import type { Logger, ObjectStore } from '../domain/ports.ts'
-import type { JobOptions } from '../domain/recording.ts'
+import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { EditRequestSchema } from '../domain/transcript-edits.ts'
 import { parseTimestampMode } from '../exporters/stamps.ts'
@@ -36,7 +36,7 @@ export function libraryItem(r: StoredRecording, pricePerSecond: number) {
     speakers: r.summary.speakers,
     pendingSubmit: r.submitRequestedAt !== null,
     recordedAt: r.recordedAt ?? null,
-    cost: { queueSeconds: r.summary.queueMs / 1000, gpuSeconds, estimatedUsd: Math.round(gpuSeconds * pricePerSecond * 1e6) / 1e6 },
+    cost: { queueSeconds: r.summary.queueMs / 1000, gpuSeconds, estimatedUsd: estimateGpuCostUsd(gpuSeconds, pricePerSecond) },
   }
 }
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { missingRunpodSettings, type Config } from '../config.ts'
 import { AppError, type ErrorInfo } from '../domain/errors.ts'
 import type { EndpointFacts, EndpointManager, JobRunner, JobStatusReport, Logger, ObjectStore } from '../domain/ports.ts'
-import type { JobOptions } from '../domain/recording.ts'
+import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
 import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
 import { jobPolicy } from './jobs.ts'
@@ -23,6 +23,9 @@ export type SetupCheckId = (typeof SETUP_CHECK_IDS)[number]
 export type SetupStatus = 'ok' | 'warn' | 'fail' | 'skipped'
 
 /** What the user can do about a check: the panel applies `auto` fixes itself (`POST /api/setup/fix/:id`); `link` opens RunPod's console. */
+/** Records one check's status, message and fix while a check run goes on. */
+type SetCheck = (id: SetupCheckId, s: SetupStatus, m: string, f?: SetupFix | null) => void
+
 export type SetupFix = { kind: 'auto'; label: string } | { kind: 'link'; label: string; url: string }
 
 export interface SetupCheck {
@@ -208,7 +211,7 @@ export class SetupService {
     }
   }
 
-  private async checkVolumeAttached(endpoint: EndpointFacts, set: (id: SetupCheckId, s: SetupStatus, m: string, f?: SetupFix | null) => void): Promise<void> {
+  private async checkVolumeAttached(endpoint: EndpointFacts, set: SetCheck): Promise<void> {
     const volumeId = this.deps.config.s3.volumeId
     const link: SetupFix = { kind: 'link', label: 'Edit the endpoint', url: consoleEndpointUrl(endpoint.id) }
     if (!volumeId) return set('volume-attached', 'fail', 'RUNPOD_VOLUME_ID is not set. Put the network volume\'s ID in .env (console → Storage) and restart.')
@@ -238,7 +241,7 @@ export class SetupService {
     set('volume-attached', 'ok', `Volume ${volumeId} (${dataCenter}) is attached to the endpoint.`)
   }
 
-  private async checkMaxWorkers(endpoint: EndpointFacts, set: (id: SetupCheckId, s: SetupStatus, m: string, f?: SetupFix | null) => void): Promise<void> {
+  private async checkMaxWorkers(endpoint: EndpointFacts, set: SetCheck): Promise<void> {
     if (endpoint.workersMax === 0) {
       return set('max-workers', 'fail', 'The endpoint has 0 max workers, so jobs wait in the queue forever. RunPod lowers max workers to 0 after 7 days without requests; raise it to 1 or more.', { kind: 'auto', label: 'Raise max workers to 1' })
     }
@@ -258,7 +261,7 @@ export class SetupService {
   }
 
   /** Without a new test job: the last one's results, else `skipped` (or a warning read from the endpoint's env). */
-  private repeatTestJobChecks(checks: Map<SetupCheckId, SetupCheck>, set: (id: SetupCheckId, s: SetupStatus, m: string, f?: SetupFix | null) => void, endpoint: EndpointFacts | null): void {
+  private repeatTestJobChecks(checks: Map<SetupCheckId, SetupCheck>, set: SetCheck, endpoint: EndpointFacts | null): void {
     for (const id of ['worker', 'diarization'] as const) {
       const last = this.lastTestChecks[id]
       if (last) checks.set(id, last)
@@ -269,7 +272,7 @@ export class SetupService {
     }
   }
 
-  private async runTestJobs(checks: Map<SetupCheckId, SetupCheck>, set: (id: SetupCheckId, s: SetupStatus, m: string, f?: SetupFix | null) => void): Promise<void> {
+  private async runTestJobs(checks: Map<SetupCheckId, SetupCheck>, set: SetCheck): Promise<void> {
     const blocking = (['api-key', 'endpoint', 'volume-attached', 'max-workers', 's3'] as const).find((id) => checks.get(id)?.status === 'fail')
     const { runner, objectStore } = this.deps
     if (blocking || !runner || !objectStore) {
@@ -348,7 +351,7 @@ export class SetupService {
       queueSeconds: last.delayTime !== null ? round(last.delayTime / 1000) : null,
       executionSeconds: last.executionTime !== null ? round(last.executionTime / 1000) : null,
       totalSeconds: round((Date.now() - startedAt) / 1000),
-      costUsd: last.executionTime !== null ? Math.round((last.executionTime / 1000) * this.deps.config.gpuPricePerSecond * 1e6) / 1e6 : null,
+      costUsd: last.executionTime !== null ? estimateGpuCostUsd(last.executionTime / 1000, this.deps.config.gpuPricePerSecond) : null,
       segments: 0,
       speakers: 0,
       language: null,
