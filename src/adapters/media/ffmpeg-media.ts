@@ -1,5 +1,5 @@
 /**
- * MediaProbe over ffprobe/ffmpeg child processes (Debian's ffmpeg; reference/infra.md "Audio").
+ * MediaProbe over ffprobe/ffmpeg child processes (the system's ffmpeg, e.g. Debian's `ffmpeg` package).
  * Peaks are computed by streaming 8 kHz mono s16le PCM out of ffmpeg and keeping max |sample| per
  * bin, so memory stays constant whatever the recording's length.
  */

@@ -1,5 +1,5 @@
 /**
- * Raw client for the RunPod Serverless queue API (reference/runpod.md §1), over undici.
+ * Raw client for the RunPod Serverless queue API (https://docs.runpod.io/serverless/endpoints/operation-reference), over undici.
  * One `request()` does auth, timeouts, JSON, zod validation of every response, and retries with
  * exponential backoff and jitter (p-retry), honouring `Retry-After` on 429.
  * It throws `RunpodApiError` (status + body) or the network error; `RunpodJobRunner` translates.
@@ -11,7 +11,7 @@ import { RUNPOD_JOB_STATUSES } from '../../domain/recording.ts'
 import type { Logger } from '../../domain/ports.ts'
 import { parseJsonLenient } from './python-json.ts'
 
-/** A non-2xx answer from RunPod. `body` is the raw text (RunPod's error bodies are not documented, §1.8). */
+/** A non-2xx answer from RunPod. `body` is the raw text (RunPod does not document its error bodies). */
 export class RunpodApiError extends Error {
   constructor(
     public readonly status: number,
