@@ -10,9 +10,9 @@ import { fileURLToPath } from 'node:url'
 import { parseConfig } from '../src/config.ts'
 import { createLogger } from '../src/logger.ts'
 import { createPanel, listen } from '../src/panel.ts'
-import { startRunpodEmulator } from '../test/servers/runpod-emulator.ts'
-import { startS3Server } from '../test/servers/s3-server.ts'
-import { standInEnv, volumeOf } from '../test/servers/stand-in-env.ts'
+import { startRunpodEmulator } from '../standins/runpod/emulator.ts'
+import { startS3Server } from '../standins/s3/server.ts'
+import { standInEnv, volumeOf } from '../standins/env.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const demoDir = path.join(root, '.demo')

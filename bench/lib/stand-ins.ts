@@ -5,9 +5,9 @@
  */
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from '../../test/servers/runpod-emulator.ts'
-import { startS3Server, type S3TestServer } from '../../test/servers/s3-server.ts'
-import { standInEnv, volumeOf } from '../../test/servers/stand-in-env.ts'
+import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from '../../standins/runpod/emulator.ts'
+import { startS3Server, type S3TestServer } from '../../standins/s3/server.ts'
+import { standInEnv, volumeOf } from '../../standins/env.ts'
 
 /** Project root (bench/lib/../..). */
 export const ROOT = path.resolve(import.meta.dirname, '..', '..')

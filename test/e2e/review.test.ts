@@ -10,7 +10,7 @@ import path from 'node:path'
 import JSZip from 'jszip'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pythonWorkerOrExplain } from '../servers/runpod-python-worker.ts'
+import { pythonWorkerOrExplain } from '../../standins/runpod/python-worker.ts'
 import { launchBrowser } from '../support/browser.ts'
 import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
 

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { deleteObject, readObject } from '../servers/s3-server.ts'
+import { deleteObject, readObject } from '../../standins/s3/server.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const INTERVIEW = readFileSync(path.join(FIXTURES, 'interview.m4a'))
@@ -352,7 +352,7 @@ describe('S3 faults', () => {
     const stack = await startStack({ env: { UPLOAD_TRANSCODE: 'off' } })
     try {
       const { ListObjectsV2Command } = await import('@aws-sdk/client-s3')
-      const { createTestS3Client } = await import('../servers/s3-server.ts')
+      const { createTestS3Client } = await import('../../standins/s3/server.ts')
       const client = createTestS3Client(stack.s3)
       for (const size of [50_000, 20 * 1024 * 1024]) {
         const res = await fetch(`${stack.url}/api/recordings?filename=bad.wav`, { method: 'PUT', body: new Blob([new Uint8Array(undecodableWav(size))]) })

@@ -9,7 +9,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readObject } from '../servers/s3-server.ts'
+import { readObject } from '../../standins/s3/server.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const INTERVIEW = path.join(FIXTURES, 'interview.m4a')

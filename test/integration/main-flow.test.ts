@@ -8,8 +8,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import JSZip from 'jszip'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pythonWorkerOrExplain } from '../servers/runpod-python-worker.ts'
-import { deleteObject, readObject } from '../servers/s3-server.ts'
+import { pythonWorkerOrExplain } from '../../standins/runpod/python-worker.ts'
+import { deleteObject, readObject } from '../../standins/s3/server.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const INTERVIEW = readFileSync(path.join(FIXTURES, 'interview.m4a'))

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestS3Client, readObject } from '../servers/s3-server.ts'
+import { createTestS3Client, readObject } from '../../standins/s3/server.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 const INTERVIEW = readFileSync(path.join(FIXTURES, 'interview.m4a'))

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
-import { pythonWorkerOrExplain } from '../servers/runpod-python-worker.ts'
+import { pythonWorkerOrExplain } from '../../standins/runpod/python-worker.ts'
 import { startStack, type Stack, type StackOptions } from '../support/stack.ts'
 
 type Check = { id: string; status: string; message: string; fix: null | { kind: string; label: string; url?: string } }

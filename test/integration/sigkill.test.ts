@@ -12,9 +12,9 @@ import path from 'node:path'
 import { ListPartsCommand } from '@aws-sdk/client-s3'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRunpodEmulator, type RunpodEmulator } from '../servers/runpod-emulator.ts'
-import { createTestS3Client, readObject, startS3Server, type S3TestServer } from '../servers/s3-server.ts'
-import { standInEnv, volumeOf } from '../servers/stand-in-env.ts'
+import { startRunpodEmulator, type RunpodEmulator } from '../../standins/runpod/emulator.ts'
+import { createTestS3Client, readObject, startS3Server, type S3TestServer } from '../../standins/s3/server.ts'
+import { standInEnv, volumeOf } from '../../standins/env.ts'
 import { FIXTURES, waitForRecording } from '../support/stack.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')

@@ -13,7 +13,7 @@ import { HeadBucketCommand, HeadObjectCommand, S3ServiceException } from '@aws-s
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createS3Client, S3ObjectStore, translateS3Error } from '../../src/adapters/s3/s3-object-store.ts'
 import { AppError } from '../../src/domain/errors.ts'
-import { createTestS3Client, readObject, startS3Server, type S3TestServer } from '../servers/s3-server.ts'
+import { createTestS3Client, readObject, startS3Server, type S3TestServer } from '../../standins/s3/server.ts'
 
 const MiB = 1024 * 1024
 let dir: string

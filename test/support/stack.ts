@@ -11,9 +11,9 @@ import type { Server } from 'node:http'
 import { parseConfig } from '../../src/config.ts'
 import { silentLogger, createLogger } from '../../src/logger.ts'
 import { createPanel, listen, type Panel, type PanelOverrides } from '../../src/panel.ts'
-import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from '../servers/runpod-emulator.ts'
-import { startS3Server, type S3TestServer } from '../servers/s3-server.ts'
-import { standInEnv, volumeOf } from '../servers/stand-in-env.ts'
+import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from '../../standins/runpod/emulator.ts'
+import { startS3Server, type S3TestServer } from '../../standins/s3/server.ts'
+import { standInEnv, volumeOf } from '../../standins/env.ts'
 
 export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures')
 

@@ -6,7 +6,7 @@ What it does for real: `load_audio` decodes with ffmpeg to 16 kHz mono float32, 
 What it emulates: what was said. It comes from a `*.script.json` (format: test/fixtures/README.md) in the folder
 named by env SCRIBE_FAKE_WHISPERX_SCRIPTS whose `sha256` matches the audio file; otherwise placeholder segments
 whose text starts with "[emulated]" cover the decoded duration. WhisperX's output quirks are reproduced as the
-panel's TypeScript emulator does (test/servers/whisperx-output.ts): words containing digits have no times or
+panel's TypeScript emulator does (standins/runpod/whisperx-output.ts): words containing digits have no times or
 score, the shortest utterance has no speaker, two hallucinated tails follow the last utterance (and the last
 tail word's score is NaN, as real WhisperX gives on audio without speech).
 

@@ -1,5 +1,5 @@
 """Stand-in only: what was said in an audio file, from its `*.script.json`, shaped as the panel's TypeScript
-emulator shapes it (test/servers/whisperx-output.ts): one segment per utterance, then two hallucinated tails."""
+emulator shapes it (standins/runpod/whisperx-output.ts): one segment per utterance, then two hallucinated tails."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ import {
   type FetchOptions,
   type VolumeConfig,
   type WorkerContract,
-} from './runpod-worker.ts'
+} from './worker.ts'
 import {
   hubOutput,
   placeholderSegments,
@@ -63,8 +63,8 @@ import {
   type Stages,
   type WhisperxSegment,
 } from './whisperx-output.ts'
-import { spawnPythonWorker, VolumeMount, type PythonWorkerProcess, type PythonWorkerSetup } from './runpod-python-worker.ts'
-import { createWorkerApi, WORKER_ROUTE_RE, workerWebhookEnv, type WorkerApiRequest } from './runpod-worker-api.ts'
+import { spawnPythonWorker, VolumeMount, type PythonWorkerProcess, type PythonWorkerSetup } from './python-worker.ts'
+import { createWorkerApi, WORKER_ROUTE_RE, workerWebhookEnv, type WorkerApiRequest } from './worker-api.ts'
 
 /** Job states (§1.4; `RUNNING` is never returned, docs issue #511). */
 export type JobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT'
@@ -380,7 +380,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   const delays = { queueDelayMs: opts.queueDelayMs ?? 1000, executionMs: opts.executionMs ?? 1500 }
   const retentionMs = opts.resultRetentionMs ?? 30 * 60_000
   const runsyncRetentionMs = opts.runsyncRetentionMs ?? 60_000
-  const scriptsDir = opts.scriptsDir ?? fileURLToPath(new URL('../fixtures/', import.meta.url))
+  const scriptsDir = opts.scriptsDir ?? fileURLToPath(new URL('../../test/fixtures/', import.meta.url))
   const limits: Record<RateLimitedOperation, number> = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits }
   const windowMs = opts.rateLimitWindowMs ?? 10_000
   const minTtl = opts.policyMinimums?.ttlMs ?? POLICY_BOUNDS.ttl.min

@@ -20,7 +20,7 @@ import { SignatureV4 } from '@smithy/signature-v4'
 import { createHash, createHmac } from 'node:crypto'
 import type { Checksum, SourceData } from '@smithy/types'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestS3Client, readObject, startS3Server, VOLUME_MOUNT_HEADER, type S3TestServer } from './s3-server.ts'
+import { createTestS3Client, readObject, startS3Server, VOLUME_MOUNT_HEADER, type S3TestServer } from './server.ts'
 
 const KEYS = { accessKeyId: 'user_2f21CfO73Mm2Uq2lEGFiEF24IPw', secretAccessKey: 'rps_s3servertest' }
 

@@ -3,8 +3,8 @@
  * the network volume as the emulated worker mounts it, and the panel's RUNPOD_* settings that point at
  * both stand-ins (names from DESIGN.md "Configuration").
  */
-import type { VolumeConfig } from './runpod-worker.ts'
-import type { S3TestServer } from './s3-server.ts'
+import type { VolumeConfig } from './runpod/worker.ts'
+import type { S3TestServer } from './s3/server.ts'
 
 /** The S3 stand-in's bucket as the volume attached to the emulated endpoint (reference/runpod.md §2.6). */
 export function volumeOf(s3: S3TestServer): VolumeConfig {

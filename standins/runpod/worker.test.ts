@@ -8,7 +8,7 @@ import {
   ReturnedError,
   validateHubInput,
   validateWhisperxInput,
-} from './runpod-worker.ts'
+} from './worker.ts'
 
 describe('pythonJsonDumps (json.dumps defaults, §1.5)', () => {
   it("uses ', ' and ': ' separators and escapes non-ASCII like ensure_ascii=True", () => {

@@ -18,7 +18,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 
-/** The repository's root (this file is test/servers/…). */
+/** The repository's root (this file is standins/runpod/…). */
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..')
 
 /** Debian's interpreter; the worker's tests and the emulator never use another Python. */

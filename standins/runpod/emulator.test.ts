@@ -9,8 +9,8 @@ import { promisify } from 'node:util'
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from './runpod-emulator.ts'
-import { createTestS3Client, startS3Server, type S3TestServer } from './s3-server.ts'
+import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from './emulator.ts'
+import { createTestS3Client, startS3Server, type S3TestServer } from '../s3/server.ts'
 import { HALLUCINATED_TAILS, PLACEHOLDER_TEXT, type WhisperxOutput } from './whisperx-output.ts'
 import { WorkerOutputSchema } from '../../src/domain/worker-contract.ts'
 
@@ -699,7 +699,7 @@ describe("the 'whisperx-hub' worker (kodxana, §3.2)", () => {
   })
 })
 
-const fixture = fileURLToPath(new URL('../fixtures/interview.m4a', import.meta.url))
+const fixture = fileURLToPath(new URL('../../test/fixtures/interview.m4a', import.meta.url))
 describe.skipIf(!existsSync(fixture) || !existsSync(fixture.replace(/\.m4a$/, '.script.json')))(
   'the shared fixtures (default scriptsDir = test/fixtures)',
   () => {

@@ -8,10 +8,10 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRunpodEmulator, RUN_PAYLOAD_LIMIT_BYTES, type RunpodEmulator } from './runpod-emulator.ts'
-import { pythonWorkerOrExplain } from './runpod-python-worker.ts'
-import { createTestS3Client, startS3Server, type S3TestServer } from './s3-server.ts'
-import { volumeOf } from './stand-in-env.ts'
+import { startRunpodEmulator, RUN_PAYLOAD_LIMIT_BYTES, type RunpodEmulator } from './emulator.ts'
+import { pythonWorkerOrExplain } from './python-worker.ts'
+import { createTestS3Client, startS3Server, type S3TestServer } from '../s3/server.ts'
+import { volumeOf } from '../env.ts'
 
 const setup = await pythonWorkerOrExplain("the RunPod emulator's worker-side tests under RunPod's Python SDK", {
   handler: path.join(import.meta.dirname, 'python', 'protocol_handler.py'),

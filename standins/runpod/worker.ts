@@ -14,7 +14,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { request } from 'undici'
 import { rewriteNonFiniteTokens } from '../../src/adapters/runpod/python-json.ts'
 import { describeInputIssues, WorkerInputSchema, type ResolvedWorkerInput } from '../../src/domain/worker-contract.ts'
-import { VOLUME_MOUNT_HEADER } from './s3-server.ts'
+import { VOLUME_MOUNT_HEADER } from '../s3/server.ts'
 import { parseScript, type InterviewScript } from './whisperx-output.ts'
 
 export type WorkerContract = 'whisperx' | 'whisperx-hub'
