@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { applyEdits } from '../domain/transcript-edits.ts'
-import { EXPORTERS, getExporter } from './index.ts'
-import { FILTERED_HEADING } from './common.ts'
-import { CYRILLIC_SENTENCE, FILTERED_TEXT, sampleDocument, sampleTranscript } from './test-sample.ts'
+import { applyEdits } from '../../src/domain/transcript-edits.ts'
+import { EXPORTERS, getExporter } from '../../src/exporters/index.ts'
+import { FILTERED_HEADING } from '../../src/exporters/common.ts'
+import { CYRILLIC_SENTENCE, FILTERED_TEXT, sampleDocument, sampleTranscript } from '../fixtures/exports/sample.ts'
 
-const FIXTURES = new URL('../../test/fixtures/exports/', import.meta.url)
+const FIXTURES = new URL('../fixtures/exports/', import.meta.url)
 
 /** Golden file per text format, written once from reviewed output; the test compares byte for byte. */
 const GOLDEN: Record<string, string> = {
@@ -51,7 +51,7 @@ describe('filtered segments', () => {
     const json = JSON.parse(await renderText('json'))
     expect(json.segments).toHaveLength(sampleTranscript().segments.length)
     expect(json.segments.find((s: { text: string }) => s.text === FILTERED_TEXT).filtered).toEqual({
-      rule: 'phrase-list',
+      rule: 'media-artifact',
       reason: expect.any(String),
     })
   })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { escapeVtt, renderVtt } from './vtt.ts'
-import { sampleDocument, sampleTranscript } from './test-sample.ts'
+import { escapeVtt, renderVtt } from '../../src/exporters/vtt.ts'
+import { sampleDocument, sampleTranscript } from '../fixtures/exports/sample.ts'
 
 describe('WebVTT export', () => {
   it('escapes &, < and > in text and voice names', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { escapeMarkdown, renderMarkdown } from './md.ts'
-import { sampleDocument, sampleTranscript } from './test-sample.ts'
+import { escapeMarkdown, renderMarkdown } from '../../src/exporters/md.ts'
+import { sampleDocument, sampleTranscript } from '../fixtures/exports/sample.ts'
 
 describe('escapeMarkdown', () => {
   it('keeps emphasis, HTML, entities and links literal', () => {

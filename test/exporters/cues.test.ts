@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { Transcript, Word } from '../domain/transcript.ts'
-import { MAX_CUE_CHARS, MAX_CUE_SECONDS, subtitleCues } from './cues.ts'
-import { sampleTranscript } from './test-sample.ts'
+import type { Transcript, Word } from '../../src/domain/transcript.ts'
+import { MAX_CUE_CHARS, MAX_CUE_SECONDS, subtitleCues } from '../../src/exporters/cues.ts'
+import { sampleTranscript } from '../fixtures/exports/sample.ts'
 
 /** One long segment of `n` words, one word a second. */
 function longSegment(n: number): Transcript {

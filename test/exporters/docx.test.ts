@@ -1,8 +1,8 @@
 import JSZip from 'jszip'
 import { describe, expect, it } from 'vitest'
-import { docxExporter, DOCX_FONT } from './docx.ts'
-import { FILTERED_HEADING } from './common.ts'
-import { CYRILLIC_SENTENCE, FILTERED_REASON, FILTERED_TEXT, sampleDocument } from './test-sample.ts'
+import { docxExporter, DOCX_FONT } from '../../src/exporters/docx.ts'
+import { FILTERED_HEADING } from '../../src/exporters/common.ts'
+import { CYRILLIC_SENTENCE, FILTERED_REASON, FILTERED_TEXT, sampleDocument } from '../fixtures/exports/sample.ts'
 
 async function documentXml(doc = sampleDocument()): Promise<{ zip: JSZip; xml: string }> {
   const bytes = await docxExporter.render(doc)
