@@ -59,3 +59,11 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof AppError) return { code: err.code, message: err.message }
   return { code: 'internal', message: 'Something unexpected went wrong in the panel; see its log for details.' }
 }
+
+/**
+ * The one "no such recording" error: the id is unknown (deleted meanwhile, or a stale page). The id is quoted cut to
+ * 80 characters, since it may come from a URL.
+ */
+export function recordingNotFound(id: string): AppError {
+  return new AppError('not_found', `There is no recording with id "${id.slice(0, 80)}". It may have been deleted; reload the library.`)
+}

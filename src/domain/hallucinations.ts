@@ -20,7 +20,7 @@ import type { ArtifactKind, ArtifactPattern } from './hallucination-data/media-a
 import { matchFamily, type FamilyId, type Strength } from './hallucination-data/families.ts'
 import { SUSPECT_PHRASES } from './hallucination-data/suspect-phrases.ts'
 import { speechShare, type SpeechMap } from './speech-map.ts'
-import type { FilterEvidence, Segment, Transcript, Word } from './transcript.ts'
+import { estimateWords, type FilterEvidence, type Segment, type Transcript, type Word } from './transcript.ts'
 
 /** Ids of the filter's rules (stored in `FilterDecision.rule`). */
 export type FilterRuleId =
@@ -903,15 +903,7 @@ class IdPool {
 /** A segment's words; for a segment without words, its text spread evenly over its time (estimated). */
 function wordsOf(seg: Segment): Word[] {
   if (seg.words.length > 0) return seg.words
-  const tokens = seg.text.split(/\s+/).filter((x) => x !== '')
-  const step = (seg.end - seg.start) / Math.max(1, tokens.length)
-  return tokens.map((text, i) => ({
-    text,
-    start: seg.start + i * step,
-    end: seg.start + (i + 1) * step,
-    score: null,
-    estimated: true,
-  }))
+  return estimateWords(seg.text.split(/\s+/).filter((x) => x !== ''), seg.start, seg.end)
 }
 
 function joinWords(words: readonly Word[]): string {

@@ -27,15 +27,7 @@ export interface ObjectStore {
     key: string,
     /** A local file's path, or a stream of its bytes (length unknown). */
     source: string | import('node:stream').Readable,
-    options: {
-      contentType: string
-      onProgress?: (sentBytes: number) => void
-      /** Called once with the multipart UploadId as soon as the volume assigned it (persist it for crash recovery). */
-      onMultipartStarted?: (uploadId: string) => void
-      signal?: AbortSignal
-      /** Part size in bytes (default: the store's; at least 5 MiB, lib-storage's minimum). */
-      partSize?: number
-    },
+    options: UploadOptions,
   ): Promise<void>
   /**
    * Continues the multipart upload `uploadId` of the local file at `filePath` to `key`: parts the volume
@@ -74,6 +66,18 @@ export interface ObjectStore {
    * @throws AppError `storage_auth` or `storage_unavailable`.
    */
   check(): Promise<void>
+}
+
+/** How `ObjectStore.uploadFile` sends an object. */
+export interface UploadOptions {
+  contentType: string
+  /** Called with the bytes sent so far (monotonic, ends at the object's size). */
+  onProgress?: (sentBytes: number) => void
+  /** Called once with the multipart UploadId as soon as the volume assigned it (persist it for crash recovery). */
+  onMultipartStarted?: (uploadId: string) => void
+  signal?: AbortSignal
+  /** Part size in bytes (default: the store's; at least 5 MiB, lib-storage's minimum). */
+  partSize?: number
 }
 
 /** What resuming a multipart upload did, in parts and bytes kept from before and sent now. */

@@ -2,7 +2,7 @@
  * The persistence port: recordings, their jobs, transcripts and edits. Implemented by
  * `adapters/store/sqlite-store.ts`. Calls are synchronous and durable when they return.
  */
-import type { ErrorInfo } from './errors.ts'
+import { AppError, recordingNotFound, type ErrorInfo } from './errors.ts'
 import type { JobInfo, JobOptions, Recording, RecordingStatus, RunpodJobStatus } from './recording.ts'
 import type { Speaker, Transcript } from './transcript.ts'
 
@@ -30,6 +30,12 @@ export interface StoredRecording extends Recording {
    */
   recordedAt?: string | null
 }
+
+/**
+ * A recording as ingest creates it: everything but what a job, an error, a pending request, a running multipart
+ * upload or the library summary adds later (those start empty).
+ */
+export type NewRecording = Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'>
 
 /** A full-text search hit (see SqliteStore.searchSegments). */
 export interface SegmentHit {
@@ -92,7 +98,7 @@ export type RecordingPatch = Partial<{
 }>
 
 export interface RecordingStore {
-  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'>): void
+  createRecording(r: NewRecording): void
   getRecording(id: string): StoredRecording | null
   listRecordings(): StoredRecording[]
   findBySha256(sha256: string): StoredRecording[]
@@ -131,6 +137,27 @@ export interface RecordingStore {
   undo(recordingId: string): { transcript: Transcript; version: number; step: HistoryStepKind } | null
   /** Puts back the oldest undone step exactly as it was. Null when there is nothing to redo. */
   redo(recordingId: string): { transcript: Transcript; version: number; step: HistoryStepKind } | null
+}
+
+/**
+ * The recording `id`.
+ * @throws AppError `not_found` (`recordingNotFound`) when there is none.
+ */
+export function requireRecording(store: Pick<RecordingStore, 'getRecording'>, id: string): StoredRecording {
+  const r = store.getRecording(id)
+  if (!r) throw recordingNotFound(id)
+  return r
+}
+
+/**
+ * The current transcript of recording `id`.
+ * @throws AppError `not_found` when there is no such recording, or no transcript yet.
+ */
+export function requireTranscript(store: Pick<RecordingStore, 'getRecording' | 'getTranscript'>, id: string): StoredTranscript {
+  requireRecording(store, id)
+  const t = store.getTranscript(id)
+  if (!t) throw new AppError('not_found', 'This recording has no transcript yet. Start the transcription and wait until it is done.')
+  return t
 }
 
 /** Public view of a stored recording (what the API returns). */

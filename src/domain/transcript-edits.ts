@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { AppError } from './errors.ts'
-import type { Segment, Transcript, Word } from './transcript.ts'
+import { estimateWords, type Segment, type Transcript, type Word } from './transcript.ts'
 
 // Control characters (C0, DEL, C1) would corrupt exports (docx XML rejects most of them).
 // eslint-disable-next-line no-control-regex
@@ -263,7 +263,7 @@ export function retimeWords(seg: Segment, newText: string): Word[] {
   const tokens = newText.split(' ')
   const old = seg.words
   if (old.length === 0) {
-    return spread(tokens, seg.start, seg.end)
+    return estimateWords(tokens, seg.start, seg.end)
   }
   const n = old.length
   const m = tokens.length
@@ -305,23 +305,9 @@ export function retimeWords(seg: Segment, newText: string): Word[] {
     const next = out[e] as Word | undefined
     const from = prev ? prev.end : seg.start
     const to = next ? next.start : seg.end
-    result.push(...spread(out.slice(k, e) as string[], from, Math.max(from, to)))
+    result.push(...estimateWords(out.slice(k, e) as string[], from, Math.max(from, to)))
     k = e
   }
   return result
 }
 
-function spread(tokens: readonly string[], from: number, to: number): Word[] {
-  const step = (to - from) / Math.max(1, tokens.length)
-  return tokens.map((text, idx) => ({
-    text,
-    start: round3(from + idx * step),
-    end: round3(from + (idx + 1) * step),
-    score: null,
-    estimated: true,
-  }))
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000
-}

@@ -1,7 +1,8 @@
 /**
  * The normalized transcript: what the review page shows, what edits change and what exporters read.
- * Shape from DESIGN.md "Transcript and edits". Times are seconds from the start of the recording.
+ * Times are seconds from the start of the recording.
  */
+import type { FilterRuleId } from './hallucinations.ts'
 
 /** One word. `estimated` marks times the aligner did not give (filled from neighbours). */
 export interface Word {
@@ -26,9 +27,9 @@ export interface FilterEvidence {
   notes: string[]
 }
 
-/** Why a segment is hidden from the transcript; `rule` is a filter rule id (domain/hallucinations.ts). */
+/** Why a segment is hidden from the transcript: by one of the filter's rules, or by the user (`manual`). */
 export interface FilterDecision {
-  rule: string
+  rule: FilterRuleId | 'manual'
   reason: string
   /** Absent on decisions made before evidence was recorded, and on the user's own (`manual`). */
   evidence?: FilterEvidence | null
@@ -100,4 +101,24 @@ export function speakerTurns(transcript: Transcript): Turn[] {
 export function defaultSpeakerName(id: string): string {
   const m = /^SPEAKER_(\d+)$/.exec(id)
   return m ? `Speaker ${Number(m[1]) + 1}` : id
+}
+
+/**
+ * Words with estimated times: `tokens` spread evenly over `[from, to]` (seconds, rounded to the millisecond),
+ * the last one ending at `to`; each with `score: null` and `estimated: true`. For words the aligner gave no
+ * times, words an edit inserted, and segments that have text but no words.
+ */
+export function estimateWords(tokens: readonly string[], from: number, to: number): Word[] {
+  const step = (to - from) / Math.max(1, tokens.length)
+  return tokens.map((text, i) => ({
+    text,
+    start: roundMs(from + i * step),
+    end: roundMs(i === tokens.length - 1 ? to : from + (i + 1) * step),
+    score: null,
+    estimated: true,
+  }))
+}
+
+function roundMs(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000
 }

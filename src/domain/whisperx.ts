@@ -13,7 +13,7 @@
  */
 import { z } from 'zod'
 import { AppError } from './errors.ts'
-import { defaultSpeakerName } from './transcript.ts'
+import { defaultSpeakerName, estimateWords } from './transcript.ts'
 import type { Segment, Speaker, Transcript, Word } from './transcript.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ function fillWordTimes(words: readonly DraftWord[], segStart: number, segEnd: nu
     const next = words[j]
     const from = out.at(-1)?.end ?? segStart
     const to = next && isTimed(next) ? next.start : segEnd
-    out.push(...spread(words.slice(i, j).map((x) => x.text), from, Math.max(from, to)))
+    out.push(...estimateWords(words.slice(i, j).map((x) => x.text), from, Math.max(from, to)))
     i = j
   }
   return out
@@ -272,18 +272,7 @@ function fillWordTimes(words: readonly DraftWord[], segStart: number, segEnd: nu
 /** Words from a segment's text (split on whitespace), spread evenly over [start, end], all estimated. */
 function wordsFromText(text: string, start: number, end: number): Word[] {
   const tokens = text.split(' ').filter((t) => t !== '')
-  return spread(tokens, start, end)
-}
-
-function spread(tokens: readonly string[], from: number, to: number): Word[] {
-  const step = (to - from) / Math.max(1, tokens.length)
-  return tokens.map((text, idx) => ({
-    text,
-    start: round3(from + idx * step),
-    end: round3(idx === tokens.length - 1 ? to : from + (idx + 1) * step),
-    score: null,
-    estimated: true,
-  }))
+  return estimateWords(tokens, start, end)
 }
 
 /** The speaker covering the most word time (seconds); ties by word count, then first seen; null if none. */
@@ -307,6 +296,3 @@ function majoritySpeaker(words: readonly DraftWord[]): string | null {
   return best
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000
-}

@@ -11,13 +11,13 @@ import { Hono, type Context } from 'hono'
 import contentDisposition from 'content-disposition'
 import parseRange from 'range-parser'
 import { z } from 'zod'
-import { AppError } from '../domain/errors.ts'
+import { AppError, recordingNotFound } from '../domain/errors.ts'
 import type { Logger, ObjectStore } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { EditRequestSchema } from '../domain/transcript-edits.ts'
 import { parseTimestampMode } from '../exporters/stamps.ts'
-import { toRecording } from '../domain/store.ts'
+import { requireRecording, toRecording } from '../domain/store.ts'
 import type { EventBus } from '../services/events.ts'
 import type { ExportService } from '../services/exports.ts'
 import type { JobService } from '../services/jobs.ts'
@@ -130,9 +130,8 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   const app = new Hono()
 
   const mustGet = (id: string): StoredRecording => {
-    const r = idParam.safeParse(id).success ? deps.store.getRecording(id) : null
-    if (!r) throw new AppError('not_found', `There is no recording with id "${id.slice(0, 80)}". It may have been deleted; reload the library.`)
-    return r
+    if (!idParam.safeParse(id).success) throw recordingNotFound(id)
+    return requireRecording(deps.store, id)
   }
 
   /** Answers a transcript change and tells open pages (speaker names in the library, a stale copy in another tab). */

@@ -5,8 +5,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../domain/errors.ts'
-import type { RecordingStore } from '../domain/store.ts'
-import type { StoredRecording } from '../domain/store.ts'
+import { requireRecording, requireTranscript, type RecordingStore, type StoredRecording } from '../domain/store.ts'
 import { EXPORTERS, exportFileName, getExporter, withoutMediaExtension } from '../exporters/index.ts'
 import type { TimestampMode } from '../exporters/stamps.ts'
 
@@ -35,10 +34,8 @@ export class ExportService {
   async render(id: string, format: string, options: { timestamps?: TimestampMode } = {}): Promise<{ body: string | Uint8Array; fileName: string; contentType: string }> {
     const exporter = getExporter(format)
     if (!exporter) throw new AppError('bad_request', `Unknown export format "${format}". Use one of: ${this.formats().join(', ')}.`)
-    const r = this.deps.store.getRecording(id)
-    if (!r) throw new AppError('not_found', `There is no recording with id "${id}".`)
-    const t = this.deps.store.getTranscript(id)
-    if (!t) throw new AppError('not_found', 'This recording has no transcript yet. Start the transcription and wait until it is done.')
+    const t = requireTranscript(this.deps.store, id)
+    const r = requireRecording(this.deps.store, id)
     const title = exportTitle(r)
     const body = await exporter.render({
       transcript: t.transcript,

@@ -19,7 +19,7 @@ import { carrySpeakerNames } from '../domain/speaker-carry.ts'
 import type { SpeechMap } from '../domain/speech-map.ts'
 import type { AudioReferenceMode } from '../config.ts'
 import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
-import { toRecording } from '../domain/store.ts'
+import { requireRecording, toRecording } from '../domain/store.ts'
 import { resolveAudioReference } from './audio-reference.ts'
 import type { EventBus } from './events.ts'
 import type { ExportService } from './exports.ts'
@@ -631,9 +631,7 @@ export class JobService {
   }
 
   private mustGet(id: string): StoredRecording {
-    const r = this.deps.store.getRecording(id)
-    if (!r) throw new AppError('not_found', `There is no recording with id "${id}". It may have been deleted; reload the library.`)
-    return r
+    return requireRecording(this.deps.store, id)
   }
 
   private publish(id: string): void {

@@ -7,7 +7,7 @@
 import { AppError } from '../domain/errors.ts'
 import type { Logger } from '../domain/ports.ts'
 import { renamedSpeakerCount } from '../domain/speaker-carry.ts'
-import type { HistoryStepKind, RecordingStore } from '../domain/store.ts'
+import { requireRecording, requireTranscript, type HistoryStepKind, type RecordingStore } from '../domain/store.ts'
 import { applyEditsCounting, type EditOp } from '../domain/transcript-edits.ts'
 import type { Transcript } from '../domain/transcript.ts'
 import type { ExportService } from './exports.ts'
@@ -47,9 +47,7 @@ export class TranscriptService {
    * @throws AppError `not_found` for an unknown recording or one without a transcript yet.
    */
   get(id: string): TranscriptView {
-    if (!this.deps.store.getRecording(id)) throw new AppError('not_found', `There is no recording with id "${id}".`)
-    const t = this.deps.store.getTranscript(id)
-    if (!t) throw new AppError('not_found', 'This recording has no transcript yet. Start the transcription and wait until it is done.')
+    const t = requireTranscript(this.deps.store, id)
     return { transcript: t.transcript, version: t.version, transcriptVersion: t.transcriptVersion, undoable: t.undoable, redoable: t.redoable }
   }
 
@@ -100,7 +98,7 @@ export class TranscriptService {
    * @throws AppError `not_found` for an unknown recording (an empty list when it has no transcript yet).
    */
   versions(id: string): VersionView[] {
-    if (!this.deps.store.getRecording(id)) throw new AppError('not_found', `There is no recording with id "${id}".`)
+    requireRecording(this.deps.store, id)
     return this.deps.store.listVersions(id).map((v) => ({
       version: v.version,
       createdAt: v.createdAt,

@@ -14,7 +14,7 @@ import pLimit, { type LimitFunction } from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import type { Logger, MediaProbe, ObjectStore, SpeechDetector } from '../domain/ports.ts'
 import { parseSpeechMap, type SpeechMap } from '../domain/speech-map.ts'
-import type { RecordingStore, StoredRecording } from '../domain/store.ts'
+import type { NewRecording, RecordingStore, StoredRecording } from '../domain/store.ts'
 import { toRecording } from '../domain/store.ts'
 import type { EventBus } from './events.ts'
 import { estimatedCopyBytes, GPU_COPY_CONTENT_TYPE, GPU_COPY_FILE, GPU_COPY_PART_SIZE, gpuCopyKey, isGpuCopyKey, losslessContainer, makeGpuCopyFile, needsGpuCopy, pipeReadableVideo, streamGpuCopy, type UploadTranscode } from './gpu-copy.ts'
@@ -264,7 +264,7 @@ export class UploadService {
       const keepEarly = streaming !== null && !streaming.failed && streaming.key === objectKey
       // Cut off by the network during the PUT: its parts are on the volume, resume it from the stored file.
       const resumeEarly = streaming !== null && streaming.failed && streaming.key === objectKey && streaming.uploadId !== null && streaming.error instanceof AppError && streaming.error.retryable
-      const recording: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'> = {
+      const recording: NewRecording = {
         id,
         filename,
         extension,

@@ -11,7 +11,7 @@ import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, Hea
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
-import type { ObjectStore, ResumedUpload } from '../../domain/ports.ts'
+import type { ObjectStore, ResumedUpload, UploadOptions } from '../../domain/ports.ts'
 import { resumeMultipartUpload } from './multipart-resume.ts'
 import { addRunpodS3Quirks, VolumeFullError } from './runpod-s3-quirks.ts'
 
@@ -64,13 +64,7 @@ export class S3ObjectStore implements ObjectStore {
   async uploadFile(
     key: string,
     source: string | Readable,
-    options: {
-      contentType: string
-      onProgress?: (sentBytes: number) => void
-      onMultipartStarted?: (uploadId: string) => void
-      signal?: AbortSignal
-      partSize?: number
-    },
+    options: UploadOptions,
   ): Promise<void> {
     const upload = new Upload({
       client: this.client,

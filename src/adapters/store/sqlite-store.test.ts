@@ -100,7 +100,7 @@ describe('library search', () => {
     speaker: 'SPEAKER_00',
     text,
     words: [],
-    filtered: filtered ? { rule: 'media-artifact', reason: 'x' } : null,
+    filtered: filtered ? { rule: 'media-artifact' as const, reason: 'x' } : null,
   })
   it('finds Cyrillic and Latin words by prefix, case-insensitively, marks the match, skips filtered segments', () => {
     const s = new SqliteStore(':memory:')

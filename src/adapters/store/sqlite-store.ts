@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3'
 import type { ErrorCode } from '../../domain/errors.ts'
 import type { AudioReferenceKind, JobInfo, JobOptions, RecordingStatus, RunpodJobStatus } from '../../domain/recording.ts'
-import type { HistoryStepKind, RecordingPatch, RecordingStore, StoredRecording, StoredTranscript, StoredVersion } from '../../domain/store.ts'
+import type { HistoryStepKind, NewRecording, RecordingPatch, RecordingStore, StoredRecording, StoredTranscript, StoredVersion } from '../../domain/store.ts'
 import type { Speaker, Transcript } from '../../domain/transcript.ts'
 
 /** Ordered migrations; index + 1 = schema version. Never edit a released one: append. Exported for migration tests. */
@@ -233,7 +233,7 @@ export class SqliteStore implements RecordingStore {
     this.db.close()
   }
 
-  createRecording(r: Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'>): void {
+  createRecording(r: NewRecording): void {
     const now = new Date().toISOString()
     this.db
       .prepare(
