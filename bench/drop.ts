@@ -29,7 +29,7 @@ import { makeLongM4a, makeMeetingMp4, makeRecorderWav } from './lib/audio.ts'
 import { callJson, listenEvents, putFile, waitFor } from './lib/http.ts'
 import { startPanelProcess } from './lib/panel-process.ts'
 import { info, mb, ms, row, type ResultRow } from './lib/report.ts'
-import { startStandIns, type StandIns } from './lib/stand-ins.ts'
+import { startBenchStandIns, type StandIns } from './lib/stand-ins.ts'
 import { removeTempRoot, tempRoot } from './lib/temp.ts'
 import { startThrottledLink, type ThrottledLink } from './lib/throttle.ts'
 
@@ -82,7 +82,7 @@ export async function benchDrop(log: (line: string) => void): Promise<ResultRow[
     shapes.splice(0, shapes.length, ...shapes.filter(want))
     for (const s of shapes) log(`    ${s.label}: ${(await stat(s.file)).size.toLocaleString('en')} bytes`)
     log(`  made in ${ms(Date.now() - t0)}; emulated RunPod: ${QUEUE_MS} ms queue + ${GPU_MS} ms GPU per job; uplink ${UPLINK_BPS / 1e6} Mbit/s`)
-    standIns = await startStandIns(root, { queueDelayMs: QUEUE_MS, executionMs: GPU_MS })
+    standIns = await startBenchStandIns(root, { queueDelayMs: QUEUE_MS, executionMs: GPU_MS })
     const target = new URL(standIns.s3.endpoint)
     link = await startThrottledLink({ host: target.hostname, port: Number(target.port) }, UPLINK_BPS)
 
@@ -123,7 +123,7 @@ export async function benchDrop(log: (line: string) => void): Promise<ResultRow[
     return rows
   } finally {
     await link?.close()
-    await standIns?.close()
+    await standIns?.stop()
     await removeTempRoot(root)
   }
 }

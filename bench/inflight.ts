@@ -22,7 +22,7 @@ import { INTERVIEW } from './lib/audio.ts'
 import { callJson, listenEvents, mapLimit, putFile, waitFor, type RecordingJson } from './lib/http.ts'
 import { readCpuMs, readMemory, RssSampler, startPanelProcess, type PanelProcess } from './lib/panel-process.ts'
 import { info, maxInWindow, mb, ms, row, type ResultRow } from './lib/report.ts'
-import { startStandIns, type StandIns } from './lib/stand-ins.ts'
+import { startBenchStandIns, type StandIns } from './lib/stand-ins.ts'
 import { removeTempRoot, tempRoot } from './lib/temp.ts'
 
 const JOBS = 1000
@@ -34,7 +34,7 @@ export async function benchInflight(log: (line: string) => void): Promise<Result
   let panel: PanelProcess | null = null
   let events: { close(): void } | null = null
   try {
-    standIns = await startStandIns(root, { queueDelayMs: 5000, executionMs: 25_000 })
+    standIns = await startBenchStandIns(root, { queueDelayMs: 5000, executionMs: 25_000 })
     const emulator = standIns.emulator
     const dirs = { UPLOADS_DIR: path.join(root, 'uploads'), OUTPUT_DIR: path.join(root, 'output') }
     const env = { ...standIns.env, ...dirs, JOB_CONCURRENCY: String(JOBS) }
@@ -159,7 +159,7 @@ export async function benchInflight(log: (line: string) => void): Promise<Result
   } finally {
     events?.close()
     await panel?.stop()
-    await standIns?.close()
+    await standIns?.stop()
     await removeTempRoot(root)
   }
 }

@@ -18,7 +18,7 @@ import { INTERVIEW } from './lib/audio.ts'
 import { callJson, listenEvents, mapLimit, putFile, waitFor, type RecordingJson } from './lib/http.ts'
 import { startPanelProcess, type PanelProcess } from './lib/panel-process.ts'
 import { info, maxInWindow, minGap, ms, percentile, row, type ResultRow } from './lib/report.ts'
-import { startStandIns, type StandIns } from './lib/stand-ins.ts'
+import { startBenchStandIns, type StandIns } from './lib/stand-ins.ts'
 import { removeTempRoot, tempRoot } from './lib/temp.ts'
 
 const JOBS = 50
@@ -30,7 +30,7 @@ export async function benchJobs(log: (line: string) => void): Promise<ResultRow[
   let panel: PanelProcess | null = null
   let events: { close(): void } | null = null
   try {
-    standIns = await startStandIns(root, { queueDelayMs: 200, executionMs: 300 })
+    standIns = await startBenchStandIns(root, { queueDelayMs: 200, executionMs: 300 })
     const emulator = standIns.emulator
     const storedAt = new Map<string, number>() // RunPod job id → the panel's `transcript stored` log time
     let pending = ''
@@ -160,7 +160,7 @@ export async function benchJobs(log: (line: string) => void): Promise<ResultRow[
   } finally {
     events?.close()
     await panel?.stop()
-    await standIns?.close()
+    await standIns?.stop()
     await removeTempRoot(root)
   }
 }

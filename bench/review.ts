@@ -7,7 +7,7 @@
  * recording gets the benchmark-3 transcript with `panel.store.saveTranscript` and status `done`, as
  * the poller would leave it; its peaks are computed beforehand, as the upload does in real use.
  *
- * Page timing in headless Chromium (test/support/browser.ts), three page loads: from the click on the
+ * Page timing in headless Chromium (scripts/lib/browser.ts), three page loads: from the click on the
  * recording in the library (the click event's timestamp) until the last kept segment is in the DOM,
  * and until the page has answered a click on that segment's last word (the frame after the click
  * handler ran). Also from navigation start to that answer. Timestamps are the page's own clock.
@@ -19,11 +19,11 @@ import type { Server } from 'node:http'
 import { parseConfig } from '../src/config.ts'
 import { silentLogger } from '../src/logger.ts'
 import { createPanel, listen, type Panel } from '../src/panel.ts'
-import { launchBrowser } from '../test/support/browser.ts'
+import { launchBrowser } from '../scripts/lib/browser.ts'
 import { makeLongM4a } from './lib/audio.ts'
 import { callJson, putFile, waitFor, type RecordingJson } from './lib/http.ts'
 import { info, median, ms, row, type ResultRow } from './lib/report.ts'
-import { startStandIns, type StandIns } from './lib/stand-ins.ts'
+import { startBenchStandIns, type StandIns } from './lib/stand-ins.ts'
 import { removeTempRoot, tempRoot } from './lib/temp.ts'
 import { longTranscript, TRANSCRIPT_SECONDS } from './transcript.ts'
 
@@ -52,7 +52,7 @@ export async function benchReview(log: (line: string) => void): Promise<ResultRo
     const threeHours = path.join(root, 'three-hours.m4a')
     await makeLongM4a(oneHour, 3600)
     await makeLongM4a(threeHours, TRANSCRIPT_SECONDS)
-    standIns = await startStandIns(root)
+    standIns = await startBenchStandIns(root)
     const config = parseConfig({ ...standIns.env, UPLOADS_DIR: path.join(root, 'uploads'), OUTPUT_DIR: path.join(root, 'output'), PORT: '0' })
     panel = createPanel(config, silentLogger)
     panel.start()
@@ -171,7 +171,7 @@ export async function benchReview(log: (line: string) => void): Promise<ResultRo
       })
     }
     await panel?.close().catch(() => {})
-    await standIns?.close()
+    await standIns?.stop()
     await removeTempRoot(root)
   }
 }

@@ -20,7 +20,7 @@ import { INTERVIEW, makeWav } from './lib/audio.ts'
 import { callJson, listenEvents, putFile, waitFor } from './lib/http.ts'
 import { readCpuMs, RssSampler, startPanelProcess, type MemoryReport } from './lib/panel-process.ts'
 import { info, mb, median, ms, row, type ResultRow } from './lib/report.ts'
-import { startStandIns, type StandIns } from './lib/stand-ins.ts'
+import { startBenchStandIns, type StandIns } from './lib/stand-ins.ts'
 import { removeTempRoot, tempRoot } from './lib/temp.ts'
 
 const PART_SIZE = 8 * 1024 * 1024
@@ -50,7 +50,7 @@ export async function benchUpload(log: (line: string) => void): Promise<ResultRo
     await makeWav(wav100, 100e6)
     await makeWav(wav1g, 2 ** 30)
     log(`  made in ${ms(Date.now() - t0)}`)
-    standIns = await startStandIns(root)
+    standIns = await startBenchStandIns(root)
     const cases: Case[] = [
       { label: 'sample 346 KB m4a', file: INTERVIEW, contentType: 'audio/mp4', runs: 5 },
       { label: '100 MB wav', file: wav100, contentType: 'audio/wav', runs: 3 },
@@ -60,7 +60,7 @@ export async function benchUpload(log: (line: string) => void): Promise<ResultRo
     for (const c of cases) rows.push(...(await runCase(c, standIns, root, log)))
     return rows
   } finally {
-    await standIns?.close()
+    await standIns?.stop()
     await removeTempRoot(root)
   }
 }

@@ -4,41 +4,35 @@
  * volume attached), with the bundled sample interview already in the library. The page says that
  * the GPU is emulated. Data lives in .demo/ (git-ignored); delete it to start over.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseConfig } from '../src/config.ts'
 import { createLogger } from '../src/logger.ts'
 import { createPanel, listen } from '../src/panel.ts'
-import { startRunpodEmulator } from '../standins/runpod/emulator.ts'
-import { startS3Server } from '../standins/s3/server.ts'
-import { standInEnv, volumeOf } from '../standins/env.ts'
+import { startStandIns } from '../standins/start.ts'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const demoDir = path.join(root, '.demo')
-mkdirSync(path.join(demoDir, 's3'), { recursive: true })
-const sample = path.join(root, 'test', 'fixtures', 'interview.m4a')
+// The sample recording and the script the emulated GPU "transcribes" it from (the tests' fixtures, data only).
+const fixtures = path.join(root, 'test', 'fixtures')
+const sample = path.join(fixtures, 'interview.m4a')
 
-const s3 = await startS3Server({
-  accessKeyId: 'demo_access_key',
-  secretAccessKey: 'demo_secret_key',
-  bucket: 'demovolume01',
-  directory: path.join(demoDir, 's3'),
-  presign: 'unsupported',
-})
-const apiKey = 'demo-api-key'
-const emulator = await startRunpodEmulator({
-  apiKey,
-  endpointId: 'demo-endpoint',
-  queueDelayMs: 2500,
-  executionMs: 4000,
-  volume: volumeOf(s3),
-  scriptsDir: path.join(root, 'test', 'fixtures'),
+const standIns = await startStandIns({
+  identity: {
+    apiKey: 'demo-api-key',
+    endpointId: 'demo-endpoint',
+    volumeId: 'demovolume01',
+    s3AccessKeyId: 'demo_access_key',
+    s3SecretAccessKey: 'demo_secret_key',
+  },
+  volumeDir: path.join(demoDir, 's3'),
+  runpod: { queueDelayMs: 2500, executionMs: 4000, scriptsDir: fixtures },
 })
 
 const config = parseConfig({
   ...process.env,
-  ...standInEnv(s3, emulator, { apiKey, endpointId: 'demo-endpoint' }),
+  ...standIns.env,
   UPLOADS_DIR: path.join(demoDir, 'uploads'),
   OUTPUT_DIR: path.join(demoDir, 'output'),
   SCRIBE_DEMO: '1',
@@ -61,8 +55,7 @@ logger.info(`Scribe Panel demo (emulated GPU) is running on ${url} — open it, 
 const stop = async () => {
   server.close()
   await panel.close()
-  await emulator.close()
-  await s3.close()
+  await standIns.stop()
   process.exit(0)
 }
 process.on('SIGINT', () => void stop())

@@ -20,7 +20,9 @@
  * The endpoint's settings drive the queue: with `workers.max` 0 (RunPod's idle scale-down) or no free GPU, jobs
  * stay IN_QUEUE; a volume that is not in `networkVolumes` is not mounted for the worker.
  *
- * Not emulated: webhooks (accepted, never called), `/stream`, `/requests`, `/status?ttl=`, concurrency limits
+ * Only the queue routes the panel calls are served: `/run`, GET `/status`, `/cancel`, `/retry`, `/health`.
+ * Not emulated: `/runsync`, `/status-sync`, `/purge-queue`, POST `/status` (the Go SDK's), webhooks (accepted,
+ * never called), `/stream`, `/requests`, `/status?ttl=`, concurrency limits
  * (§1.7 "200 concurrent"), worker scaling (jobs run in parallel, each on "the" worker; the Python worker takes
  * one job at a time, as runpod-python's default concurrency of 1 does).
  */
@@ -71,15 +73,13 @@ export type JobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'C
 const FINAL: readonly JobStatus[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']
 
 /** Operations with a rate limit (§1.7, per endpoint, sliding window). `health`/`retry` have none documented. */
-export type RateLimitedOperation = 'run' | 'runsync' | 'status' | 'cancel' | 'purge-queue' | 'retry' | 'health'
+export type RateLimitedOperation = 'run' | 'status' | 'cancel' | 'retry' | 'health'
 
 /** §1.7 rate limits per 10 s. */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateLimitedOperation, number>> = {
   run: 1000,
-  runsync: 2000,
   status: 2000,
   cancel: 100,
-  'purge-queue': 2,
   retry: Number.POSITIVE_INFINITY,
   health: Number.POSITIVE_INFINITY,
 }
@@ -90,9 +90,8 @@ export const POLICY_BOUNDS = {
   executionTimeout: { min: 5_000, max: 7 * DAY_MS, default: 600_000 },
   ttl: { min: 10_000, max: 7 * DAY_MS, default: DAY_MS },
 } as const
-/** §1.7 payload limits. ASSUMPTION: "10 MB" / "20 MB" read as MiB. */
+/** §1.7 /run payload limit. ASSUMPTION: "10 MB" read as MiB. */
 export const RUN_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
-export const RUNSYNC_PAYLOAD_LIMIT_BYTES = 20 * 1024 * 1024
 
 export interface RunpodEmulatorOptions {
   apiKey: string
@@ -105,12 +104,6 @@ export interface RunpodEmulatorOptions {
   executionMs?: number
   /** How long a finished `/run` job stays readable (ms, §1.7). Default 30 min. */
   resultRetentionMs?: number
-  /**
-   * Same for `/runsync` jobs (ms). Default 60 000. RunPod's docs say "1 minute (5 minutes max)" (send-requests.mdx)
-   * and "up to 5 minutes with ?wait" (operation-reference.mdx). ASSUMPTION: the 5 minutes are the longest
-   * `?wait`, not a longer retention, so results stay 1 minute; set this to test another reading.
-   */
-  runsyncRetentionMs?: number
   /** The network volume attached to the endpoint: `/runpod-volume/<key>` reads `<key>` from it (§2.6). */
   volume?: VolumeConfig
   /** Where `*.script.json` files are looked up. Default `test/fixtures`. */
@@ -212,8 +205,6 @@ export interface EmulatedJob {
   input: Record<string, unknown>
   policy: { executionTimeout: number; ttl: number; lowPriority: boolean }
   webhook: string | null
-  /** Submitted with `/runsync`. */
-  sync: boolean
   submittedAt: number
   /** Last time it entered IN_QUEUE (submit or retry). */
   queuedAt: number
@@ -235,14 +226,14 @@ export interface EmulatedJob {
   /** The `faults.nextJob` outcome applied to this job. */
   fault: NextJobOutcome | null
   /** Why `/status` now answers 404. */
-  expired: null | 'ttl' | 'retention' | 'purged'
+  expired: null | 'ttl' | 'retention'
   /** Status changes with their time (epoch ms). */
   history: { status: JobStatus; at: number }[]
   /** The worker's result asked RunPod to replace the worker (`refresh_worker` → `stopPod`). */
   stopPod: boolean
 }
 
-export type FaultRoute = 'run' | 'runsync' | 'status' | 'cancel' | 'health' | 'retry' | 'purge-queue' | 'any'
+export type FaultRoute = 'run' | 'status' | 'cancel' | 'health' | 'retry' | 'any'
 
 /**
  * How `faults.nextJob` ends the next submitted job. The worker still validates the input and fetches the audio
@@ -379,7 +370,6 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   const contract: WorkerContract = opts.worker ?? 'whisperx'
   const delays = { queueDelayMs: opts.queueDelayMs ?? 1000, executionMs: opts.executionMs ?? 1500 }
   const retentionMs = opts.resultRetentionMs ?? 30 * 60_000
-  const runsyncRetentionMs = opts.runsyncRetentionMs ?? 60_000
   const scriptsDir = opts.scriptsDir ?? fileURLToPath(new URL('../../test/fixtures/', import.meta.url))
   const limits: Record<RateLimitedOperation, number> = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits }
   const windowMs = opts.rateLimitWindowMs ?? 10_000
@@ -470,7 +460,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     // RunPod tells the worker through its stop channel (runpod-python rp_scale.monitor_stop_signals).
     if (run.taken) python?.signalStop(job.id)
   }
-  const expire = (job: EmulatedJob, why: 'ttl' | 'retention' | 'purged') => {
+  const expire = (job: EmulatedJob, why: 'ttl' | 'retention') => {
     if (job.expired) return
     stopRun(job)
     for (const t of lifeTimers.get(job.id) ?? []) clearTimeout(t)
@@ -499,8 +489,8 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       job.output = undefined
     }
     setStatus(job, status)
-    // §1.7: results are kept 30 min after /run (1 min after /runsync), then gone (404, presumably like TTL, §5).
-    lifeTimer(job, job.sync ? runsyncRetentionMs : retentionMs, () => expire(job, 'retention'))
+    // §1.7: results are kept 30 min after /run, then gone (404, presumably like TTL, §5).
+    lifeTimer(job, retentionMs, () => expire(job, 'retention'))
   }
 
   const enqueue = (job: EmulatedJob, fault: NextJobFault | null) => {
@@ -969,10 +959,10 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     await next()
   })
 
-  const submit = async (c: Context, sync: boolean) => {
+  const submit = async (c: Context) => {
     const raw = new Uint8Array(await c.req.arrayBuffer())
-    if (raw.byteLength > (sync ? RUNSYNC_PAYLOAD_LIMIT_BYTES : RUN_PAYLOAD_LIMIT_BYTES)) {
-      return jsonError(c, 400, `Payload too large: ${raw.byteLength} bytes (limit ${sync ? '20' : '10'} MB)`)
+    if (raw.byteLength > RUN_PAYLOAD_LIMIT_BYTES) {
+      return jsonError(c, 400, `Payload too large: ${raw.byteLength} bytes (limit 10 MB)`)
     }
     let json: unknown
     try {
@@ -996,15 +986,14 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       return jsonError(c, 400, `policy.ttl must be between ${minTtl} and ${POLICY_BOUNDS.ttl.max} ms`)
     }
     const now = Date.now()
-    // §1.3 id formats: `<uuid>-u1`; runsync `sync-<uuid>-u1`.
-    const id = `${sync ? 'sync-' : ''}${randomUUID()}-u1`
+    // §1.3 id format: `<uuid>-u1`.
+    const id = `${randomUUID()}-u1`
     const job: EmulatedJob = {
       id,
       status: 'IN_QUEUE',
       input: parsed.data.input,
       policy: { executionTimeout, ttl, lowPriority: policy.lowPriority ?? false },
       webhook: parsed.data.webhook ?? null,
-      sync,
       submittedAt: now,
       queuedAt: now,
       startedAt: null,
@@ -1033,18 +1022,9 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   }
 
   app.post('/v2/:endpointId/run', async (c) => {
-    const job = await submit(c, false)
+    const job = await submit(c)
     if (job instanceof Response) return job
     return c.json({ id: job.id, status: 'IN_QUEUE' })
-  })
-
-  app.post('/v2/:endpointId/runsync', async (c) => {
-    const wait = parseWait(c.req.query('wait'), 90_000)
-    if (wait === null) return jsonError(c, 400, 'wait must be between 1000 and 300000 ms')
-    const job = await submit(c, true)
-    if (job instanceof Response) return job
-    await waitForFinal(job, wait)
-    return c.json(jobView(job))
   })
 
   const statusRoute = async (c: Context) => {
@@ -1053,21 +1033,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     // ASSUMPTION: RunPod passes a worker's NaN through as the bare token runpod-python wrote (finding P3).
     return c.body(stringifyKeepingNonFinite(jobView(job)), 200, { 'content-type': 'application/json' })
   }
-  // §1.2 / finding 5: GET (Python/JS SDKs) and POST (Go SDK).
   app.get('/v2/:endpointId/status/:id', statusRoute)
-  app.post('/v2/:endpointId/status/:id', statusRoute)
-
-  const statusSyncRoute = async (c: Context) => {
-    const wait = parseWait(c.req.query('wait'), 90_000)
-    if (wait === null) return jsonError(c, 400, 'wait must be between 1000 and 300000 ms')
-    const job = jobs.get(c.req.param('id') ?? '')
-    if (!isLive(job)) return jsonError(c, 404, 'Job not found')
-    await waitForFinal(job, wait)
-    if (!isLive(job)) return jsonError(c, 404, 'Job not found')
-    return c.json(jobView(job))
-  }
-  app.get('/v2/:endpointId/status-sync/:id', statusSyncRoute)
-  app.post('/v2/:endpointId/status-sync/:id', statusSyncRoute)
 
   app.post('/v2/:endpointId/cancel/:id', (c) => {
     const job = jobs.get(c.req.param('id'))
@@ -1138,18 +1104,6 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
       },
       workers: workerCounts,
     })
-  })
-
-  app.post('/v2/:endpointId/purge-queue', (c) => {
-    // §1.2: removes queued jobs only; answers with lower-case "completed".
-    let removed = 0
-    for (const job of jobs.values()) {
-      if (job.expired === null && job.status === 'IN_QUEUE') {
-        expire(job, 'purged')
-        removed += 1
-      }
-    }
-    return c.json({ removed, status: 'completed' })
   })
 
   // ---------------------------------------------------------------------------------------------------------
@@ -1314,12 +1268,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
     return view
   }
 
-  async function waitForFinal(job: EmulatedJob, waitMs: number): Promise<void> {
-    const until = Date.now() + waitMs
-    while (!closed && job.expired === null && !FINAL.includes(job.status) && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
+
 
   const faults: FaultControl = {
     httpError(f) {
@@ -1446,26 +1395,15 @@ function rateOperation(path: string): RateLimitedOperation | null {
   const op = ROUTE_RE.exec(path)?.[2]
   switch (op) {
     case 'run':
-    case 'runsync':
     case 'cancel':
-    case 'purge-queue':
     case 'retry':
     case 'health':
       return op
     case 'status':
-    case 'status-sync':
       return 'status'
     default:
       return null
   }
-}
-
-/** `?wait=` (§1.7: 1000–300000 ms); null when out of range. */
-function parseWait(v: string | undefined, fallback: number): number | null {
-  if (v === undefined) return fallback
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < 1000 || n > 300_000) return null
-  return n
 }
 
 function isEmptyObject(v: unknown): boolean {

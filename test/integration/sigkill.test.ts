@@ -12,9 +12,8 @@ import path from 'node:path'
 import { ListPartsCommand } from '@aws-sdk/client-s3'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRunpodEmulator, type RunpodEmulator } from '../../standins/runpod/emulator.ts'
-import { createTestS3Client, readObject, startS3Server, type S3TestServer } from '../../standins/s3/server.ts'
-import { standInEnv, volumeOf } from '../../standins/env.ts'
+import { createTestS3Client, readObject, type S3TestServer } from '../../standins/s3/server.ts'
+import { startStandIns, type StandIns } from '../../standins/start.ts'
 import { FIXTURES, waitForRecording } from '../support/stack.ts'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
@@ -31,8 +30,8 @@ function freePort(): Promise<number> {
 }
 
 describe('SIGKILL at any point', () => {
+  let standIns: StandIns
   let s3: S3TestServer
-  let emulator: RunpodEmulator
   let dir: string
   let port: number
   let child: ChildProcess | null = null
@@ -66,18 +65,11 @@ describe('SIGKILL at any point', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'scribe-kill-'))
-    s3 = await startS3Server({ accessKeyId: 'user_kill', secretAccessKey: 'rps_kill_secret', bucket: 'killvolume1', presign: 'unsupported' })
-    emulator = await startRunpodEmulator({
-      apiKey: 'kill-key',
-      endpointId: 'kill-ep',
-      queueDelayMs: 1500,
-      executionMs: 800,
-      volume: volumeOf(s3),
-      scriptsDir: FIXTURES,
-    })
+    standIns = await startStandIns({ runpod: { queueDelayMs: 1500, executionMs: 800, scriptsDir: FIXTURES } })
+    s3 = standIns.s3
     port = await freePort()
     env = {
-      ...standInEnv(s3, emulator, { apiKey: 'kill-key', endpointId: 'kill-ep' }),
+      ...standIns.env,
       UPLOADS_DIR: path.join(dir, 'uploads'),
       OUTPUT_DIR: path.join(dir, 'output'),
       POLL_INTERVAL_MS: '300',
@@ -88,8 +80,7 @@ describe('SIGKILL at any point', () => {
   })
   afterAll(async () => {
     if (child) await kill()
-    await emulator?.close()
-    await s3?.close()
+    await standIns?.stop()
     await rm(dir, { recursive: true, force: true })
   })
 
@@ -178,16 +169,16 @@ describe('SIGKILL at any point', () => {
     await waitForRecording(url, rec.id, (x) => x.status === 'uploaded')
     const submitted = (await (await fetch(`${url}/api/recordings/${rec.id}/transcribe`, { method: 'POST' })).json()) as { status: string; job: { id: string } }
     expect(submitted.status).toBe('queued')
-    const jobsBefore = emulator.jobs.size
+    const jobsBefore = standIns.emulator.jobs.size
     await kill() // while IN_QUEUE
     // Let it complete while the panel is down (completed but not yet fetched).
     const deadline = Date.now() + 15_000
-    while (emulator.jobs.get(submitted.job.id)!.status !== 'COMPLETED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    expect(emulator.jobs.get(submitted.job.id)!.status).toBe('COMPLETED')
+    while (standIns.emulator.jobs.get(submitted.job.id)!.status !== 'COMPLETED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    expect(standIns.emulator.jobs.get(submitted.job.id)!.status).toBe('COMPLETED')
     await startPanel()
     const done = await waitForRecording(url, rec.id, (x) => x.status === 'done' || x.status === 'failed', 20_000)
     expect(done.status).toBe('done')
-    expect(emulator.jobs.size).toBe(jobsBefore)
+    expect(standIns.emulator.jobs.size).toBe(jobsBefore)
     const t = (await (await fetch(`${url}/api/recordings/${rec.id}/transcript`)).json()) as { segments: unknown[] }
     expect(t.segments.length).toBeGreaterThan(5)
   })

@@ -11,9 +11,9 @@ import type { Server } from 'node:http'
 import { parseConfig } from '../../src/config.ts'
 import { silentLogger, createLogger } from '../../src/logger.ts'
 import { createPanel, listen, type Panel, type PanelOverrides } from '../../src/panel.ts'
-import { startRunpodEmulator, type RunpodEmulator, type RunpodEmulatorOptions } from '../../standins/runpod/emulator.ts'
-import { startS3Server, type S3TestServer } from '../../standins/s3/server.ts'
-import { standInEnv, volumeOf } from '../../standins/env.ts'
+import type { RunpodEmulator, RunpodEmulatorOptions } from '../../standins/runpod/emulator.ts'
+import type { S3TestServer } from '../../standins/s3/server.ts'
+import { startStandIns } from '../../standins/start.ts'
 
 export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures')
 
@@ -45,29 +45,15 @@ export interface StackOptions {
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const root = mkdtempSync(path.join(tmpdir(), 'scribe-stack-'))
   const dirs = { uploads: path.join(root, 'uploads'), output: path.join(root, 'output') }
-  const s3 = await startS3Server({
-    accessKeyId: 'user_2f21CfO73Mm2Uq2lEGFiEF24IPw',
-    secretAccessKey: 'rps_testsecret0123456789',
-    bucket: '7z79eg0uur',
-    presign: opts.presign ?? 'unsupported',
+  const standIns = await startStandIns({
+    s3: { presign: opts.presign ?? 'unsupported' },
+    runpod: { worker: opts.worker ?? 'whisperx', queueDelayMs: 300, executionMs: 500, scriptsDir: FIXTURES, ...opts.emulator },
   })
-  const apiKey = 'rpa_TESTKEY0123456789'
-  const emulator = await startRunpodEmulator({
-    apiKey,
-    endpointId: 'scribe-test-ep',
-    worker: opts.worker ?? 'whisperx',
-    queueDelayMs: 300,
-    executionMs: 500,
-    volume: volumeOf(s3),
-    scriptsDir: FIXTURES,
-    ...opts.emulator,
-  })
+  const { s3, emulator } = standIns
+  // RUNPOD_WORKER follows `worker`, not `emulator.worker`: a test may run another contract than the panel expects.
   const env: Record<string, string> = opts.unconfigured
     ? {}
-    : {
-        ...standInEnv(s3, emulator, { apiKey, endpointId: 'scribe-test-ep', worker: opts.worker }),
-        AUDIO_REFERENCE: opts.audioReference ?? 'auto',
-      }
+    : { ...standIns.env, RUNPOD_WORKER: opts.worker ?? 'whisperx', AUDIO_REFERENCE: opts.audioReference ?? 'auto' }
   Object.assign(env, { UPLOADS_DIR: dirs.uploads, OUTPUT_DIR: dirs.output, POLL_INTERVAL_MS: '200', PORT: '0' }, opts.env)
   const config = parseConfig(env)
   const logger = process.env.SCRIBE_TEST_LOG ? createLogger('debug') : silentLogger
@@ -107,8 +93,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     async close() {
       await stack.stopPanel().catch(() => {})
-      await emulator.close()
-      await s3.close()
+      await standIns.stop()
       // A background write (peaks) can still be finishing in a folder being removed: retry on ENOTEMPTY.
       await rm(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     },
