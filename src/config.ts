@@ -156,8 +156,10 @@ export interface Config {
 
 /** Thrown by `parseConfig`; `problems` lists every invalid setting, one line each. */
 export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
+  readonly problems: string[]
+  constructor(problems: string[]) {
     super(`Invalid configuration (fix these in .env or the environment):\n- ${problems.join('\n- ')}`)
+    this.problems = problems
     this.name = 'ConfigError'
   }
 }

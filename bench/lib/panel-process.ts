@@ -1,5 +1,5 @@
 /**
- * The panel as a child process (`node --import tsx src/main.ts`, exactly what `npm start` runs), so
+ * The panel as a child process (`node --experimental-strip-types src/main.ts`, exactly what `npm start` runs), so
  * its memory is its own, and a sampler of its resident memory from /proc/<pid>/status.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -99,10 +99,15 @@ export class RssSampler {
   private hwmReset = false
   private overallHwm = 0
 
+  private readonly pid: number
+  private readonly intervalMs: number
   constructor(
-    private readonly pid: number,
-    private readonly intervalMs = 50,
-  ) {}
+    pid: number,
+    intervalMs = 50,
+  ) {
+    this.pid = pid
+    this.intervalMs = intervalMs
+  }
 
   /** Takes the baseline (median of five reads over ~250 ms), resets VmHWM and starts sampling. */
   async start(): Promise<void> {
@@ -173,7 +178,7 @@ export interface PanelProcess {
 }
 
 /**
- * Starts `node --import tsx src/main.ts` with `env` (on top of PATH/HOME) on a free loopback port and
+ * Starts `node --experimental-strip-types src/main.ts` with `env` (on top of PATH/HOME) on a free loopback port and
  * waits until `GET /api/recordings` answers. `onOutput` receives everything the panel writes (its log).
  * @throws Error with the panel's output when it exits or does not answer within `timeoutMs`.
  */
@@ -183,7 +188,7 @@ export async function startPanelProcess(
 ): Promise<PanelProcess> {
   const timeoutMs = opts.timeoutMs ?? 30_000
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--experimental-strip-types', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', HOST: '127.0.0.1', PORT: String(port), ...PANEL_SETTINGS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,6 +30,7 @@ export type ErrorCode =
 
 /** An expected failure: its message is safe to show to the user as is. */
 export class AppError extends Error {
+  readonly code: ErrorCode
   /**
    * @param code - stable machine-readable code.
    * @param message - plain words: what happened and what to do.
@@ -37,11 +38,12 @@ export class AppError extends Error {
    * @param options.cause - the underlying error (logged, never sent to the browser).
    */
   constructor(
-    public readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     options: { retryable?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause })
+    this.code = code
     this.name = 'AppError'
     this.retryable = options.retryable ?? false
   }

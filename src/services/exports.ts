@@ -18,7 +18,10 @@ export function exportTitle(r: StoredRecording): string {
 export const FILE_FORMATS = ['json', 'md', 'docx'] as const
 
 export class ExportService {
-  constructor(private readonly deps: { store: RecordingStore; outputDir: string }) {}
+  private readonly deps: { store: RecordingStore; outputDir: string }
+  constructor(deps: { store: RecordingStore; outputDir: string }) {
+    this.deps = deps
+  }
 
   /** Known format keys, for error messages and the page. */
   formats(): string[] {

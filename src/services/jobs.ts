@@ -162,7 +162,10 @@ export class JobService {
   /** Times (ms) of the /run calls in the last RUN_WINDOW_MS. */
   private readonly recentRuns: number[] = []
 
-  constructor(private readonly deps: JobDeps) {}
+  private readonly deps: JobDeps
+  constructor(deps: JobDeps) {
+    this.deps = deps
+  }
 
   /**
    * Starts (or queues) a transcription. While the cloud upload is still running the options are

@@ -22,9 +22,12 @@ const SESSION_ID = /^[0-9a-f-]{36}$/
 export class LiveRecordingService {
   private readonly finishing = new Map<string, Promise<{ recording: StoredRecording; duplicateOf: string | null }>>()
 
+  private readonly deps: { uploads: UploadService; media: MediaProbe; logger: Logger; liveDir: string }
   constructor(
-    private readonly deps: { uploads: UploadService; media: MediaProbe; logger: Logger; liveDir: string },
-  ) {}
+    deps: { uploads: UploadService; media: MediaProbe; logger: Logger; liveDir: string },
+  ) {
+    this.deps = deps
+  }
 
   private dir(sessionId: string): string {
     if (!SESSION_ID.test(sessionId)) throw new AppError('not_found', 'There is no such microphone recording session.')

@@ -92,7 +92,10 @@ export class SetupService {
   private lastTestJobs: SetupReport['testJobs'] = null
   private lastTestChecks: Partial<Record<'worker' | 'diarization', SetupCheck>> = {}
 
-  constructor(private readonly deps: SetupDeps) {}
+  private readonly deps: SetupDeps
+  constructor(deps: SetupDeps) {
+    this.deps = deps
+  }
 
   /** Settings that must be set before anything else can be checked (the Setup view shows itself while any is missing). */
   missingSettings(): string[] {

@@ -40,7 +40,10 @@ export interface VersionView {
 const STEP_WORDS: Record<HistoryStepKind, string> = { edit: 'edit', restore: 'restore of a version', result: 'new transcript' }
 
 export class TranscriptService {
-  constructor(private readonly deps: { store: RecordingStore; exports: ExportService; logger: Logger }) {}
+  private readonly deps: { store: RecordingStore; exports: ExportService; logger: Logger }
+  constructor(deps: { store: RecordingStore; exports: ExportService; logger: Logger }) {
+    this.deps = deps
+  }
 
   /**
    * The current transcript with its revision, version and history counts.

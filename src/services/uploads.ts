@@ -89,11 +89,16 @@ class EarlyUpload {
   onUploadId: ((uploadId: string) => void) | null = null
   private waiting: (() => void) | null = null
 
+  readonly key: string
+  readonly copy: boolean
   /** @param copy - whether the bytes go through ffmpeg into the compact copy, rather than to the volume as they are. */
   constructor(
-    readonly key: string,
-    readonly copy = false,
-  ) {}
+    key: string,
+    copy = false,
+  ) {
+    this.key = key
+    this.copy = copy
+  }
 
   /** Stops feeding once the upload has failed, releasing a write that waits for it. */
   /** Why the upload failed, once it has. */
@@ -163,7 +168,9 @@ export class UploadService {
   /** Folders changed after this (ms) belong to this process; `sweepOrphans` leaves them alone. */
   private readonly startedAt = Date.now()
 
-  constructor(private readonly deps: UploadDeps) {
+  private readonly deps: UploadDeps
+  constructor(deps: UploadDeps) {
+    this.deps = deps
     this.limit = pLimit(deps.uploadConcurrency)
   }
 

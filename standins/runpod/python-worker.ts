@@ -170,11 +170,18 @@ export class VolumeMount {
   /** Local path → mtime (ms) of files this mount wrote or already copied out. */
   private readonly known = new Map<string, number>()
 
+  readonly root: string
+  private readonly client: S3Client
+  private readonly bucket: string
   constructor(
-    readonly root: string,
-    private readonly client: S3Client,
-    private readonly bucket: string,
-  ) {}
+    root: string,
+    client: S3Client,
+    bucket: string,
+  ) {
+    this.root = root
+    this.client = client
+    this.bucket = bucket
+  }
 
   /** The local path of `/runpod-volume/<key>`, or null when the key would leave the mount. */
   localPath(key: string): string | null {

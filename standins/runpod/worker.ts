@@ -38,24 +38,30 @@ export const RUNPOD_PYTHON_VERSION = '1.12.0'
 
 /** A Python exception raised out of the handler: runpod-python turns it into a JSON-encoded `error` (§1.5). */
 export class RaisedException extends Error {
+  readonly pythonType: string
+  readonly frame: string
   /**
    * @param pythonType - qualified Python class name, e.g. `FileNotFoundError`, `requests.exceptions.HTTPError`.
    * @param frame - the handler's source line shown in the fake traceback.
    */
   constructor(
-    readonly pythonType: string,
+    pythonType: string,
     message: string,
-    readonly frame = 'audio_path = fetch_audio(job_input["audio"])',
+    frame = 'audio_path = fetch_audio(job_input["audio"])',
   ) {
     super(message)
+    this.pythonType = pythonType
+    this.frame = frame
     this.name = 'RaisedException'
   }
 }
 
 /** The handler returned `{"error": value}`: a string (graceful failure) or kodxana's validator list (§3.2). */
 export class ReturnedError extends Error {
-  constructor(readonly value: string | string[]) {
+  readonly value: string | string[]
+  constructor(value: string | string[]) {
     super(Array.isArray(value) ? value.join(' ') : value)
+    this.value = value
     this.name = 'ReturnedError'
   }
 }

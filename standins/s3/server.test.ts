@@ -38,7 +38,9 @@ async function s3Error(p: Promise<unknown>): Promise<{ name: string; status: num
 /** Test-side signing with the SDK's own signer, to build tampered requests. */
 class Sha256 implements Checksum {
   private h
-  constructor(private readonly secret?: SourceData) {
+  private readonly secret?: SourceData
+  constructor(secret?: SourceData) {
+    this.secret = secret
     this.h =
       secret === undefined ? createHash('sha256') : createHmac('sha256', Buffer.from(secret as string | Uint8Array))
   }

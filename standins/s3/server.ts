@@ -602,7 +602,9 @@ function parseQueryScope(query: URLSearchParams): SigningScope | null {
 /** SHA-256 / HMAC-SHA-256 over node:crypto in the shape @smithy/signature-v4 takes (a `Checksum` constructor). */
 class NodeSha256 implements Checksum {
   private hash: Hash | Hmac
-  constructor(private readonly secret?: SourceData) {
+  private readonly secret?: SourceData
+  constructor(secret?: SourceData) {
+    this.secret = secret
     this.hash = this.create()
   }
   private create(): Hash | Hmac {

@@ -63,7 +63,7 @@ describe('PANEL_PASSWORD', () => {
 describe('binding beyond loopback', () => {
   it('refuses to start without PANEL_PASSWORD (exit code 2, says what to set)', async () => {
     const root = path.resolve(import.meta.dirname, '..', '..')
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOST: '0.0.0.0', PORT: '0' }, timeout: 20_000 }).then(
+    const r = await promisify(execFile)(process.execPath, ['--experimental-strip-types', 'src/main.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', HOST: '0.0.0.0', PORT: '0' }, timeout: 20_000 }).then(
       () => ({ code: 0, stderr: '' }),
       (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
     )

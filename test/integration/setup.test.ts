@@ -184,7 +184,7 @@ describe('setup check', () => {
     stack = await startStack({ emulator: { endpoint: { workersMax: 0 } } })
     const root = path.resolve(import.meta.dirname, '..', '..')
     const run = (args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...stack!.env } }).then(
+      promisify(execFile)(process.execPath, ['--experimental-strip-types', 'scripts/check.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', ...stack!.env } }).then(
         (r) => ({ code: 0, stdout: r.stdout }),
         (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
       )

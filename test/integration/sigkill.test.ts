@@ -1,5 +1,5 @@
 /**
- * Restart safety with a real process: the panel runs as `tsx src/main.ts` (as `npm start` runs it)
+ * Restart safety with a real process: the panel runs as `node --experimental-strip-types src/main.ts` (as `npm start` runs it)
  * and is killed with SIGKILL mid-upload and mid-job, then started again on the same folders. Uploads resume
  * from the parts on the volume; a PUT cut off before its recording was stored cannot be, and is cleaned up.
  */
@@ -38,7 +38,7 @@ describe('SIGKILL at any point', () => {
   let env: Record<string, string>
 
   const startPanel = async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
+    child = spawn(process.execPath, ['--experimental-strip-types', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })
     let log = ''
     child.stderr!.on('data', (d: Buffer) => {
       log += d.toString()

@@ -71,7 +71,10 @@ function lowPriority(child: ChildProcess): void {
 }
 
 export class FfmpegMedia implements MediaProbe {
-  constructor(private readonly bins: { ffmpeg: string; ffprobe: string } = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' }) {}
+  private readonly bins: { ffmpeg: string; ffprobe: string }
+  constructor(bins: { ffmpeg: string; ffprobe: string } = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' }) {
+    this.bins = bins
+  }
 
   async probe(filePath: string): Promise<MediaInfo> {
     const { stdout, code, stderr } = await run(this.bins.ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', filePath])

@@ -40,7 +40,10 @@ export class SileroSpeechDetector implements SpeechDetector {
   /** One analysis at a time: the model keeps state per stream, and the CPU is shared with the page. */
   private readonly limit = pLimit(1)
 
-  constructor(private readonly opts: SileroSpeechDetectorOptions) {}
+  private readonly opts: SileroSpeechDetectorOptions
+  constructor(opts: SileroSpeechDetectorOptions) {
+    this.opts = opts
+  }
 
   status(): { method: SpeechMethod | 'not-loaded'; detail: string } {
     if (this.failure) return { method: 'ffmpeg-level', detail: `Silero VAD could not load (${this.failure}); using ffmpeg level analysis, which cannot tell speech from music or noise.` }

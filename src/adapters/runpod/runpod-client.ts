@@ -13,24 +13,34 @@ import { parseJsonLenient } from './python-json.ts'
 
 /** A non-2xx answer from RunPod. `body` is the raw text (RunPod does not document its error bodies). */
 export class RunpodApiError extends Error {
+  readonly status: number
+  readonly body: string
+  readonly retryAfterMs: number | null
+  readonly operation: string
   constructor(
-    public readonly status: number,
-    public readonly body: string,
-    public readonly retryAfterMs: number | null,
-    public readonly operation: string,
+    status: number,
+    body: string,
+    retryAfterMs: number | null,
+    operation: string,
   ) {
     super(`RunPod ${operation} answered HTTP ${status}`)
+    this.status = status
+    this.body = body
+    this.retryAfterMs = retryAfterMs
+    this.operation = operation
     this.name = 'RunpodApiError'
   }
 }
 
 /** The response body was not what RunPod documents. */
 export class RunpodResponseError extends Error {
+  readonly operation: string
   constructor(
-    public readonly operation: string,
+    operation: string,
     detail: string,
   ) {
     super(`RunPod ${operation} answered with an unexpected body: ${detail}`)
+    this.operation = operation
     this.name = 'RunpodResponseError'
   }
 }
@@ -118,7 +128,9 @@ export function networkErrorCode(err: unknown): string | undefined {
 export class RunpodClient {
   private readonly base: string
 
-  constructor(private readonly opts: RunpodClientOptions) {
+  private readonly opts: RunpodClientOptions
+  constructor(opts: RunpodClientOptions) {
+    this.opts = opts
     this.base = `${opts.apiBase.replace(/\/+$/, '')}/${encodeURIComponent(opts.endpointId)}`
   }
 

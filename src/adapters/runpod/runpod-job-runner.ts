@@ -16,7 +16,10 @@ import {
 } from './runpod-client.ts'
 
 export class RunpodJobRunner implements JobRunner {
-  constructor(private readonly client: RunpodClient) {}
+  private readonly client: RunpodClient
+  constructor(client: RunpodClient) {
+    this.client = client
+  }
 
   async submit(input: Record<string, unknown>, policy: JobPolicy) {
     try {

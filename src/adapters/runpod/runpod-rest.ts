@@ -48,13 +48,21 @@ const ProblemSchema = z.looseObject({ title: z.string(), status: z.number(), det
 
 /** A non-2xx answer of the REST API, with its problem details when the body had them. */
 export class RunpodRestError extends Error {
+  readonly status: number
+  readonly title: string
+  readonly detail: string
+  readonly retryAfterMs: number | null
   constructor(
-    public readonly status: number,
-    public readonly title: string,
-    public readonly detail: string,
-    public readonly retryAfterMs: number | null,
+    status: number,
+    title: string,
+    detail: string,
+    retryAfterMs: number | null,
   ) {
     super(`RunPod REST API answered HTTP ${status}: ${title}${detail ? ` (${detail})` : ''}`)
+    this.status = status
+    this.title = title
+    this.detail = detail
+    this.retryAfterMs = retryAfterMs
     this.name = 'RunpodRestError'
   }
 }
@@ -73,7 +81,10 @@ export interface RunpodRestOptions {
 
 /** The endpoint and volume management API (REST v2) as an `EndpointManager`. */
 export class RunpodRest implements EndpointManager {
-  constructor(private readonly opts: RunpodRestOptions) {}
+  private readonly opts: RunpodRestOptions
+  constructor(opts: RunpodRestOptions) {
+    this.opts = opts
+  }
 
   /**
    * `GET /serverless/{id}`.

@@ -11,8 +11,10 @@ import type { DeserializeHandler, DeserializeHandlerArguments, HandlerExecutionC
 
 /** The volume answered 507 Insufficient Storage: it is full. Not retried (a retry cannot make room). */
 export class VolumeFullError extends Error {
-  constructor(public readonly operation: string) {
+  readonly operation: string
+  constructor(operation: string) {
     super(`The network volume is full (HTTP 507 Insufficient Storage during ${operation}).`)
+    this.operation = operation
     this.name = 'VolumeFullError'
   }
 }

@@ -52,10 +52,12 @@ export class S3ObjectStore implements ObjectStore {
   private readonly partSize: number
   private readonly queueSize: number
 
+  private readonly client: S3Client
   constructor(
-    private readonly client: S3Client,
+    client: S3Client,
     settings: Pick<S3Settings, 'bucket' | 'partSize' | 'queueSize'>,
   ) {
+    this.client = client
     this.bucket = settings.bucket
     this.partSize = settings.partSize ?? 8 * 1024 * 1024
     this.queueSize = settings.queueSize ?? 3
