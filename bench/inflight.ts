@@ -18,6 +18,7 @@ import { randomUUID } from 'node:crypto'
 import { link, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { SqliteStore } from '../src/adapters/store/sqlite-store.ts'
+import { created, transition } from '../src/domain/lifecycle.ts'
 import { INTERVIEW } from './lib/audio.ts'
 import { callJson, listenEvents, mapLimit, putFile, waitFor, type RecordingJson } from './lib/http.ts'
 import { readCpuMs, readMemory, RssSampler, startPanelProcess, type PanelProcess } from './lib/panel-process.ts'
@@ -62,7 +63,9 @@ export async function benchInflight(log: (line: string) => void): Promise<Result
         const id = randomUUID()
         await mkdir(path.join(dirs.UPLOADS_DIR, id))
         await link(audio, path.join(dirs.UPLOADS_DIR, id, `audio.${stored.extension}`))
-        store.createRecording({ ...stored, id, filename: `interview ${i}.m4a`, createdAt: new Date(Date.parse(stored.createdAt) + i).toISOString() })
+        store.createRecording({ ...stored, id, filename: `interview ${i}.m4a`, createdAt: new Date(Date.parse(stored.createdAt) + i).toISOString() }, created())
+        // Uploaded, like the first one: the same object on the volume.
+        store.applyLifecycle(id, transition(store.getRecording(id)!, { type: 'UploadFinished', bytes: stored.upload.totalBytes }).patch)
       }
     } finally {
       store.close()

@@ -17,6 +17,7 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Server } from 'node:http'
 import { parseConfig } from '../src/config.ts'
+import { transition, type LifecycleEvent } from '../src/domain/lifecycle.ts'
 import { silentLogger } from '../src/logger.ts'
 import { createPanel, listen, type Panel } from '../src/panel.ts'
 import { launchBrowser } from '../scripts/lib/browser.ts'
@@ -88,7 +89,10 @@ export async function benchReview(log: (line: string) => void): Promise<ResultRo
     const rec = await uploaded(threeHours, 'three hours.m4a')
     const transcript = longTranscript()
     p.store.saveTranscript(rec.id, 'bench-job-u1', transcript)
-    p.store.updateRecording(rec.id, { status: 'done' })
+    // Done, by the lifecycle's own path (no job on RunPod: the transcript was stored above).
+    const options = { language: null, diarize: true, minSpeakers: null, maxSpeakers: null }
+    const events: LifecycleEvent[] = [{ type: 'SubmitStarted', options }, { type: 'JobAccepted' }, { type: 'JobReported', state: 'COMPLETED' }, { type: 'ResultStored' }]
+    for (const e of events) p.store.applyLifecycle(rec.id, transition(p.store.getRecording(rec.id)!, e).patch)
     const kept = transcript.segments.filter((s) => s.filtered === null)
     const lastId = kept.at(-1)!.id
     const t0 = performance.now()

@@ -37,6 +37,9 @@ let tools = null // library sort, filter, selection and batch (manage.js)
 const bytes = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`)
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
+/** The start button's words for each of the server's start actions. */
+const START_LABELS = { transcribe: 'Start transcription', 'transcribe-again': 'Transcribe again…', retry: 'Try again' }
+
 /** Shown instead of "failed" for a recording kept locally because RunPod is not set up. */
 const LOCAL_ONLY_TEXT = 'Saved on this computer; not sent: RunPod is not set up.'
 
@@ -252,7 +255,7 @@ function connectEvents() {
     if (!before || before.status !== recording.status) void refreshLibrary()
     if (recording.id === state.selectedId) {
       updateDetailStatus(state.recordings.get(recording.id))
-      if (recording.status === 'done' && (!before || before.status !== 'done' || !state.detail.review?.loaded)) loadTranscript(recording.id)
+      if (recording.groups.includes('done') && (!before || before.status !== 'done' || !state.detail.review?.loaded)) loadTranscript(recording.id)
     }
   })
   source.addEventListener('upload-progress', (e) => {
@@ -321,7 +324,7 @@ async function select(id) {
   setupJobForm(r)
   setupPlayer(r)
   updateDetailStatus(r)
-  if (r.status === 'done') loadTranscript(id)
+  if (r.groups.includes('done')) loadTranscript(id)
 }
 
 /** The title line: rename in place (the file name stays) and delete, asking first. */
@@ -404,7 +407,7 @@ function updateDetailStatus(r) {
   text.textContent = statusText(r)
   if (localOnly) text.append(' ', el('a', { href: SETUP_HASH, text: 'Open Setup' }))
   // A problem while following a job (e.g. RunPod refused the key) is shown under the status; the job goes on.
-  if (r.error && ['queued', 'transcribing', 'processing'].includes(r.status)) text.append(el('span', { class: 'status-warning', text: `⚠ ${r.error.message}` }))
+  if (r.error && r.groups.includes('running')) text.append(el('span', { class: 'status-warning', text: `⚠ ${r.error.message}` }))
   if (r.error && r.error.code === 'job_waiting' && r.status === 'queued') text.append(' ', el('a', { href: SETUP_HASH, text: 'Open Setup' }))
   const bar = $('.status-progress', line)
   if (r.status === 'uploading') {
@@ -414,17 +417,18 @@ function updateDetailStatus(r) {
   } else bar.hidden = true
   const start = $('#detail .start-button')
   const cancel = $('#detail .cancel-button')
-  const running = ['submitting', 'queued', 'transcribing', 'processing'].includes(r.status)
+  // The server says what the recording allows now (none of these while a job is submitted or runs).
+  const startAction = r.actions.find((a) => a in START_LABELS)
   const notSetUp = notSetUpReason(state.health)
-  start.disabled = running || notSetUp !== null
+  start.disabled = !startAction || notSetUp !== null
   start.title = notSetUp ?? ''
-  start.textContent = r.status === 'done' ? 'Transcribe again…' : (r.status === 'failed' && !localOnly) || r.status === 'cancelled' ? 'Try again' : 'Start transcription'
+  start.textContent = START_LABELS[startAction ?? 'transcribe']
   // Once there is a transcript, reviewing it is the work: a new GPU job is a secondary action that asks first.
-  start.classList.toggle('primary', r.status !== 'done')
+  start.classList.toggle('primary', startAction !== 'transcribe-again')
   const why = $('#detail .start-reason')
   why.hidden = notSetUp === null
   why.textContent = notSetUp ?? ''
-  cancel.hidden = !(r.status === 'queued' || r.status === 'transcribing')
+  cancel.hidden = !r.actions.includes('cancel')
 }
 
 /** Under the Language picker: the language the last job used (asked for, or detected by Whisper). */
@@ -447,7 +451,7 @@ function setupJobForm(r) {
   }, () => {})
   form.addEventListener('submit', async (e) => {
     e.preventDefault()
-    if ((state.recordings.get(r.id) ?? r).status === 'done' && !(await confirmRerun(r.id))) return
+    if ((state.recordings.get(r.id) ?? r).actions.includes('transcribe-again') && !(await confirmRerun(r.id))) return
     const options = jobOptionsFrom(form)
     try {
       await api.transcribe(r.id, options)

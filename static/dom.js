@@ -89,7 +89,8 @@ export function plural(n, one, many = `${one}s`) {
  * True for a recording kept only on this computer because RunPod (the network volume) is not set up:
  * the server marks it failed with code `not_configured`; the page must not call that a failure.
  */
-export const isLocalOnly = (r) => r.status === 'failed' && r.error?.code === 'not_configured'
+/** Kept on this computer because the volume or RunPod is not set up (the server's `local` group). */
+export const isLocalOnly = (r) => r.groups.includes('local')
 
 /**
  * Scrolls the window so `node` sits a third of the way down the part of the window below `coveredPx`

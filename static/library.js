@@ -8,7 +8,8 @@ const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeSt
 const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 4 })
 
 const CHIP_TEXT = { uploading: 'uploading', uploaded: 'ready', submitting: 'submitting', queued: 'queued', transcribing: 'transcribing', processing: 'processing', done: 'done', failed: 'failed', cancelled: 'cancelled' }
-const chipClass = (s) => (s === 'done' ? 'done' : s === 'failed' ? 'failed' : s === 'cancelled' || s === 'uploaded' ? '' : 'active')
+/** The chip's colour from the server's groups: done, failed, running or waiting (active), else plain. */
+const chipClass = (r) => (r.groups.includes('done') ? 'done' : r.status === 'failed' ? 'failed' : r.groups.includes('active') ? 'active' : '')
 
 /** "GPU 12.3 s · ≈ $0.0023" for a library item's cost, or '' before any job ran. */
 export function costText(cost) {
@@ -49,7 +50,7 @@ export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch, 
           { class: 'sub' },
           isLocalOnly(r)
             ? el('span', { class: 'chip local', text: 'on this computer', title: 'Saved here; not sent: RunPod is not set up' })
-            : el('span', { class: `chip ${chipClass(r.status)}`, text: CHIP_TEXT[r.status] ?? r.status }),
+            : el('span', { class: `chip ${chipClass(r)}`, text: CHIP_TEXT[r.status] ?? r.status }),
           ` ${r.duration ? clock(r.duration) : ''} · ${dateFmt.format(new Date(r.createdAt))}`,
         ),
         facts ? el('span', { class: 'facts', text: facts }) : null,

@@ -7,22 +7,14 @@ import { api } from './api.js'
 import { $, isLocalOnly, plural, prefs } from './dom.js'
 import { fillLanguageSelect } from './languages.js'
 
-const ACTIVE = ['uploading', 'submitting', 'queued', 'transcribing', 'processing']
-
 /** Display title: the one the user gave, else the file name. */
 export const titleOf = (r) => r.title || r.filename
 
 /** Never transcribed and nothing asked yet: what "Transcribe all new" starts. Kept-local recordings cannot be sent. */
-export const isNew = (r) => (r.status === 'uploaded' || r.status === 'uploading') && !r.job && !r.pendingSubmit
+export const isNew = (r) => r.groups.includes('new')
 
-const FILTERS = {
-  all: () => true,
-  new: isNew,
-  active: (r) => ACTIVE.includes(r.status) || Boolean(r.pendingSubmit),
-  done: (r) => r.status === 'done',
-  problem: (r) => (r.status === 'failed' && !isLocalOnly(r)) || r.status === 'cancelled',
-  local: isLocalOnly,
-}
+/** Each filter is one of the server's groups (new, active, done, problem, local), or all. */
+const inFilter = (filter) => (r) => filter === 'all' || r.groups.includes(filter)
 
 const STATUS_ORDER = ['failed', 'cancelled', 'uploading', 'uploaded', 'submitting', 'queued', 'transcribing', 'processing', 'done']
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
@@ -36,7 +28,7 @@ const SORTS = {
 
 /** The library as chosen: filtered by status, then sorted (a copy; `items` is not changed). */
 export function arrange(items, { filter = 'all', sort = 'newest' } = {}) {
-  return items.filter(FILTERS[filter] ?? FILTERS.all).sort(SORTS[sort] ?? SORTS.newest)
+  return items.filter(inFilter(filter)).sort(SORTS[sort] ?? SORTS.newest)
 }
 
 /** Job options from a form with the job form's fields (language, diarize, minSpeakers, maxSpeakers, …). */
@@ -77,7 +69,7 @@ export async function transcribeMany(ids, options) {
 
 /** What a delete removes, in the words of the question asked before it. */
 export function deleteQuestion(recordings) {
-  const running = recordings.filter((r) => ['queued', 'transcribing'].includes(r.status)).length
+  const running = recordings.filter((r) => r.groups.includes('running') && r.actions.includes('cancel')).length
   const what = recordings.length === 1 ? `“${titleOf(recordings[0])}”` : plural(recordings.length, 'recording')
   return [
     `Delete ${what}?`,
@@ -165,7 +157,7 @@ export function setupLibraryTools(ctx) {
   })
   $('#selection-transcribe').addEventListener('click', async () => {
     const ids = [...ctx.selection]
-    const transcribed = ctx.recordings().filter((r) => ctx.selection.has(r.id) && r.status === 'done').length
+    const transcribed = ctx.recordings().filter((r) => ctx.selection.has(r.id) && r.groups.includes('done')).length
     // A new job on a finished recording makes a new current version: say so once for the whole batch.
     if (transcribed && !window.confirm(`${plural(transcribed, 'selected recording')} ${transcribed === 1 ? 'has' : 'have'} a transcript already. Transcribe ${transcribed === 1 ? 'it' : 'them'} again on a cloud GPU? Each new transcript becomes current; the current ${transcribed === 1 ? 'version stays' : 'versions stay'} restorable (Versions, or Undo).`)) return
     say(`Starting ${plural(ids.length, 'transcription')} with the batch options…`)

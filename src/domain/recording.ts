@@ -3,20 +3,10 @@
  * Shapes from DESIGN.md ("A recording is …"). Sizes in bytes, durations in seconds, RunPod times
  * (`delayTime`, `executionTime`) in milliseconds as RunPod reports them.
  */
-import { AppError, type ErrorInfo } from './errors.ts'
+import type { ErrorInfo } from './errors.ts'
+import type { RecordingAction, RecordingGroup, RecordingStatus } from './lifecycle.ts'
 
-export const RECORDING_STATUSES = [
-  'uploading',
-  'uploaded',
-  'submitting',
-  'queued',
-  'transcribing',
-  'processing',
-  'done',
-  'failed',
-  'cancelled',
-] as const
-export type RecordingStatus = (typeof RECORDING_STATUSES)[number]
+export type { RecordingStatus } from './lifecycle.ts'
 
 /** Job states as RunPod names them (reference/runpod.md §1.4). */
 export const RUNPOD_JOB_STATUSES = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const
@@ -70,56 +60,10 @@ export interface Recording {
   upload: { sentBytes: number; totalBytes: number }
   job: JobInfo | null
   error: ErrorInfo | null
-}
-
-/** Statuses in which a job exists on RunPod and the poller follows it. */
-export const POLLED_STATUSES: readonly RecordingStatus[] = ['queued', 'transcribing', 'processing']
-
-const TRANSITIONS: Record<RecordingStatus, readonly RecordingStatus[]> = {
-  uploading: ['uploaded', 'failed', 'uploading'],
-  uploaded: ['submitting', 'uploading'],
-  submitting: ['queued', 'failed', 'uploaded'],
-  queued: ['transcribing', 'processing', 'failed', 'cancelled', 'queued'],
-  transcribing: ['processing', 'failed', 'cancelled', 'queued'],
-  processing: ['done', 'failed'],
-  done: ['submitting'],
-  failed: ['submitting', 'uploading'],
-  cancelled: ['submitting'],
-}
-
-/**
- * Checks that a recording may move from `from` to `to`.
- * @throws AppError `conflict` with a message for the user when the move is not allowed.
- */
-export function assertTransition(from: RecordingStatus, to: RecordingStatus): void {
-  if (from === to && to !== 'uploading' && to !== 'queued') return
-  if (!TRANSITIONS[from].includes(to)) {
-    throw new AppError('conflict', `This recording is ${describeStatus(from)}; it cannot become ${to} now.`)
-  }
-}
-
-/** The page's wording of each status (issue 2: "Uploading to cloud…" → … → "Done ✓"). */
-export function describeStatus(status: RecordingStatus): string {
-  switch (status) {
-    case 'uploading':
-      return 'uploading to cloud'
-    case 'uploaded':
-      return 'uploaded'
-    case 'submitting':
-      return 'being submitted'
-    case 'queued':
-      return 'queued (waiting for a GPU)'
-    case 'transcribing':
-      return 'transcribing on a cloud GPU'
-    case 'processing':
-      return 'processing results'
-    case 'done':
-      return 'done'
-    case 'failed':
-      return 'failed'
-    case 'cancelled':
-      return 'cancelled'
-  }
+  /** The library groups it belongs to (from the lifecycle): what the page filters by. */
+  groups: RecordingGroup[]
+  /** What the user may do with it now (from the lifecycle): what the page offers. */
+  actions: RecordingAction[]
 }
 
 /**

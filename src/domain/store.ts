@@ -3,11 +3,12 @@
  * `adapters/store/sqlite-store.ts`. Calls are synchronous and durable when they return.
  */
 import { AppError, recordingNotFound, type ErrorInfo } from './errors.ts'
-import type { JobInfo, JobOptions, Recording, RecordingStatus, RunpodJobStatus } from './recording.ts'
+import { actionsOf, groupsOf, type LifecyclePatch, type RecordingStatus } from './lifecycle.ts'
+import type { JobInfo, JobOptions, Recording, RunpodJobStatus } from './recording.ts'
 import type { Speaker, Transcript } from './transcript.ts'
 
 /** A recording with what only the server needs (local file, object key, hash, job options). */
-export interface StoredRecording extends Recording {
+export interface StoredRecording extends Omit<Recording, 'groups' | 'actions'> {
   /** Lower-case file extension without the dot, from the sniffed content (e.g. `m4a`). */
   extension: string
   contentType: string
@@ -32,10 +33,10 @@ export interface StoredRecording extends Recording {
 }
 
 /**
- * A recording as ingest creates it: everything but what a job, an error, a pending request, a running multipart
+ * A recording as ingest creates it: everything but its status (the lifecycle's), and what a job, an error, a pending request, a running multipart
  * upload or the library summary adds later (those start empty).
  */
-export type NewRecording = Omit<StoredRecording, 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'>
+export type NewRecording = Omit<StoredRecording, 'status' | 'job' | 'error' | 'jobOptions' | 'jobProgress' | 'multipartUploadId' | 'submitRequestedAt' | 'summary'>
 
 /** A full-text search hit (see SqliteStore.searchSegments). */
 export interface SegmentHit {
@@ -81,9 +82,11 @@ export interface StoredVersion {
 /** What a history step did: an edit of one version, a restore of another version, or a new worker result. */
 export type HistoryStepKind = 'edit' | 'restore' | 'result'
 
-/** The fields of a recording that change after it is created (absent = unchanged). */
-export type RecordingPatch = Partial<{
-  status: RecordingStatus
+/**
+ * The fields of a recording that change after it is created (absent = unchanged), except its status: a status
+ * changes only through `applyLifecycle` with a patch from `lifecycle.ts` (`status` here does not compile).
+ */
+export type RecordingPatch = { status?: never } & Partial<{
   duration: number | null
   sha256: string | null
   sentBytes: number
@@ -98,7 +101,8 @@ export type RecordingPatch = Partial<{
 }>
 
 export interface RecordingStore {
-  createRecording(r: NewRecording): void
+  /** Stores a new recording in the state `initial` (from `lifecycle.created()`). */
+  createRecording(r: NewRecording, initial: LifecyclePatch): void
   getRecording(id: string): StoredRecording | null
   listRecordings(): StoredRecording[]
   findBySha256(sha256: string): StoredRecording[]
@@ -106,13 +110,14 @@ export interface RecordingStore {
   countByStatus(statuses: readonly RecordingStatus[]): number
   /** Transcriptions the user asked for that wait for their upload or a job slot, oldest request first. */
   listPendingSubmissions(): StoredRecording[]
-  updateRecording(
-    id: string,
-    patch: RecordingPatch,
-  ): void
+  /** Changes fields other than the status. */
+  updateRecording(id: string, patch: RecordingPatch): void
+  /** Writes a lifecycle transition's patch (the only way a status changes). */
+  applyLifecycle(id: string, patch: LifecyclePatch): void
   /** Full-text search over kept segments; all words must occur (prefix match). */
   searchSegments(q: string, limit?: number, perRecording?: number): SegmentHit[]
-  recordJobSubmitted(recordingId: string, job: JobInfo, status: RecordingStatus): void
+  /** Records a submitted job as the recording's current job and applies `patch` (`JobAccepted`), atomically. */
+  recordJobSubmitted(recordingId: string, job: JobInfo, patch: LifecyclePatch): void
   updateJob(
     jobId: string,
     patch: Partial<{ status: RunpodJobStatus; delayTime: number | null; executionTime: number | null; progress: unknown; finished: boolean }>,
@@ -160,7 +165,7 @@ export function requireTranscript(store: Pick<RecordingStore, 'getRecording' | '
   return t
 }
 
-/** Public view of a stored recording (what the API returns). */
+/** Public view of a stored recording (what the API returns), with its library groups and allowed actions. */
 export function toRecording(r: StoredRecording): Recording {
   return {
     id: r.id,
@@ -173,5 +178,7 @@ export function toRecording(r: StoredRecording): Recording {
     upload: r.upload,
     job: r.job,
     error: r.error,
+    groups: groupsOf(r),
+    actions: actionsOf(r),
   }
 }

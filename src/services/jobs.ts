@@ -10,7 +10,8 @@ import pLimit from 'p-limit'
 import { AppError, toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
 import { filterHallucinations } from '../domain/hallucinations.ts'
 import type { JobPolicy, JobRunner, JobStatusReport, Logger, ObjectStore } from '../domain/ports.ts'
-import { assertTransition, POLLED_STATUSES, type AudioReferenceKind, type JobOptions, type RecordingStatus } from '../domain/recording.ts'
+import type { AudioReferenceKind, JobOptions } from '../domain/recording.ts'
+import { IN_FLIGHT_STATUSES, POLLED_STATUSES, transition, type LifecycleEvent, type Transition } from '../domain/lifecycle.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
 import { isLaterProgress, parseWorkerError, readProgress } from '../domain/worker-contract.ts'
@@ -128,6 +129,23 @@ function missingResult(key: string, why: 'no-output' | 'omitted'): AppError {
   )
 }
 
+/** What the user is told about a job that ended on RunPod without a result (FAILED, TIMED_OUT, CANCELLED there). */
+function reportedError(report: JobStatusReport): ErrorInfo | null {
+  switch (report.status) {
+    case 'FAILED':
+      return toErrorInfo(workerFailure(report.error))
+    case 'TIMED_OUT':
+      return {
+        code: 'job_timed_out',
+        message: 'RunPod timed the job out: no worker picked it up in time, or it ran past its execution timeout. Check that the endpoint has workers available (max workers > 0), then start again.',
+      }
+    case 'CANCELLED':
+      return { code: 'job_cancelled', message: 'The job was cancelled on RunPod (not from this panel). Start the transcription again if you still need it.' }
+    default:
+      return null
+  }
+}
+
 /**
  * The failure reason for a FAILED job: the worker's own sentence for a `CODE: sentence` error of the contract,
  * else RunPod's error in plain words with a pointer to the worker logs.
@@ -136,13 +154,6 @@ function workerFailure(error: string | null): AppError {
   const coded = error === null ? null : parseWorkerError(error)
   if (coded) return new AppError('job_failed', `${coded.sentence} (worker error ${coded.code})`)
   return new AppError('job_failed', `The worker failed: ${error ?? 'no reason given'}. Check the endpoint's worker logs on RunPod; you can start the transcription again.`)
-}
-
-/** Whether two option sets would produce the same job input. */
-function sameOptions(a: JobOptions | null, b: JobOptions): boolean {
-  if (!a) return false
-  const norm = (o: JobOptions) => JSON.stringify([o.language, o.diarize, o.minSpeakers, o.maxSpeakers, o.model ?? null, o.initialPrompt ?? null, o.batchSize ?? null])
-  return norm(a) === norm(b)
 }
 
 export class JobService {
@@ -178,18 +189,34 @@ export class JobService {
     if (!this.deps.runner) {
       throw new AppError('not_configured', 'Transcription needs RunPod settings: set RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID (and the volume settings) in .env and restart the panel.')
     }
-    if (r.status === 'uploading') return this.defer(r, options)
-    if (r.status === 'failed' && r.upload.sentBytes < r.upload.totalBytes) {
-      throw new AppError('conflict', `The upload to the network volume failed (${r.error?.message ?? 'unknown reason'}). Fix the cause, then retry the upload before transcribing.`)
-    }
-    assertTransition(r.status, 'submitting')
-    // Batches: at most JOB_CONCURRENCY jobs on RunPod at once, and /run under its rate limit; the rest wait here, in order.
-    if (this.inFlight() >= this.deps.jobConcurrency || !this.submitBudget()) return this.defer(r, options)
-    if (r.status === 'failed' && r.job && (r.job.status === 'FAILED' || r.job.status === 'TIMED_OUT') && sameOptions(r.jobOptions, options)) {
+    const slotFree = r.status !== 'uploading' && this.inFlight() < this.deps.jobConcurrency && this.submitBudget()
+    const t = this.apply(r, { type: 'SubmitRequested', options, slotFree, now: new Date().toISOString() })
+    if (t.effects.includes('retry-job')) {
       const retried = await this.retry(r)
       if (retried) return retried
     }
-    return this.submit(r, options)
+    if (t.effects.includes('retry-job') || t.effects.includes('submit')) return this.submit(this.mustGet(id), options)
+    return this.mustGet(id)
+  }
+
+  /**
+   * Applies a lifecycle event to the recording as it is now and tells open pages.
+   * @returns the transition (`ignored` when the event came too late; nothing was written then).
+   * @throws AppError `conflict` from the lifecycle for a user's request the status does not allow.
+   */
+  private apply(r: StoredRecording, event: LifecycleEvent): Transition {
+    return this.commit(r, transition(r, event))
+  }
+
+  /** Persists a transition (unless ignored) and tells open pages. */
+  private commit(r: StoredRecording, t: Transition): Transition {
+    if (t.ignored) {
+      this.deps.logger.debug('lifecycle event ignored', { id: r.id, reason: t.ignored })
+      return t
+    }
+    this.deps.store.applyLifecycle(r.id, t.patch)
+    this.publish(r.id)
+    return t
   }
 
   /**
@@ -198,38 +225,28 @@ export class JobService {
    */
   private async retry(r: StoredRecording): Promise<StoredRecording | null> {
     const job = r.job!
-    this.deps.store.updateRecording(r.id, { status: 'submitting', error: null })
-    this.publish(r.id)
+    this.apply(r, { type: 'RetryStarted' })
     try {
       const res = await this.deps.runner!.retry(job.id)
       this.deps.store.updateJob(job.id, { status: res.status, delayTime: null, executionTime: null })
-      this.deps.store.updateRecording(r.id, { status: 'queued', error: null })
       this.nextPollAt.set(r.id, Date.now() + Math.min(1000, this.deps.pollIntervalMs))
       this.deps.logger.info('job retried on RunPod', { id: r.id, jobId: job.id })
-      this.publish(r.id)
+      this.apply(this.mustGet(r.id), { type: 'JobAccepted' })
       return this.mustGet(r.id)
     } catch (err) {
       if (err instanceof AppError && (err.code === 'job_expired' || err.code === 'bad_request')) {
         this.deps.logger.info('RunPod cannot retry the job; submitting a new one', { id: r.id, jobId: job.id, reason: err.code })
-        this.deps.store.updateRecording(r.id, { status: 'failed' })
+        this.deps.store.applyLifecycle(r.id, transition(this.mustGet(r.id), { type: 'RetryRefused' }).patch)
         return null
       }
-      this.deps.store.updateRecording(r.id, { status: 'failed', error: toErrorInfo(err) })
-      this.publish(r.id)
+      this.apply(this.mustGet(r.id), { type: 'SubmitFailed', error: toErrorInfo(err) })
       throw err
     }
   }
 
-  /** Stores the request; `dispatch()` submits it when the upload is done and a job slot is free. */
-  private defer(r: StoredRecording, options: JobOptions): StoredRecording {
-    this.deps.store.updateRecording(r.id, { jobOptions: options, submitRequestedAt: r.submitRequestedAt ?? new Date().toISOString() })
-    this.publish(r.id)
-    return this.mustGet(r.id)
-  }
-
   /** Jobs on RunPod (or being submitted) right now. */
   private inFlight(): number {
-    return this.deps.store.countByStatus(['submitting', ...POLLED_STATUSES])
+    return this.deps.store.countByStatus(IN_FLIGHT_STATUSES)
   }
 
   /** Called by the upload service when a cloud upload completes: submits a transcription that was waiting. */
@@ -270,14 +287,14 @@ export class JobService {
     this.submitting.add(r.id)
     try {
       // Persist first: a crash from here on leaves a visible 'submitting' state that resume() resolves.
-      this.deps.store.updateRecording(r.id, { status: 'submitting', jobOptions: options, error: null, submitRequestedAt: null })
-      this.publish(r.id)
+      const started = this.apply(this.mustGet(r.id), { type: 'SubmitStarted', options })
+      if (started.ignored) throw new AppError('conflict', `This recording cannot be submitted now (${started.ignored}).`)
       const { audio, kind } = await this.audioReference(r)
       const input = this.deps.profile.buildInput(audio, options, this.deps.workerSettings)
       const job = await runner.submit(input, jobPolicy(r.duration))
       this.submitFailures.delete(r.id)
       this.submitRetryAt.delete(r.id)
-      this.deps.store.recordJobSubmitted(r.id, { id: job.id, status: job.status, audioReference: kind, delayTime: null, executionTime: null }, 'queued')
+      this.deps.store.recordJobSubmitted(r.id, { id: job.id, status: job.status, audioReference: kind, delayTime: null, executionTime: null }, transition(this.mustGet(r.id), { type: 'JobAccepted' }).patch)
       this.deps.logger.info('job submitted', { id: r.id, jobId: job.id, audioReference: kind, audio })
       this.nextPollAt.set(r.id, Date.now() + Math.min(1000, this.deps.pollIntervalMs))
       this.publish(r.id)
@@ -285,8 +302,7 @@ export class JobService {
     } catch (err) {
       if (err instanceof AppError && err.retryable && (err.code === 'runpod_unavailable' || err.code === 'runpod_rate_limited')) return this.retrySubmitLater(r, options, err)
       this.submitFailures.delete(r.id)
-      this.deps.store.updateRecording(r.id, { status: 'failed', error: toErrorInfo(err) })
-      this.publish(r.id)
+      this.apply(this.mustGet(r.id), { type: 'SubmitFailed', error: toErrorInfo(err) })
       throw err
     } finally {
       this.submitting.delete(r.id)
@@ -307,8 +323,7 @@ export class JobService {
       this.submitFailures.delete(r.id)
       this.submitRetryAt.delete(r.id)
       const message = `${base} The panel tried ${failures} times and stops here; start the transcription again when RunPod answers (check its status page).`
-      this.deps.store.updateRecording(r.id, { status: 'failed', error: { code: err.code, message } })
-      this.publish(r.id)
+      this.apply(this.mustGet(r.id), { type: 'SubmitFailed', error: { code: err.code, message } })
       throw new AppError(err.code, message, { cause: err })
     }
     const wait = delays[failures - 1]!
@@ -316,9 +331,8 @@ export class JobService {
     this.submitFailures.set(r.id, failures)
     this.submitRetryAt.set(r.id, Date.now() + wait)
     const message = `${base} The panel will try again in ${Math.ceil(wait / 1000)} s (${left} ${left === 1 ? 'try' : 'tries'} left). If RunPod did get the request, a second job may run; it costs a few GPU seconds.`
-    this.deps.store.updateRecording(r.id, { status: 'uploaded', jobOptions: options, submitRequestedAt: r.submitRequestedAt ?? new Date().toISOString(), error: { code: err.code, message } })
     this.deps.logger.warn('job submission failed ambiguously; will try again', { id: r.id, failures, inMs: wait, error: err })
-    this.publish(r.id)
+    this.apply(this.mustGet(r.id), { type: 'SubmitWillRetry', options, error: { code: err.code, message }, now: new Date().toISOString() })
     return this.mustGet(r.id)
   }
 
@@ -333,20 +347,17 @@ export class JobService {
    */
   async cancel(id: string): Promise<StoredRecording> {
     const r = this.mustGet(id)
-    if (r.submitRequestedAt) {
+    const t = transition(r, { type: 'CancelRequested' })
+    if (!t.effects.includes('cancel-job')) {
       this.submitFailures.delete(id)
       this.submitRetryAt.delete(id)
-      this.deps.store.updateRecording(id, { submitRequestedAt: null, ...(r.status === 'uploaded' ? { error: null } : {}) })
-      this.publish(id)
+      this.apply(r, { type: 'CancelRequested' })
       return this.mustGet(id)
     }
-    if (!(r.status === 'queued' || r.status === 'transcribing') || !r.job) {
-      throw new AppError('conflict', `There is no running transcription to cancel (the recording is ${r.status}).`)
-    }
-    await this.deps.runner!.cancel(r.job.id)
-    this.deps.store.updateJob(r.job.id, { status: 'CANCELLED', finished: true })
-    this.deps.store.updateRecording(id, { status: 'cancelled', error: null })
-    this.publish(id)
+    // The job is cancelled on RunPod first: if that fails, the recording goes on as it was.
+    await this.deps.runner!.cancel(r.job!.id)
+    this.deps.store.updateJob(r.job!.id, { status: 'CANCELLED', finished: true })
+    this.apply(this.mustGet(id), { type: 'CancelRequested' })
     return this.mustGet(id)
   }
 
@@ -354,10 +365,7 @@ export class JobService {
   resume(): void {
     for (const r of this.deps.store.listByStatus(['submitting'])) {
       // The process died between "submitting" and storing the job id: whether RunPod got the job is unknown.
-      this.deps.store.updateRecording(r.id, {
-        status: 'failed',
-        error: { code: 'conflict', message: 'The panel stopped while submitting this job, so it may or may not have reached RunPod. Start the transcription again.' },
-      })
+      this.deps.store.applyLifecycle(r.id, transition(r, { type: 'Interrupted' }).patch)
     }
     this.startPoller()
   }
@@ -428,50 +436,39 @@ export class JobService {
     const current = this.deps.store.getRecording(r.id)
     if (!current || current.job?.id !== job.id) return // deleted or resubmitted meanwhile
     if (current.error && POLLED_STATUSES.includes(current.status)) this.deps.store.updateRecording(r.id, { error: null })
+    const t = transition(current, { type: 'JobReported', state: report.status, ...(reportedError(report) ? { error: reportedError(report)! } : {}) })
+    if (t.ignored) {
+      this.deps.logger.debug('job report ignored', { id: r.id, jobId: job.id, reason: t.ignored })
+      return
+    }
+    if (t.effects.includes('unwatch-queue')) {
+      this.queuedSince.delete(r.id)
+      this.queueWarnings.delete(r.id)
+    }
     switch (report.status) {
       case 'IN_QUEUE':
         this.deps.store.updateJob(job.id, { status: 'IN_QUEUE' })
-        this.warnIfStuck(current)
-        this.setStatus(current, 'queued')
-        return
+        break
       case 'IN_PROGRESS': {
-        this.queuedSince.delete(r.id)
-        this.queueWarnings.delete(r.id)
         // The worker's {stage, percent}; updates may arrive out of order, so only a later one replaces the last.
         const progress = readProgress(report.output)
         const newer = progress !== null && isLaterProgress(readProgress(current.jobProgress), progress) ? progress : null
         this.deps.store.updateJob(job.id, { status: 'IN_PROGRESS', delayTime: report.delayTime, ...(newer ? { progress: newer } : {}) })
         if (newer) this.deps.events.publish({ type: 'job-progress', id: r.id, progress: newer })
-        this.setStatus(current, 'transcribing')
-        return
+        break
       }
-      case 'COMPLETED':
-        // At most two results are parsed and stored at once: a burst of completions must not pile up memory.
-        await this.completions(() => this.complete(current, report))
-        return
-      case 'FAILED':
+      default:
         this.finishJob(job.id, report)
-        this.fail(r.id, workerFailure(report.error))
-        return
-      case 'TIMED_OUT':
-        this.finishJob(job.id, report)
-        this.fail(r.id, new AppError('job_timed_out', 'RunPod timed the job out: no worker picked it up in time, or it ran past its execution timeout. Check that the endpoint has workers available (max workers > 0), then start again.'))
-        return
-      case 'CANCELLED':
-        this.finishJob(job.id, report)
-        this.deps.store.updateRecording(r.id, {
-          status: 'cancelled',
-          error: current.status === 'cancelled' ? null : { code: 'job_cancelled', message: 'The job was cancelled on RunPod (not from this panel). Start the transcription again if you still need it.' },
-        })
-        this.publish(r.id)
-        return
     }
+    if (t.effects.includes('watch-queue')) this.warnIfStuck(current)
+    this.commit(current, t)
+    // At most two results are parsed and stored at once: a burst of completions must not pile up memory.
+    if (t.effects.includes('ingest-result')) await this.completions(() => this.complete(this.deps.store.getRecording(r.id) ?? current, report))
   }
 
+  /** Reads, parses, filters and stores a COMPLETED job's result (the recording is `processing`). */
   private async complete(r: StoredRecording, report: JobStatusReport): Promise<void> {
     const jobId = r.job!.id
-    this.finishJob(jobId, report)
-    this.setStatus(r, 'processing')
     // The raw output is saved before it is parsed, so nothing paid for is lost if parsing fails.
     const dir = path.join(this.deps.outputDir, r.id)
     await mkdir(dir, { recursive: true })
@@ -492,9 +489,8 @@ export class JobService {
       this.fail(r.id, err instanceof AppError ? err : new AppError('invalid_output', 'The worker output could not be read; the raw output was kept.', { cause: err }))
       return
     }
-    this.deps.store.updateRecording(r.id, { status: 'done', error: null })
+    this.apply(this.mustGet(r.id), { type: 'ResultStored' })
     this.deps.logger.info('transcript stored', { id: r.id, jobId })
-    this.publish(r.id)
     // The copies in output/<id>/ follow; downloads render from the store and do not wait for them.
     this.deps.exports.writeFiles(r.id).catch((err: unknown) => this.deps.logger.warn('writing export files failed (downloads still work)', { id: r.id, error: err }))
   }
@@ -583,9 +579,11 @@ export class JobService {
       return false
     }
     this.deps.logger.info('job gone on RunPod; reading its result file from the volume', { id: r.id, jobId: r.job!.id, key, reason: expired.code })
-    await this.completions(() =>
-      this.complete(r, { id: r.job!.id, status: 'COMPLETED', delayTime: r.job!.delayTime, executionTime: r.job!.executionTime, output: undefined, error: null }),
-    )
+    const report: JobStatusReport = { id: r.job!.id, status: 'COMPLETED', delayTime: r.job!.delayTime, executionTime: r.job!.executionTime, output: undefined, error: null }
+    const t = this.apply(this.mustGet(r.id), { type: 'JobReported', state: 'COMPLETED' })
+    if (t.ignored) return true
+    this.finishJob(report.id, report)
+    await this.completions(() => this.complete(this.mustGet(r.id), report))
     return true
   }
 
@@ -619,18 +617,10 @@ export class JobService {
     this.deps.store.updateJob(jobId, { status: report.status, delayTime: report.delayTime, executionTime: report.executionTime, finished: true })
   }
 
-  private setStatus(r: StoredRecording, status: RecordingStatus): void {
-    if (r.status === status) {
-      this.publish(r.id)
-      return
-    }
-    this.deps.store.updateRecording(r.id, { status })
-    this.publish(r.id)
-  }
-
+  /** Following or reading a job failed in the panel: the recording fails with the reason. */
   private fail(id: string, err: unknown): void {
-    this.deps.store.updateRecording(id, { status: 'failed', error: toErrorInfo(err) })
-    this.publish(id)
+    const r = this.deps.store.getRecording(id)
+    if (r) this.apply(r, { type: 'JobFailed', error: toErrorInfo(err) })
   }
 
   private mustGet(id: string): StoredRecording {

@@ -16,6 +16,7 @@ import type { Logger, MediaProbe, ObjectStore, SpeechDetector } from '../domain/
 import { parseSpeechMap, type SpeechMap } from '../domain/speech-map.ts'
 import type { NewRecording, RecordingStore, StoredRecording } from '../domain/store.ts'
 import { toRecording } from '../domain/store.ts'
+import { created, transition } from '../domain/lifecycle.ts'
 import type { EventBus } from './events.ts'
 import { estimatedCopyBytes, GPU_COPY_CONTENT_TYPE, GPU_COPY_FILE, GPU_COPY_PART_SIZE, gpuCopyKey, isGpuCopyKey, losslessContainer, makeGpuCopyFile, needsGpuCopy, pipeReadableVideo, streamGpuCopy, type UploadTranscode } from './gpu-copy.ts'
 
@@ -280,11 +281,10 @@ export class UploadService {
         sha256,
         duration,
         createdAt: new Date().toISOString(),
-        status: 'uploading',
         upload: { sentBytes: keepEarly ? streaming.sent : 0, totalBytes: copy ? (streaming?.copyBytes ?? estimatedCopyBytes(duration)) : size },
         objectKey,
       }
-      this.deps.store.createRecording(recording)
+      this.deps.store.createRecording(recording, created())
       if (recordedAt) this.deps.store.updateRecording(id, { recordedAt })
       const stored = this.deps.store.getRecording(id)!
       this.deps.logger.info('recording stored', { id, size, duration, type: type.mime, codec: info.audioCodec, video: info.hasVideo, compactCopy: copy, cloudUploadStarted: keepEarly })
@@ -416,7 +416,7 @@ export class UploadService {
     const ac = new AbortController()
     const entry: ActiveUpload = { ac, settled: Promise.resolve(), key: r.objectKey, uploadId: r.multipartUploadId }
     this.active.set(id, entry)
-    if (r.status !== 'uploading') this.deps.store.updateRecording(id, { status: 'uploading', error: null })
+    this.deps.store.applyLifecycle(id, transition(r, { type: 'UploadStarted' }).patch)
     this.publish(this.deps.store.getRecording(id)!)
     const run = async () => {
       if (ac.signal.aborted) return
@@ -503,11 +503,14 @@ export class UploadService {
   }
 
   private cloudUploadDone(id: string, ac: AbortController, size: number): void {
-    if (ac.signal.aborted || !this.deps.store.getRecording(id)) return // stopped or deleted meanwhile
-    this.deps.store.updateRecording(id, { status: 'uploaded', sentBytes: size, totalBytes: size, error: null, multipartUploadId: null })
+    const r = this.deps.store.getRecording(id)
+    if (ac.signal.aborted || !r) return // stopped or deleted meanwhile
+    const t = transition(r, { type: 'UploadFinished', bytes: size })
+    if (t.ignored) return this.deps.logger.warn('cloud upload finished too late', { id, reason: t.ignored })
+    this.deps.store.applyLifecycle(id, t.patch)
     this.deps.logger.info('cloud upload done', { id, bytes: size })
     this.publish(this.deps.store.getRecording(id)!)
-    this.deps.onUploaded?.(id)
+    if (t.effects.includes('dispatch')) this.deps.onUploaded?.(id)
   }
 
   private cloudUploadFailed(id: string, ac: AbortController, err: unknown): void {
@@ -659,8 +662,9 @@ export class UploadService {
   }
 
   private fail(r: StoredRecording, err: unknown): void {
-    const info = toErrorInfo(err)
-    this.deps.store.updateRecording(r.id, { status: 'failed', error: info })
+    const t = transition(r, { type: 'UploadFailed', error: toErrorInfo(err) })
+    if (t.ignored) return this.deps.logger.warn('cloud upload failure not recorded', { id: r.id, reason: t.ignored })
+    this.deps.store.applyLifecycle(r.id, t.patch)
     this.publish(this.deps.store.getRecording(r.id)!)
   }
 

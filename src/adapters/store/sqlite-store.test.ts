@@ -4,7 +4,11 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Transcript } from '../../domain/transcript.ts'
 import Database from 'better-sqlite3'
+import { created, transition, type LifecycleEvent } from '../../domain/lifecycle.ts'
 import { MIGRATIONS, SqliteStore } from './sqlite-store.ts'
+
+/** Moves a stored recording on by a lifecycle event, as the services do. */
+const step = (s: SqliteStore, id: string, event: LifecycleEvent) => s.applyLifecycle(id, transition(s.getRecording(id)!, event).patch)
 
 const rec = (id: string, createdAt: string) => ({
   id,
@@ -15,7 +19,6 @@ const rec = (id: string, createdAt: string) => ({
   sha256: 'abc',
   duration: 40.5,
   createdAt,
-  status: 'uploading' as const,
   upload: { sentBytes: 0, totalBytes: 1000 },
   objectKey: `scribe-panel/${id}/audio.m4a`,
 })
@@ -27,9 +30,10 @@ describe('SqliteStore', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
     const a = new SqliteStore(file)
     expect(a.schemaVersion).toBe(MIGRATIONS.length)
-    a.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
-    a.updateRecording('r1', { status: 'uploaded', sentBytes: 1000 })
-    a.recordJobSubmitted('r1', { id: 'job-1', status: 'IN_QUEUE', audioReference: 'volume-path', delayTime: null, executionTime: null }, 'queued')
+    a.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'), created())
+    step(a, 'r1', { type: 'UploadFinished', bytes: 1000 })
+    step(a, 'r1', { type: 'SubmitStarted', options: { language: null, diarize: true, minSpeakers: null, maxSpeakers: null } })
+    a.recordJobSubmitted('r1', { id: 'job-1', status: 'IN_QUEUE', audioReference: 'volume-path', delayTime: null, executionTime: null }, transition(a.getRecording('r1')!, { type: 'JobAccepted' }).patch)
     a.updateJob('job-1', { status: 'COMPLETED', delayTime: 1200, executionTime: 3400, finished: true })
     a.saveTranscript('r1', 'job-1', transcript)
     a.close()
@@ -46,7 +50,7 @@ describe('SqliteStore', () => {
 
   it('logs edits with the previous document and bumps the version', () => {
     const s = new SqliteStore(':memory:')
-    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'), created())
     s.saveTranscript('r1', 'job-1', transcript)
     const next = { ...transcript, speakers: [{ id: 'SPEAKER_00', name: 'Interviewer' }] }
     expect(s.saveEdit('r1', [{ op: 'renameSpeaker' }], transcript, next)).toBe(2)
@@ -56,9 +60,10 @@ describe('SqliteStore', () => {
 
   it('stores errors and deletes everything of a recording', () => {
     const s = new SqliteStore(':memory:')
-    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
-    s.createRecording(rec('r2', '2026-11-21T11:00:00.000Z'))
-    s.updateRecording('r1', { status: 'failed', error: { code: 'storage_auth', message: 'Check the keys.' } })
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'), created())
+    s.createRecording(rec('r2', '2026-11-21T11:00:00.000Z'), created())
+    step(s, 'r1', { type: 'UploadFailed', error: { code: 'storage_auth', message: 'Check the keys.' } })
+    expect(s.getRecording('r1')!.status).toBe('failed')
     expect(s.getRecording('r1')!.error).toEqual({ code: 'storage_auth', message: 'Check the keys.' })
     expect(s.listRecordings().map((r) => r.id)).toEqual(['r2', 'r1'])
     s.saveTranscript('r1', 'j', transcript)
@@ -71,7 +76,7 @@ describe('SqliteStore', () => {
 describe('undo', () => {
   it('goes back one edit at a time, then reports nothing to undo', () => {
     const s = new SqliteStore(':memory:')
-    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'), created())
     s.saveTranscript('r1', 'job-1', transcript)
     const a = { ...transcript, speakers: [{ id: 'SPEAKER_00', name: 'A' }] }
     const b = { ...transcript, speakers: [{ id: 'SPEAKER_00', name: 'B' }] }
@@ -104,8 +109,8 @@ describe('library search', () => {
   })
   it('finds Cyrillic and Latin words by prefix, case-insensitively, marks the match, skips filtered segments', () => {
     const s = new SqliteStore(':memory:')
-    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
-    s.createRecording(rec('r2', '2026-11-21T11:00:00.000Z'))
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'), created())
+    s.createRecording(rec('r2', '2026-11-21T11:00:00.000Z'), created())
     s.saveTranscript('r1', 'j1', { ...transcript, segments: [seg('s1', 'Мы записали Интервью в архиве'), seg('s2', 'Продолжение следует...', true)] })
     s.saveTranscript('r2', 'j2', { ...transcript, language: 'en', segments: [seg('s5', 'The Weasels have eaten our phone system')] })
     const hits = s.searchSegments('интерв')
@@ -129,7 +134,7 @@ describe('transcript versions', () => {
 
   it('keeps every worker result as a version with its own edits; a new result is an undoable step', () => {
     const s = new SqliteStore(':memory:')
-    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'), created())
     expect(s.listVersions('r1')).toEqual([])
     expect(s.saveTranscript('r1', 'job-1', transcript)).toBe(1)
     s.saveEdit('r1', [{ op: 'renameSpeaker' }], transcript, named('Anna'))
@@ -151,7 +156,7 @@ describe('transcript versions', () => {
   it('restores a version as an undoable step, keeps both versions edits apart, and survives reopening', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
     const s = new SqliteStore(file)
-    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'))
+    s.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'), created())
     s.saveTranscript('r1', 'job-1', transcript)
     s.saveEdit('r1', [], transcript, named('Anna'))
     s.saveTranscript('r1', 'job-2', named('Boris'))

@@ -5,7 +5,9 @@
  */
 import Database from 'better-sqlite3'
 import type { ErrorCode } from '../../domain/errors.ts'
-import type { AudioReferenceKind, JobInfo, JobOptions, RecordingStatus, RunpodJobStatus } from '../../domain/recording.ts'
+import type { LifecyclePatch, RecordingStatus } from '../../domain/lifecycle.ts'
+import { NOT_DISPATCHABLE_STATUSES } from '../../domain/lifecycle.ts'
+import type { AudioReferenceKind, JobInfo, JobOptions, RunpodJobStatus } from '../../domain/recording.ts'
 import type { HistoryStepKind, NewRecording, RecordingPatch, RecordingStore, StoredRecording, StoredTranscript, StoredVersion } from '../../domain/store.ts'
 import type { Speaker, Transcript } from '../../domain/transcript.ts'
 
@@ -233,8 +235,9 @@ export class SqliteStore implements RecordingStore {
     this.db.close()
   }
 
-  createRecording(r: NewRecording): void {
+  createRecording(r: NewRecording, initial: LifecyclePatch): void {
     const now = new Date().toISOString()
+    if (!initial.status) throw new Error('createRecording needs the initial status from lifecycle.created()')
     this.db
       .prepare(
         `INSERT INTO recordings (id, filename, extension, content_type, size, sha256, duration, created_at, status,
@@ -251,7 +254,7 @@ export class SqliteStore implements RecordingStore {
         sha256: r.sha256,
         duration: r.duration,
         createdAt: r.createdAt,
-        status: r.status,
+        status: initial.status,
         sentBytes: r.upload.sentBytes,
         totalBytes: r.upload.totalBytes,
         objectKey: r.objectKey,
@@ -282,8 +285,10 @@ export class SqliteStore implements RecordingStore {
 
   listPendingSubmissions(): StoredRecording[] {
     const rows = this.db
-      .prepare(`${SELECT_RECORDING} WHERE r.submit_requested_at IS NOT NULL AND r.sent_bytes >= r.total_bytes AND r.status NOT IN ('uploading', 'submitting', 'queued', 'transcribing', 'processing') ORDER BY r.submit_requested_at, r.id`)
-      .all() as RecordingRow[]
+      .prepare(
+        `${SELECT_RECORDING} WHERE r.submit_requested_at IS NOT NULL AND r.sent_bytes >= r.total_bytes AND r.status NOT IN (${NOT_DISPATCHABLE_STATUSES.map(() => '?').join(',')}) ORDER BY r.submit_requested_at, r.id`,
+      )
+      .all(...NOT_DISPATCHABLE_STATUSES) as RecordingRow[]
     return rows.map(toStored)
   }
 
@@ -295,10 +300,16 @@ export class SqliteStore implements RecordingStore {
     return rows.map(toStored)
   }
 
-  updateRecording(
-    id: string,
-    patch: RecordingPatch,
-  ): void {
+  updateRecording(id: string, patch: RecordingPatch): void {
+    this.writeRecording(id, patch)
+  }
+
+  applyLifecycle(id: string, patch: LifecyclePatch): void {
+    this.writeRecording(id, patch)
+  }
+
+  /** One UPDATE of the fields present in `patch` (a status only arrives here through `applyLifecycle`). */
+  private writeRecording(id: string, patch: Omit<RecordingPatch, 'status'> & { status?: RecordingStatus }): void {
     const sets: string[] = ['updated_at = @now']
     const params: Record<string, unknown> = { id, now: new Date().toISOString() }
     if (patch.status !== undefined) (sets.push('status = @status'), (params.status = patch.status))
@@ -322,8 +333,8 @@ export class SqliteStore implements RecordingStore {
     this.db.prepare(`UPDATE recordings SET ${sets.join(', ')} WHERE id = @id`).run(params)
   }
 
-  /** Records a submitted job and makes it the recording's current job, with the new status, atomically. */
-  recordJobSubmitted(recordingId: string, job: JobInfo, status: RecordingStatus): void {
+  /** Records a submitted job and makes it the recording's current job, with the lifecycle's patch, atomically. */
+  recordJobSubmitted(recordingId: string, job: JobInfo, patch: LifecyclePatch): void {
     const now = new Date().toISOString()
     this.db.transaction(() => {
       this.db
@@ -332,9 +343,8 @@ export class SqliteStore implements RecordingStore {
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(job.id, recordingId, job.status, job.audioReference, job.delayTime, job.executionTime, now)
-      this.db
-        .prepare(`UPDATE recordings SET current_job_id = ?, status = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?`)
-        .run(job.id, status, now, recordingId)
+      this.db.prepare(`UPDATE recordings SET current_job_id = ?, updated_at = ? WHERE id = ?`).run(job.id, now, recordingId)
+      this.writeRecording(recordingId, patch)
     })()
   }
 
