@@ -105,6 +105,8 @@ describe('proofreading in Chromium', () => {
     // One Undo takes back both replacements.
     await page.click('#detail .undo-button')
     await expect.poll(async () => (await transcript()).segments.filter((s) => s.text.includes('telephone')).length).toBe(0)
+    // The page shows it too (the next test copies from the page; under load the redraw can trail the server).
+    await expect.poll(() => page.locator('#detail .segment[data-segment-id=s2]').innerText()).toBe('Weasels have eaten our phone system')
     expect(errors).toEqual([])
   })
 
