@@ -50,6 +50,9 @@ export function isLoopbackHost(host: string): boolean {
 export const AUDIO_REFERENCE_MODES = ['auto', 'presigned', 'volume-path'] as const
 export type AudioReferenceMode = (typeof AUDIO_REFERENCE_MODES)[number]
 
+/** OpenAI's API, the default LLM_BASE_URL (https://platform.openai.com/docs/api-reference). */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1'
+
 const EnvSchema = z.object({
   RUNPOD_API_KEY: optionalString,
   RUNPOD_ENDPOINT_ID: z.preprocess(
@@ -102,6 +105,11 @@ const EnvSchema = z.object({
   WHISPER_MODEL: z.preprocess(emptyToUndefined, z.string().trim().default('large-v3')),
   WHISPER_BATCH_SIZE: positiveInt(16),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  LLM_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default(OPENAI_BASE_URL)),
+  LLM_API_KEY: optionalString,
+  LLM_MODEL: optionalString,
+  LLM_CONTEXT_TOKENS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1000, 'must be at least 1000 tokens').default(8000)),
+  NOTES_TEMPLATES_DIR: z.preprocess(emptyToUndefined, z.string().default('templates/notes')),
   /** Shown in the page when the panel runs against the local stand-ins (`npm run demo`). */
   SCRIBE_DEMO: z.preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false']).default('0')),
 })
@@ -151,6 +159,16 @@ export interface Config {
     region: string | undefined
   }
   audioReference: AudioReferenceMode
+  /** The chat model that writes notes (any OpenAI-compatible API). */
+  llm: {
+    baseUrl: string
+    apiKey: string | undefined
+    model: string | undefined
+    /** The model's context (prompt + answer), tokens; longer transcripts are split by turns. */
+    contextTokens: number
+    /** Folder of note templates (`*.md`), absolute. */
+    templatesDir: string
+  }
   logLevel: 'debug' | 'info' | 'warn' | 'error'
 }
 
@@ -207,6 +225,13 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       region: e.RUNPOD_S3_REGION ?? datacenter,
     },
     audioReference: e.AUDIO_REFERENCE,
+    llm: {
+      baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''),
+      apiKey: e.LLM_API_KEY,
+      model: e.LLM_MODEL,
+      contextTokens: e.LLM_CONTEXT_TOKENS,
+      templatesDir: path.resolve(cwd, e.NOTES_TEMPLATES_DIR),
+    },
     logLevel: e.LOG_LEVEL,
   }
 }
@@ -235,5 +260,16 @@ export function missingRunpodSettings(config: Config): string[] {
   // Both come from the datacenter: name it once, with whichever override is also missing.
   const overrides = [config.s3.endpoint ? null : 'RUNPOD_S3_ENDPOINT', config.s3.region ? null : 'RUNPOD_S3_REGION'].filter(Boolean)
   if (overrides.length) missing.push(`RUNPOD_DATACENTER (or ${overrides.join(' and ')})`)
+  return missing
+}
+
+/**
+ * Names of the LLM settings still missing for notes (empty = ready). A key is needed for OpenAI's own API; a local
+ * server (Ollama, llama.cpp) at another LLM_BASE_URL may take none.
+ */
+export function missingLlmSettings(config: Config): string[] {
+  const missing: string[] = []
+  if (!config.llm.apiKey && config.llm.baseUrl === OPENAI_BASE_URL) missing.push('LLM_API_KEY')
+  if (!config.llm.model) missing.push('LLM_MODEL')
   return missing
 }
