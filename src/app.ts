@@ -14,6 +14,7 @@ import { errorHandler } from './http/errors.ts'
 import { eventRoutes } from './http/events.ts'
 import { healthRoutes } from './http/health.ts'
 import { liveRoutes } from './http/live.ts'
+import { notesStatusRoutes, recordingNotesRoutes } from './http/notes.ts'
 import { recordingRoutes } from './http/recordings.ts'
 import { passwordGate } from './http/auth.ts'
 import { localOnly } from './http/security.ts'
@@ -22,6 +23,7 @@ import type { EventBus } from './services/events.ts'
 import type { ExportService } from './services/exports.ts'
 import type { JobService } from './services/jobs.ts'
 import type { LiveRecordingService } from './services/live.ts'
+import type { NotesService } from './services/notes.ts'
 import type { SetupService } from './services/setup.ts'
 import type { TranscriptService } from './services/transcripts.ts'
 import type { UploadService } from './services/uploads.ts'
@@ -38,6 +40,7 @@ export interface AppDeps {
   objectStore: ObjectStore | null
   runner: JobRunner | null
   setup: SetupService
+  notes: NotesService
   logger: Logger
   /** Speech maps for the hallucination filter (reported by /api/health). */
   speech?: SpeechDetector
@@ -73,6 +76,8 @@ export function createApp(deps: AppDeps): Hono {
   app.onError(errorHandler(deps.logger))
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No such page or API route: ${c.req.method} ${c.req.path}` } }, 404))
 
+  app.route('/api/recordings/:id/notes', recordingNotesRoutes(deps))
+  app.route('/api/notes', notesStatusRoutes(deps))
   app.route('/api/recordings', recordingRoutes({ ...deps, outputDir: deps.config.paths.outputDir, gpuPricePerSecond: deps.config.gpuPricePerSecond }))
   app.route('/api/live', liveRoutes(deps))
   app.route('/api/events', eventRoutes(deps))

@@ -108,7 +108,7 @@ const EnvSchema = z.object({
   LLM_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default(OPENAI_BASE_URL)),
   LLM_API_KEY: optionalString,
   LLM_MODEL: optionalString,
-  LLM_CONTEXT_TOKENS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1000, 'must be at least 1000 tokens').default(8000)),
+  LLM_CONTEXT_TOKENS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(2000, 'must be at least 2000 tokens (a model with less context cannot take a part of a transcript and the instructions)').default(8000)),
   NOTES_TEMPLATES_DIR: z.preprocess(emptyToUndefined, z.string().default('templates/notes')),
   /** Shown in the page when the panel runs against the local stand-ins (`npm run demo`). */
   SCRIBE_DEMO: z.preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false']).default('0')),

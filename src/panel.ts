@@ -7,8 +7,10 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import type { Hono } from 'hono'
-import { isRunpodS3, missingRunpodSettings, type Config } from './config.ts'
+import { isRunpodS3, missingLlmSettings, missingRunpodSettings, type Config } from './config.ts'
 import type { EndpointManager, JobRunner, Logger, ObjectStore } from './domain/ports.ts'
+import { notConfiguredModel, type LanguageModel } from './domain/notes.ts'
+import { OpenAiChatModel } from './adapters/llm/openai-chat.ts'
 import { FfmpegMedia } from './adapters/media/ffmpeg-media.ts'
 import { SileroSpeechDetector } from './adapters/media/speech-detector.ts'
 import { RunpodClient } from './adapters/runpod/runpod-client.ts'
@@ -23,6 +25,7 @@ import { ExportService } from './services/exports.ts'
 import { resolveAudioReference } from './services/audio-reference.ts'
 import { JobService } from './services/jobs.ts'
 import { LiveRecordingService } from './services/live.ts'
+import { NotesService } from './services/notes.ts'
 import { TranscriptService } from './services/transcripts.ts'
 import { diagnoseQueue, SetupService } from './services/setup.ts'
 import { UploadService } from './services/uploads.ts'
@@ -34,6 +37,7 @@ export interface Panel {
   jobs: JobService
   live: LiveRecordingService
   events: EventBus
+  notes: NotesService
   /** Resumes unfinished uploads and jobs and starts the poller. */
   start(): void
   /** Stops the poller and closes the database. */
@@ -49,6 +53,8 @@ export interface PanelOverrides {
   runpodRetry?: { retries?: number; minTimeoutMs?: number; maxTimeoutMs?: number }
   /** Waits before resuming an interrupted cloud upload (tests use short ones). */
   uploadRetryDelaysMs?: readonly number[]
+  /** How often a note's streamed text is saved, ms (tests of a crash use short ones). */
+  noteSaveEveryMs?: number
 }
 
 /** Builds the panel. Creates the uploads and output folders and the database `output/scribe.db`. */
@@ -63,7 +69,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   const { objectStore, runner, rest } = createAdapters(config, logger, overrides)
   const rp = config.runpod
 
-  const exports = new ExportService({ store, outputDir: config.paths.outputDir })
+  const exports = new ExportService({ store, outputDir: config.paths.outputDir, notes: store.notes })
   const transcripts = new TranscriptService({ store, exports, logger })
   let jobs: JobService | null = null
   const uploads = new UploadService({
@@ -102,7 +108,18 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   })
   const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })
   const setup = createSetupService(config, logger, { objectStore, runner, rest })
-  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, setup, logger, speech })
+  const notes = new NotesService({
+    store,
+    notes: store.notes,
+    llm: createLanguageModel(config),
+    events,
+    logger,
+    templatesDir: config.llm.templatesDir,
+    contextTokens: config.llm.contextTokens,
+    emulated: config.server.demo,
+    saveEveryMs: overrides.noteSaveEveryMs,
+  })
+  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, setup, notes, logger, speech })
   let sweeper: NodeJS.Timeout | null = null
   const jobService = jobs
 
@@ -113,6 +130,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     jobs: jobService,
     live,
     events,
+    notes,
     start() {
       const missing = missingRunpodSettings(config)
       if (missing.length > 0) logger.warn(`RunPod is not configured; missing: ${missing.join(', ')}. The page works; transcription needs these settings.`)
@@ -128,6 +146,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
         }
       }
       jobService.resume()
+      notes.recoverInterrupted()
       // Microphone sessions nobody finished (tab closed, panel restarted) become recordings after 60 s of silence.
       const sweep = () => void live.sweepIdle(60_000).catch((err: unknown) => logger.warn('microphone sweep failed', { error: err }))
       sweep()
@@ -138,8 +157,9 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
       if (sweeper) clearInterval(sweeper)
       jobService.stop()
       uploads.stopAll()
+      notes.stopAll()
       // Let aborted uploads and in-flight polls settle before the database closes.
-      for (let i = 0; i < 50 && jobService.busy > 0; i++) await new Promise((r) => setTimeout(r, 20))
+      for (let i = 0; i < 50 && jobService.busy + notes.busy > 0; i++) await new Promise((r) => setTimeout(r, 20))
       await new Promise((r) => setTimeout(r, 20))
       store.close()
     },
@@ -167,6 +187,13 @@ export function createAdapters(config: Config, logger: Logger, overrides: PanelO
       : null
   const rest: EndpointManager | null = rp.apiKey ? new RunpodRest({ restApiBase: rp.restApiBase, apiKey: rp.apiKey, ...(overrides.runpodRetry ? { minTimeoutMs: overrides.runpodRetry.minTimeoutMs } : {}) }) : null
   return { objectStore, runner, rest }
+}
+
+/** The chat model for notes: any OpenAI-compatible API, or an object that names the missing settings. */
+export function createLanguageModel(config: Config): LanguageModel {
+  const missing = missingLlmSettings(config)
+  const { baseUrl, apiKey, model, contextTokens } = config.llm
+  return missing.length > 0 || !model ? notConfiguredModel(missing) : new OpenAiChatModel({ baseUrl, apiKey, model, contextTokens })
 }
 
 /** The setup check over the given adapters. */

@@ -32,7 +32,7 @@ const transcript: Transcript = {
   segments: [
     seg('a', 1, 'SPEAKER_01', 'How long have you worked nights?'),
     seg('b', 4.5, 'SPEAKER_00', 'Eleven years,\n  give or take.'),
-    seg('c', 9, 'SPEAKER_00', 'Thanks for watching!', { rule: 'outro', reason: 'a YouTube outro', evidence: null }),
+    seg('c', 9, 'SPEAKER_00', 'Thanks for watching!', { rule: 'manual', reason: 'hidden by the user', evidence: null }),
     seg('d', 3725, null, 'And then the winter came.'),
   ],
 }

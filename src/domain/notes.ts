@@ -131,3 +131,29 @@ export function notConfiguredModel(missing: readonly string[]): LanguageModel {
 export function notConfiguredMessage(missing: readonly string[]): string {
   return `Notes need a chat model: set ${missing.join(' and ')} in .env (see the README's "Notes" section: OpenAI, a RunPod vLLM endpoint or Ollama) and restart the panel.`
 }
+
+/** The fields of a note that change while and after it is written (absent = unchanged). */
+export type NotePatch = Partial<Pick<Note, 'status' | 'text' | 'quotes' | 'usage' | 'error' | 'finishedAt' | 'durationMs' | 'parts'>>
+
+/** A library search hit in a note. */
+export interface NoteHit {
+  recordingId: string
+  noteId: string
+  title: string
+  /** The note's text around the match; `match` parts are the words that matched. */
+  snippet: { text: string; match: boolean }[]
+}
+
+/** Persistence of notes (SQLite beside the recordings; a recording's notes go with it). Durable when a call returns. */
+export interface NoteStore {
+  createNote(note: Note): void
+  getNote(id: string): Note | null
+  /** A recording's notes, newest first. */
+  listNotes(recordingId: string): Note[]
+  /** Notes still marked `writing` (after a restart: interrupted). */
+  listWriting(): Note[]
+  updateNote(id: string, patch: NotePatch): void
+  deleteNote(id: string): void
+  /** Full-text search over notes' text; every word must occur (prefix match). */
+  searchNotes(q: string, limit?: number): NoteHit[]
+}

@@ -13,6 +13,7 @@ import {
   languageLabel,
   speakerNamesInUse,
 } from './common.ts'
+import { noteBlocks, noteByline, NOTES_HEADING, QUOTES_HEADING, quoteLine } from './notes-section.ts'
 import { recordedOnText, stampedTurns } from './stamps.ts'
 import { formatDuration, formatTimestamp } from './timecode.ts'
 
@@ -71,6 +72,22 @@ export async function renderDocx(doc: ExportDocument): Promise<Uint8Array> {
           ],
         }),
       )
+    }
+  }
+  for (const [i, n] of (doc.notes ?? []).entries()) {
+    if (i === 0) children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, spacing: { before: 480, after: 120 }, children: [new TextRun(NOTES_HEADING)] }))
+    children.push(
+      new Paragraph({ heading: HeadingLevel.HEADING_2, spacing: { before: 240 }, children: [new TextRun(cleanText(n.title))] }),
+      new Paragraph({ children: [new TextRun({ text: noteByline(n, doc.timeZone), italics: true, color: GREY })] }),
+    )
+    for (const b of noteBlocks(n.text)) {
+      if (b.kind === 'heading') children.push(new Paragraph({ spacing: { before: 160 }, children: [new TextRun({ text: b.text, bold: true })] }))
+      else if (b.kind === 'bullet') children.push(new Paragraph({ bullet: { level: 0 }, children: [new TextRun(b.text)] }))
+      else children.push(new Paragraph({ children: [new TextRun(b.text)] }))
+    }
+    if (n.quotes.length > 0) {
+      children.push(new Paragraph({ spacing: { before: 160 }, children: [new TextRun({ text: `${QUOTES_HEADING}:`, bold: true })] }))
+      for (const q of n.quotes) children.push(new Paragraph({ children: [new TextRun({ text: quoteLine(q), ...(q.verified ? {} : { color: 'B42318' }) })] }))
     }
   }
   const document = new Document({

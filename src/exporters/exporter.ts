@@ -4,6 +4,7 @@
  * decisions already applied) and never touch the disk or the network.
  */
 import type { Transcript } from '../domain/transcript.ts'
+import type { ExportNote } from './notes-section.ts'
 import type { TimestampMode } from './stamps.ts'
 
 /** What an exporter renders. */
@@ -27,6 +28,8 @@ export interface ExportDocument {
    * Optional so callers can leave it out; tests pass one so golden files do not depend on the machine's zone.
    */
   timeZone?: string
+  /** LLM notes to add after the transcript (md and docx; `?notes=1`); none when absent. */
+  notes?: ExportNote[]
 }
 
 export interface Exporter {

@@ -12,6 +12,7 @@ import {
   languageLabel,
   speakerNamesInUse,
 } from './common.ts'
+import { noteByline, NOTES_HEADING, QUOTES_HEADING, quoteLine } from './notes-section.ts'
 import { recordedOnText, stampedTurns } from './stamps.ts'
 import { formatDuration, formatTimestamp } from './timecode.ts'
 
@@ -74,6 +75,19 @@ export function renderMarkdown(doc: ExportDocument): string {
     blocks.push(`## ${FILTERED_HEADING}`)
     const items = filtered.map((s) => `- [${formatTimestamp(s.start)}] "${e(s.text)}" — ${e(s.filtered.reason)}`)
     blocks.push(items.join('\n'))
+  }
+  if (doc.notes && doc.notes.length > 0) {
+    blocks.push(`## ${NOTES_HEADING}`)
+    for (const n of doc.notes) {
+      blocks.push(`### ${e(n.title)}`, `*${e(noteByline(n, doc.timeZone))}*`)
+      // The model's Markdown stays Markdown, a level below the note's title, with no raw HTML.
+      const text = n.text
+        .replace(/[<>&]/g, '\\$&')
+        .replace(/^(#{1,3})(\s)/gm, '###$1$2')
+        .trim()
+      if (text) blocks.push(text)
+      if (n.quotes.length > 0) blocks.push(`**${QUOTES_HEADING}:**`, n.quotes.map((q) => `- ${e(quoteLine(q))}`).join('\n'))
+    }
   }
   return blocks.join('\n\n') + '\n'
 }

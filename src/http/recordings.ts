@@ -12,6 +12,7 @@ import contentDisposition from 'content-disposition'
 import parseRange from 'range-parser'
 import { z } from 'zod'
 import { AppError, recordingNotFound } from '../domain/errors.ts'
+import type { NoteHit } from '../domain/notes.ts'
 import type { Logger, ObjectStore } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
@@ -51,6 +52,8 @@ export interface RecordingRoutesDeps {
   logger: Logger
   outputDir: string
   gpuPricePerSecond: number
+  /** Library search in notes' text too (optional: the routes work without notes). */
+  notes?: { search(q: string): NoteHit[] }
 }
 
 /** Body of `POST /api/recordings/:id/transcribe` (all optional). */
@@ -174,9 +177,14 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
     const hits = deps.store.searchSegments(q)
     const byRecording = new Map<string, typeof hits>()
     for (const h of hits) byRecording.set(h.recordingId, [...(byRecording.get(h.recordingId) ?? []), h])
+    const noteHits = deps.notes?.search(q) ?? []
     const found = items
-      .filter((r) => r.filename.toLocaleLowerCase().includes(needle) || (r.title ?? '').toLocaleLowerCase().includes(needle) || byRecording.has(r.id))
-      .map((r) => ({ ...r, matches: (byRecording.get(r.id) ?? []).map(({ segmentId, start, snippet }) => ({ segmentId, start, snippet })) }))
+      .filter((r) => r.filename.toLocaleLowerCase().includes(needle) || (r.title ?? '').toLocaleLowerCase().includes(needle) || byRecording.has(r.id) || noteHits.some((h) => h.recordingId === r.id))
+      .map((r) => ({
+        ...r,
+        matches: (byRecording.get(r.id) ?? []).map(({ segmentId, start, snippet }) => ({ segmentId, start, snippet })),
+        noteMatches: noteHits.filter((h) => h.recordingId === r.id).map(({ noteId, title, snippet }) => ({ noteId, title, snippet })),
+      }))
     return c.json({ recordings: found, totals })
   })
 
@@ -307,7 +315,8 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   app.get('/:id/export/:format', async (c) => {
     const r = mustGet(c.req.param('id'))
     const timestamps = parseTimestampMode(c.req.query('timestamps'))
-    const { body, fileName, contentType } = await deps.exports.render(r.id, c.req.param('format'), { timestamps })
+    const notes = c.req.query('notes') === '1' || c.req.query('notes') === 'true'
+    const { body, fileName, contentType } = await deps.exports.render(r.id, c.req.param('format'), { timestamps, notes })
     return c.body(typeof body === 'string' ? body : new Uint8Array(body), 200, {
       'content-type': contentType,
       // RFC 6266: an ASCII fallback plus the UTF-8 name, so Cyrillic file names survive.

@@ -4,6 +4,7 @@
  * reconnect by refetching the recordings it shows.
  */
 import { EventEmitter } from 'node:events'
+import type { Note } from '../domain/notes.ts'
 import type { Recording } from '../domain/recording.ts'
 
 export type PanelEvent =
@@ -13,6 +14,11 @@ export type PanelEvent =
   | { type: 'deleted'; id: string }
   /** A recording's transcript changed (an edit, an undo): open pages refresh speaker names and stale copies. */
   | { type: 'transcript'; id: string; version: number }
+  /** A note of recording `id` was created or finished (done, failed, stopped). */
+  | { type: 'note'; id: string; note: Note }
+  /** Text a model streamed for a note; `reset`: a new step (`phase`: a part, combining) starts its text afresh. */
+  | { type: 'note-text'; id: string; noteId: string; delta: string; reset: boolean; phase: string }
+  | { type: 'note-deleted'; id: string; noteId: string }
 
 export class EventBus {
   private readonly emitter = new EventEmitter()

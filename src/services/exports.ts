@@ -5,6 +5,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../domain/errors.ts'
+import type { NoteStore } from '../domain/notes.ts'
 import { requireRecording, requireTranscript, type RecordingStore, type StoredRecording } from '../domain/store.ts'
 import { EXPORTERS, exportFileName, getExporter, withoutMediaExtension } from '../exporters/index.ts'
 import type { TimestampMode } from '../exporters/stamps.ts'
@@ -18,8 +19,8 @@ export function exportTitle(r: StoredRecording): string {
 export const FILE_FORMATS = ['json', 'md', 'docx'] as const
 
 export class ExportService {
-  private readonly deps: { store: RecordingStore; outputDir: string }
-  constructor(deps: { store: RecordingStore; outputDir: string }) {
+  private readonly deps: { store: RecordingStore; outputDir: string; notes?: NoteStore }
+  constructor(deps: { store: RecordingStore; outputDir: string; notes?: NoteStore }) {
     this.deps = deps
   }
 
@@ -31,10 +32,11 @@ export class ExportService {
   /**
    * Renders one export of a recording's transcript.
    * @param options.timestamps where md, docx and txt put timestamps (every speaker turn when absent)
+   * @param options.notes add the recording's LLM notes that have text (md and docx), oldest first
    * @returns the body, a safe download file name and the content type.
    * @throws AppError `not_found` (no recording / no transcript yet), `bad_request` (unknown format).
    */
-  async render(id: string, format: string, options: { timestamps?: TimestampMode } = {}): Promise<{ body: string | Uint8Array; fileName: string; contentType: string }> {
+  async render(id: string, format: string, options: { timestamps?: TimestampMode; notes?: boolean } = {}): Promise<{ body: string | Uint8Array; fileName: string; contentType: string }> {
     const exporter = getExporter(format)
     if (!exporter) throw new AppError('bad_request', `Unknown export format "${format}". Use one of: ${this.formats().join(', ')}.`)
     const t = requireTranscript(this.deps.store, id)
@@ -47,6 +49,7 @@ export class ExportService {
       recordedAt: r.recordedAt ?? null,
       transcribedAt: t.createdAt,
       ...(options.timestamps ? { timestamps: options.timestamps } : {}),
+      ...(options.notes && this.deps.notes ? { notes: this.deps.notes.listNotes(id).filter((n) => n.text.trim() !== '').reverse() } : {}),
     })
     return { body, fileName: exportFileName(title, exporter), contentType: exporter.contentType }
   }

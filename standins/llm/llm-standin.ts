@@ -108,7 +108,7 @@ function readRequest(body: z.infer<typeof RequestSchema>): Omit<RecordedRequest,
 /** The stand-in's "notes": quotes from the lines it read (or the parts' quotes when combining). */
 function answer(req: RecordedRequest, invent: boolean, user: string): string {
   const title = /^Instruction \((.*)\):$/m.exec(user)?.[1] ?? 'Notes'
-  const out = [`## ${title} (emulated)`, '', 'Written by the local stand-in, not a language model: it quotes lines of the transcript it was sent.', '']
+  const out = req.kind === 'part' ? [] : [`## ${title} (emulated)`, '', 'Written by the local stand-in, not a language model: it quotes lines of the transcript it was sent.', '']
   if (req.kind === 'combine') {
     const quoted = [...new Set(user.split('\n').filter((l) => /^- .*".+" \[/.test(l) && !l.includes(INVENTED)))]
     out.push(...quoted)

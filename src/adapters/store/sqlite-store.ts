@@ -10,6 +10,10 @@ import { NOT_DISPATCHABLE_STATUSES } from '../../domain/lifecycle.ts'
 import type { AudioReferenceKind, JobInfo, JobOptions, RunpodJobStatus } from '../../domain/recording.ts'
 import type { HistoryStepKind, NewRecording, RecordingPatch, RecordingStore, StoredRecording, StoredTranscript, StoredVersion } from '../../domain/store.ts'
 import type { Speaker, Transcript } from '../../domain/transcript.ts'
+import { ftsQuery, splitMarked } from './fts.ts'
+import { NOTES_SCHEMA, SqliteNoteStore } from './sqlite-notes.ts'
+
+export { ftsQuery } from './fts.ts'
 
 /** Ordered migrations; index + 1 = schema version. Never edit a released one: append. Exported for migration tests. */
 export const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
@@ -121,6 +125,8 @@ export const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[]
   `ALTER TABLE recordings ADD COLUMN recorded_at TEXT;`,
   // 6: a title the user gives a recording in the page (the file name stays as uploaded).
   `ALTER TABLE recordings ADD COLUMN title TEXT;`,
+  // 7: notes written by an LLM, with their checked quotes and a full-text index for the library search.
+  NOTES_SCHEMA,
 ]
 
 /** Re-indexes one recording's kept segments for search and refreshes its library summary (language, speakers). */
@@ -141,16 +147,6 @@ export interface SearchHit {
   start: number
   /** The segment's text in parts; `match` parts are the words that matched the query. */
   snippet: { text: string; match: boolean }[]
-}
-
-/**
- * FTS5 query for what a user typed: every word must occur, as a word prefix ("интерв" finds
- * "интервью"). Words are quoted, so FTS5 operators in the input are taken literally.
- */
-export function ftsQuery(q: string): string | null {
-  const words = q.match(/[\p{L}\p{N}]+/gu)
-  if (!words || words.length === 0) return null
-  return words.slice(0, 12).map((w) => `"${w}"*`).join(' ')
 }
 
 interface HistoryRow {
@@ -203,6 +199,8 @@ const SELECT_RECORDING = `
 
 export class SqliteStore implements RecordingStore {
   private readonly db: Database.Database
+  /** The recordings' notes, in the same database. */
+  readonly notes: SqliteNoteStore
 
   /** @param file - database path, or `:memory:`. Applies pending migrations. */
   constructor(file: string) {
@@ -212,6 +210,7 @@ export class SqliteStore implements RecordingStore {
     this.db.pragma('foreign_keys = ON')
     this.db.pragma('busy_timeout = 5000')
     this.migrate()
+    this.notes = new SqliteNoteStore(this.db)
   }
 
   /** Current schema version (number of applied migrations). */
@@ -577,21 +576,6 @@ export class SqliteStore implements RecordingStore {
     indexTranscript(this.db, recordingId, doc ?? (JSON.parse(json ?? this.versionDocument(recordingId, version)!) as Transcript))
     return row.version
   }
-}
-
-/** Splits FTS5 highlight() output (matches between \x01 and \x02) into parts. */
-function splitMarked(marked: string): { text: string; match: boolean }[] {
-  const parts: { text: string; match: boolean }[] = []
-  for (const piece of marked.split('\u0001')) {
-    const end = piece.indexOf('\u0002')
-    if (end === -1) {
-      if (piece) parts.push({ text: piece, match: false })
-      continue
-    }
-    parts.push({ text: piece.slice(0, end), match: true })
-    if (end + 1 < piece.length) parts.push({ text: piece.slice(end + 1), match: false })
-  }
-  return parts
 }
 
 function toStored(row: RecordingRow): StoredRecording {
