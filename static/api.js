@@ -58,6 +58,14 @@ export const api = {
   versions: (id) => call('GET', `${rec(id)}/versions`),
   /** Makes `version` current again (undoable); answers like `edit`. */
   restore: (id, version) => call('POST', `${rec(id)}/versions/${version}/restore`),
+  /** Whether a chat model is configured, and the note templates: {configured, missing, message, model, contextTokens, emulated, templates}. */
+  notesStatus: () => call('GET', '/api/notes'),
+  /** A recording's notes, newest first. */
+  notes: (id) => call('GET', `${rec(id)}/notes`),
+  /** Starts a note: {template} or {prompt}; answers the note being written (its text streams over /api/events). */
+  createNote: (id, request) => call('POST', `${rec(id)}/notes`, request),
+  stopNote: (id, noteId) => call('POST', `${rec(id)}/notes/${encodeURIComponent(noteId)}/stop`),
+  deleteNote: (id, noteId) => call('DELETE', `${rec(id)}/notes/${encodeURIComponent(noteId)}`),
   liveStart: (filename) => call('POST', `/api/live?filename=${encodeURIComponent(filename)}`),
   liveChunk: async (session, seq, blob) => {
     const res = await fetch(`/api/live/${encodeURIComponent(session)}/chunks/${seq}`, { method: 'PUT', body: blob })

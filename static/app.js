@@ -12,6 +12,7 @@ import { costText, renderLibrary as drawLibrary, totalsText } from './library.js
 import { createPlayer, RATES } from './player.js'
 import { setupRecorder } from './recorder.js'
 import { initSetupView, openSetupIfNotConfigured } from './setup.js'
+import { createNotes } from './notes.js'
 import { createReview } from './review.js'
 import { installShortcuts, openHelp } from './shortcuts.js'
 
@@ -280,6 +281,8 @@ function connectEvents() {
       if (review?.loaded && !review.editing && review.version < version) loadTranscript(id)
     }, 1000)
   })
+  // Notes being written stream their text; the open recording's Notes tab shows it.
+  for (const type of ['note', 'note-text', 'note-deleted']) source.addEventListener(type, (e) => state.detail?.notes?.onEvent(JSON.parse(e.data)))
   source.addEventListener('deleted', (e) => {
     const { id } = JSON.parse(e.data)
     state.recordings.delete(id)
@@ -294,6 +297,7 @@ function connectEvents() {
 function teardownDetail() {
   const d = state.detail
   if (!d) return
+  d.notes?.destroy()
   d.review?.destroy()
   d.player?.destroy()
   d.wavesurfer?.destroy()
@@ -318,7 +322,7 @@ async function select(id) {
   const root = $('#detail-template').content.cloneNode(true)
   const detail = $('#detail')
   detail.replaceChildren(root)
-  state.detail = { id, wavesurfer: null, player: null, review: null, observer: null }
+  state.detail = { id, wavesurfer: null, player: null, review: null, notes: null, observer: null }
   setupTitle(r)
   renderMeta(r)
   setupJobForm(r)
@@ -542,6 +546,7 @@ function setupPlayer(r) {
   }
   detail.player = createPlayer(audio, { onTime, onChange })
   detail.review = createReview(detailRoot, { id: r.id, player: detail.player, audio })
+  detail.notes = createNotes(detailRoot, { id: r.id, player: detail.player })
   playBtn.addEventListener('click', () => detail.player.toggle())
   speed.addEventListener('change', () => detail.player.setRate(Number(speed.value)))
   $('.help-button', root).addEventListener('click', openHelp)
