@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, missingRunpodSettings, parseConfig, S3_DATACENTERS } from './config.ts'
+import { ConfigError, missingLlmSettings, missingRunpodSettings, parseConfig, S3_DATACENTERS } from './config.ts'
 
 describe('parseConfig', () => {
   it('gives working defaults with no settings, and names what RunPod needs', () => {
@@ -87,5 +87,22 @@ describe('parseConfig', () => {
     const d = parseConfig({ RUNPOD_REST_API_BASE: 'http://127.0.0.1:9/v2/', QUEUE_WARNING_S: '60' })
     expect(d.runpod.restApiBase).toBe('http://127.0.0.1:9/v2')
     expect(d.runpod.queueWarningSeconds).toBe(60)
+  })
+})
+
+describe('LLM settings for notes', () => {
+  it('default to OpenAI with an 8,000-token context and name what is missing', () => {
+    const c = parseConfig({}, '/work')
+    expect(c.llm).toEqual({ baseUrl: 'https://api.openai.com/v1', apiKey: undefined, model: undefined, contextTokens: 8000, templatesDir: '/work/templates/notes' })
+    expect(missingLlmSettings(c)).toEqual(['LLM_API_KEY', 'LLM_MODEL'])
+  })
+  it('take a local server without a key, and a RunPod vLLM endpoint with one', () => {
+    expect(missingLlmSettings(parseConfig({ LLM_BASE_URL: 'http://localhost:11434/v1/', LLM_MODEL: 'llama3.1' }))).toEqual([])
+    const runpod = parseConfig({ LLM_BASE_URL: 'https://api.runpod.ai/v2/abc123/openai/v1', LLM_API_KEY: 'rpa_x', LLM_MODEL: 'Qwen/Qwen2.5-7B-Instruct', LLM_CONTEXT_TOKENS: '32768' })
+    expect(runpod.llm).toMatchObject({ baseUrl: 'https://api.runpod.ai/v2/abc123/openai/v1', model: 'Qwen/Qwen2.5-7B-Instruct', contextTokens: 32768 })
+    expect(missingLlmSettings(runpod)).toEqual([])
+  })
+  it('refuse a context too small for a part of a transcript and the instructions', () => {
+    expect(() => parseConfig({ LLM_CONTEXT_TOKENS: '512' })).toThrow(/LLM_CONTEXT_TOKENS: must be at least 2000 tokens/)
   })
 })

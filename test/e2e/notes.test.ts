@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EMULATED_MODEL, startLlmStandIn, type LlmStandIn } from '../../standins/llm/llm-standin.ts'
+import { EMULATED_MODEL, startLlmStandIn, type LlmStandIn } from '../../standins/llm/server.ts'
 import { openReview, transcribedRecording } from '../support/review-page.ts'
 import { startStack, type Stack } from '../support/stack.ts'
 

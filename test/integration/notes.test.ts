@@ -8,7 +8,7 @@
 import JSZip from 'jszip'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Note } from '../../src/domain/notes.ts'
-import { EMULATED_MODEL, startLlmStandIn, type LlmStandIn } from '../../standins/llm/llm-standin.ts'
+import { EMULATED_MODEL, startLlmStandIn, type LlmStandIn } from '../../standins/llm/server.ts'
 import { transcribedRecording } from '../support/review-page.ts'
 import { startStack, type Stack } from '../support/stack.ts'
 

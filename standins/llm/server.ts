@@ -236,3 +236,8 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
       }),
   }
 }
+
+/** The LLM settings that point the panel at a running stand-in. */
+export function llmStandInEnv(llm: LlmStandIn, apiKey: string): { LLM_BASE_URL: string; LLM_API_KEY: string; LLM_MODEL: string } {
+  return { LLM_BASE_URL: llm.url, LLM_API_KEY: apiKey, LLM_MODEL: EMULATED_MODEL }
+}

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OpenAiChatModel } from '../../src/adapters/llm/openai-chat.ts'
 import { LlmError, type ChatMessage } from '../../src/domain/notes.ts'
-import { EMULATED_MODEL, startLlmStandIn, type LlmStandIn } from './llm-standin.ts'
+import { EMULATED_MODEL, startLlmStandIn, type LlmStandIn } from './server.ts'
 
 const KEY = 'sk-test-standin-key-0001'
 const note: ChatMessage[] = [
