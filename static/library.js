@@ -27,6 +27,16 @@ function snippet(match, onOpen) {
   return node
 }
 
+/** A match in one of the recording's notes: the note's title, then its words around the match (clicking opens the recording). */
+function noteSnippet(match) {
+  const node = el('span', { class: 'snippet note-snippet', title: 'Found in a note of this recording (Notes tab)' }, el('span', { text: `Note “${match.title}”: ` }))
+  for (const part of match.snippet) {
+    const text = part.text.replace(/\s+/g, ' ') // the note's line breaks
+    node.append(part.match ? el('mark', { text }) : text)
+  }
+  return node
+}
+
 /**
  * Renders the list.
  * @param items recordings (with language, speakers, cost, and `matches` for search results), newest first
@@ -55,6 +65,7 @@ export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch, 
         ),
         facts ? el('span', { class: 'facts', text: facts }) : null,
         ...(r.matches ?? []).map((m) => snippet(m, (match) => onOpenMatch(r.id, match))),
+        ...(r.noteMatches ?? []).map((m) => noteSnippet(m)),
       )
     }),
   )

@@ -116,6 +116,10 @@ describe('Notes tab in Chromium', () => {
     await page.click('#detail .tab-transcript')
     expect(await page.locator('#detail .transcript').isVisible()).toBe(true)
     expect(await page.locator('#detail .notes-panel').isVisible()).toBe(false)
+    // The library search finds words of the notes too.
+    await page.fill('#search', 'stand-in')
+    await page.waitForSelector(`#library li[data-id="${id}"] .note-snippet`)
+    expect(await page.textContent(`#library li[data-id="${id}"] .note-snippet`)).toMatch(/^Note “Key points with quotes”: .*stand/)
     expect(errors).toEqual([])
   })
 })
