@@ -69,11 +69,16 @@ export const MAX_PROMPT_CHARS = 4000
 
 export class NotesService {
   private readonly deps: NotesDeps
-  private readonly running = new Map<string, AbortController>()
+  private readonly running = new Map<string, { recordingId: string; controller: AbortController }>()
   private closing = false
 
   constructor(deps: NotesDeps) {
     this.deps = deps
+    // A recording deleted while a note is written: stop asking the model (its notes went with it).
+    deps.events.subscribe((_, event) => {
+      if (event.type !== 'deleted') return
+      for (const run of this.running.values()) if (run.recordingId === event.id) run.controller.abort()
+    })
   }
 
   /** Whether notes can be written, with the templates to offer. */
@@ -137,7 +142,7 @@ export class NotesService {
     this.deps.notes.createNote(note)
     this.publish(note.id)
     const controller = new AbortController()
-    this.running.set(note.id, controller)
+    this.running.set(note.id, { recordingId, controller })
     void this.write(note, instruction, stored.transcript, lines, controller.signal)
       .catch((err: unknown) => this.deps.logger.error('writing a note failed unexpectedly', { id: note.id, error: err }))
       .finally(() => this.running.delete(note.id))
@@ -147,14 +152,14 @@ export class NotesService {
   /** Stops a note being written; what was written is kept (status `stopped`). @throws AppError not_found */
   stop(recordingId: string, noteId: string): Note {
     const note = this.mustGetNote(recordingId, noteId)
-    this.running.get(noteId)?.abort()
+    this.running.get(noteId)?.controller.abort()
     return note
   }
 
   /** Deletes a note (stopping it first when it is being written). @throws AppError not_found */
   delete(recordingId: string, noteId: string): void {
     this.mustGetNote(recordingId, noteId)
-    this.running.get(noteId)?.abort()
+    this.running.get(noteId)?.controller.abort()
     this.deps.notes.deleteNote(noteId)
     this.deps.events.publish({ type: 'note-deleted', id: recordingId, noteId })
   }
@@ -175,7 +180,7 @@ export class NotesService {
   /** Stops every note being written because the panel is closing: they are kept as interrupted. */
   stopAll(): void {
     this.closing = true
-    for (const c of this.running.values()) c.abort()
+    for (const run of this.running.values()) run.controller.abort()
   }
 
   /** Notes being written right now. */
