@@ -1,8 +1,8 @@
 /**
  * `npm run demo`: the panel wired to the local stand-ins (an S3-compatible server that checks SigV4
  * and refuses presigned URLs like RunPod's volumes, and the RunPod Serverless emulator with that
- * volume attached), with the bundled sample interview already in the library. The page says that
- * the GPU is emulated. Data lives in .demo/ (git-ignored); delete it to start over.
+ * volume attached, and an OpenAI-compatible chat API for notes), with the bundled sample interview already in
+ * the library. The page says that the GPU and the notes' model are emulated. Data lives in .demo/ (git-ignored); delete it to start over.
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -28,6 +28,8 @@ const standIns = await startStandIns({
   },
   volumeDir: path.join(demoDir, 's3'),
   runpod: { queueDelayMs: 2500, executionMs: 4000, scriptsDir: fixtures },
+  // Notes come from the local OpenAI-compatible stand-in; the Notes tab says they are emulated.
+  llm: { chunkDelayMs: 30 },
 })
 
 const config = parseConfig({

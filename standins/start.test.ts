@@ -37,4 +37,19 @@ describe('startStandIns', () => {
     await expect(fetch(`${started.urls.runpodApi}/scribe-test-ep/health`)).rejects.toThrow()
     await expect(fetch(started.urls.s3)).rejects.toThrow()
   })
+
+  it('starts the LLM stand-in only when asked, and points the notes settings at it', async () => {
+    standIns = await startStandIns({ runpod: { queueDelayMs: 10 } })
+    expect(standIns.llm).toBeNull()
+    expect(Object.keys(standIns.env).filter((k) => k.startsWith('LLM_'))).toEqual([])
+    await standIns.stop()
+    standIns = await startStandIns({ runpod: { queueDelayMs: 10 }, llm: {} })
+    const { env, urls } = standIns
+    expect(env).toMatchObject({ LLM_BASE_URL: urls.llm, LLM_MODEL: 'scribe-emulated-llm' })
+    const models = await fetch(`${urls.llm}/models`, { headers: { authorization: `Bearer ${env.LLM_API_KEY}` } })
+    expect(models.status).toBe(200)
+    await standIns.stop()
+    await expect(fetch(`${urls.llm}/models`)).rejects.toThrow()
+    standIns = null
+  })
 })

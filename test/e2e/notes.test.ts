@@ -9,12 +9,11 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EMULATED_MODEL, startLlmStandIn, type LlmStandIn } from '../../standins/llm/server.ts'
+import type { LlmStandIn } from '../../standins/llm/server.ts'
 import { openReview, transcribedRecording } from '../support/review-page.ts'
 import { startStack, type Stack } from '../support/stack.ts'
 
 const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
-const KEY = 'sk-e2e-notes-key'
 
 describe('Notes tab in Chromium', () => {
   let stack: Stack
@@ -26,15 +25,14 @@ describe('Notes tab in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
-    llm = await startLlmStandIn({ apiKey: KEY, chunkDelayMs: 25 })
-    stack = await startStack({ env: { LLM_BASE_URL: llm.url, LLM_API_KEY: KEY, LLM_MODEL: EMULATED_MODEL, SCRIBE_DEMO: '1' } })
+    stack = await startStack({ llm: { chunkDelayMs: 25 }, env: { SCRIBE_DEMO: '1' } })
+    llm = stack.llm!
     id = await transcribedRecording(stack)
     ;({ browser, page } = await openReview(stack, id, errors))
   })
   afterAll(async () => {
     await browser?.close()
     await stack?.close()
-    await llm?.close()
   })
 
   it('writes a note that streams in, links its verified quotes to the audio and marks the invented one', async () => {

@@ -8,11 +8,10 @@
 import JSZip from 'jszip'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Note } from '../../src/domain/notes.ts'
-import { EMULATED_MODEL, startLlmStandIn, type LlmStandIn } from '../../standins/llm/server.ts'
+import { EMULATED_MODEL, type LlmStandIn } from '../../standins/llm/server.ts'
 import { transcribedRecording } from '../support/review-page.ts'
 import { startStack, type Stack } from '../support/stack.ts'
 
-const KEY = 'sk-notes-test-key-42'
 type NoteView = Omit<Note, 'recordingId'>
 
 function client(stack: Stack, id: string) {
@@ -70,15 +69,12 @@ describe('notes with checked quotes, against the LLM stand-in', () => {
   const models = [{ id: EMULATED_MODEL, contextTokens: 32_768 }]
 
   beforeAll(async () => {
-    llm = await startLlmStandIn({ apiKey: KEY, models, chunkDelayMs: 2 })
-    stack = await startStack({ env: { LLM_BASE_URL: llm.url, LLM_API_KEY: KEY, LLM_MODEL: EMULATED_MODEL }, overrides: { noteSaveEveryMs: 50 } })
+    stack = await startStack({ llm: { models, chunkDelayMs: 2 }, overrides: { noteSaveEveryMs: 50 } })
+    llm = stack.llm!
     id = await transcribedRecording(stack)
     api = client(stack, id)
   })
-  afterAll(async () => {
-    await stack?.close()
-    await llm?.close()
-  })
+  afterAll(() => stack?.close())
 
   it('lists the templates shipped as files', async () => {
     const status = (await (await fetch(`${stack.url}/api/notes`)).json()) as { configured: boolean; model: string; templates: { id: string; title: string }[] }
@@ -227,13 +223,10 @@ describe('a long transcript is split by turns within LLM_CONTEXT_TOKENS and comb
   let stack: Stack
   let llm: LlmStandIn
   beforeAll(async () => {
-    llm = await startLlmStandIn({ apiKey: KEY, models: [{ id: EMULATED_MODEL, contextTokens: 2000 }], chunkDelayMs: 0 })
-    stack = await startStack({ env: { LLM_BASE_URL: llm.url, LLM_API_KEY: KEY, LLM_MODEL: EMULATED_MODEL, LLM_CONTEXT_TOKENS: '2000' } })
+    stack = await startStack({ llm: { models: [{ id: EMULATED_MODEL, contextTokens: 2000 }], chunkDelayMs: 0 }, env: { LLM_CONTEXT_TOKENS: '2000' } })
+    llm = stack.llm!
   })
-  afterAll(async () => {
-    await stack?.close()
-    await llm?.close()
-  })
+  afterAll(() => stack?.close())
 
   it('notes each part, then combines them; every request fits and every line is sent once', async () => {
     const id = await transcribedRecording(stack)

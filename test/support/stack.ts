@@ -13,6 +13,7 @@ import { silentLogger, createLogger } from '../../src/logger.ts'
 import { createPanel, listen, type Panel, type PanelOverrides } from '../../src/panel.ts'
 import type { RunpodEmulator, RunpodEmulatorOptions } from '../../standins/runpod/emulator.ts'
 import type { S3TestServer } from '../../standins/s3/server.ts'
+import type { LlmStandIn, LlmStandInOptions } from '../../standins/llm/server.ts'
 import { startStandIns } from '../../standins/start.ts'
 
 export const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures')
@@ -22,6 +23,8 @@ export interface Stack {
   panel: Panel
   s3: S3TestServer
   emulator: RunpodEmulator
+  /** The LLM stand-in (notes) when `llm` was given, else null. */
+  llm: LlmStandIn | null
   dirs: { uploads: string; output: string }
   env: Record<string, string>
   /** Stops the panel (as a crash would: no cleanup of jobs) without stopping the stand-ins. */
@@ -40,6 +43,8 @@ export interface StackOptions {
   overrides?: PanelOverrides
   /** Leave the RunPod/S3 settings out (the "not configured" panel). */
   unconfigured?: boolean
+  /** Start the LLM stand-in and point the panel's notes at it. */
+  llm?: Partial<Omit<LlmStandInOptions, 'apiKey'>>
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -48,8 +53,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const standIns = await startStandIns({
     s3: { presign: opts.presign ?? 'unsupported' },
     runpod: { worker: opts.worker ?? 'whisperx', queueDelayMs: 300, executionMs: 500, scriptsDir: FIXTURES, ...opts.emulator },
+    ...(opts.llm ? { llm: opts.llm } : {}),
   })
-  const { s3, emulator } = standIns
+  const { s3, emulator, llm } = standIns
   // RUNPOD_WORKER follows `worker`, not `emulator.worker`: a test may run another contract than the panel expects.
   const env: Record<string, string> = opts.unconfigured
     ? {}
@@ -79,6 +85,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     },
     s3,
     emulator,
+    llm,
     dirs,
     env,
     async stopPanel() {
