@@ -164,6 +164,8 @@ export function createNotes(root, { id, player }) {
   function upsert(note, where) {
     list.querySelector('.notes-empty')?.remove()
     const known = shown.get(note.id)
+    // The POST's answer (writing) can arrive after the event that says the note is finished: keep the newer state.
+    if (known && known.note.status !== 'writing' && note.status === 'writing') return
     const card = known ? known.card : el('li', { class: 'note', dataset: { id: note.id } })
     const entry = { note, card, stream: known && note.status === 'writing' ? known.stream : note.text, phase: known?.phase ?? 'writing' }
     shown.set(note.id, entry)
