@@ -3,13 +3,14 @@
  * RunPod emulator). Prints machine information, then one table of measured values next to their
  * targets. It reports and never gates: the exit code is 0 even when a target is missed (non-zero
  * only when the bench itself cannot run). `npm run bench -- upload jobs` runs a subset; names:
- * upload, jobs, transcript, review, inflight, speech, drop.
+ * upload, jobs, transcript, review, inflight, speech, drop, notes.
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { benchDrop } from './drop.ts'
 import { benchInflight } from './inflight.ts'
 import { benchJobs } from './jobs.ts'
+import { benchNotes } from './notes.ts'
 import { benchReview } from './review.ts'
 import { benchSpeech } from './speech.ts'
 import { benchTranscript } from './transcript.ts'
@@ -27,6 +28,7 @@ const BENCHMARKS: [string, string, Bench][] = [
   ['inflight', '5. 1,000 jobs in flight', benchInflight],
   ['speech', '6. Speech map (voice activity) of a one-hour recording', benchSpeech],
   ['drop', '7. Drop → transcript on a 20 Mbit/s uplink, and a resumed 1 GB upload (issue 15)', benchDrop],
+  ['notes', '8. Notes: split a 3-hour transcript by turns, check 30 quotations', benchNotes],
 ]
 
 const log = (line: string) => process.stdout.write(`${line}\n`)

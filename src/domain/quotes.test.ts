@@ -92,13 +92,9 @@ describe('checkQuotes', () => {
     expect(checkQuote({ text: 'Honestly, everything … the managers were cruel', cited: 15 }, index).verified).toBe(false)
   })
 
-  it('matches quickly in a three-hour transcript', () => {
+  it('finds the one segment among 3,000 near-identical ones (its speed: npm run bench -- notes)', () => {
     const long: QuoteSource[] = Array.from({ length: 3000 }, (_, i) => ({ id: `x${i}`, start: i * 3.6, text: `and then the the we talked about topic number ${i} and the shift at the ward for a while` }))
-    const index = buildQuoteIndex(long)
-    const t0 = performance.now()
-    const q = checkQuote({ text: 'we talked about topic number 2718 and the shift at the ward', cited: null }, index)
+    const q = checkQuote({ text: 'we talked about topic number 2718 and the shift at the ward', cited: null }, buildQuoteIndex(long))
     expect(q).toMatchObject({ verified: true, segmentId: 'x2718' })
-    // Not a timing assertion of the suite's speed: a guard against an accidental quadratic scan (seconds, not ms).
-    expect(performance.now() - t0).toBeLessThan(2000)
   })
 })
