@@ -58,13 +58,20 @@ export const api = {
   versions: (id) => call('GET', `${rec(id)}/versions`),
   /** Makes `version` current again (undoable); answers like `edit`. */
   restore: (id, version) => call('POST', `${rec(id)}/versions/${version}/restore`),
-  /** Whether a chat model is configured, and the note templates: {configured, missing, message, model, contextTokens, emulated, templates}. */
+  /** Whether a chat model is configured, and the note templates. @returns {Promise<import('../src/services/notes.ts').NotesStatus>} */
   notesStatus: () => call('GET', '/api/notes'),
-  /** A recording's notes, newest first. */
+  /** A recording's notes, newest first. @param {string} id @returns {Promise<Omit<import('../src/domain/notes.ts').Note, 'recordingId'>[]>} */
   notes: (id) => call('GET', `${rec(id)}/notes`),
-  /** Starts a note: {template} or {prompt}; answers the note being written (its text streams over /api/events). */
+  /**
+   * Starts a note; answers the note being written (its text streams over /api/events).
+   * @param {string} id
+   * @param {{ template: string } | { prompt: string }} request
+   * @returns {Promise<Omit<import('../src/domain/notes.ts').Note, 'recordingId'>>}
+   */
   createNote: (id, request) => call('POST', `${rec(id)}/notes`, request),
+  /** Stops a note being written (what was written is kept). @param {string} id @param {string} noteId */
   stopNote: (id, noteId) => call('POST', `${rec(id)}/notes/${encodeURIComponent(noteId)}/stop`),
+  /** @param {string} id @param {string} noteId */
   deleteNote: (id, noteId) => call('DELETE', `${rec(id)}/notes/${encodeURIComponent(noteId)}`),
   liveStart: (filename) => call('POST', `/api/live?filename=${encodeURIComponent(filename)}`),
   liveChunk: async (session, seq, blob) => {
