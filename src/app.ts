@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import type { Config } from './config.ts'
-import type { JobRunner, Logger, ObjectStore, SpeechDetector } from './domain/ports.ts'
+import type { Logger, ObjectStore, SpeechDetector, TranscriptionBackend } from './domain/ports.ts'
 import type { RecordingStore } from './domain/store.ts'
 import { errorHandler } from './http/errors.ts'
 import { eventRoutes } from './http/events.ts'
@@ -38,7 +38,7 @@ export interface AppDeps {
   exports: ExportService
   events: EventBus
   objectStore: ObjectStore | null
-  runner: JobRunner | null
+  backend: TranscriptionBackend
   setup: SetupService
   notes: NotesService
   logger: Logger

@@ -8,21 +8,20 @@ import path from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { isRunpodS3, missingLlmSettings, missingRunpodSettings, type Config } from './config.ts'
-import type { EndpointManager, JobRunner, Logger, ObjectStore } from './domain/ports.ts'
+import type { EndpointManager, Logger, ObjectStore, TranscriptionBackend } from './domain/ports.ts'
 import { notConfiguredModel, type LanguageModel } from './domain/notes.ts'
 import { OpenAiChatModel } from './adapters/llm/openai-chat.ts'
 import { FfmpegMedia } from './adapters/media/ffmpeg-media.ts'
 import { SileroSpeechDetector } from './adapters/media/speech-detector.ts'
 import { RunpodClient } from './adapters/runpod/runpod-client.ts'
-import { RunpodJobRunner } from './adapters/runpod/runpod-job-runner.ts'
+import { NotConfiguredBackend } from './adapters/runpod/not-configured-backend.ts'
+import { RunpodBackend } from './adapters/runpod/runpod-backend.ts'
 import { RunpodRest } from './adapters/runpod/runpod-rest.ts'
-import { workerProfile } from './adapters/runpod/worker-profiles.ts'
 import { createS3Client, S3ObjectStore } from './adapters/s3/s3-object-store.ts'
 import { SqliteStore } from './adapters/store/sqlite-store.ts'
 import { createApp } from './app.ts'
 import { EventBus } from './services/events.ts'
 import { ExportService } from './services/exports.ts'
-import { resolveAudioReference } from './services/audio-reference.ts'
 import { JobService } from './services/jobs.ts'
 import { LiveRecordingService } from './services/live.ts'
 import { NotesService } from './services/notes.ts'
@@ -66,7 +65,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   const media = new FfmpegMedia()
   const speech = new SileroSpeechDetector({ logger })
 
-  const { objectStore, runner, rest } = createAdapters(config, logger, overrides)
+  const { objectStore, backend, rest } = createAdapters(config, logger, overrides)
   const rp = config.runpod
 
   const exports = new ExportService({ store, outputDir: config.paths.outputDir, notes: store.notes })
@@ -88,12 +87,8 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   })
   jobs = new JobService({
     store,
-    runner,
+    backend,
     objectStore,
-    profile: workerProfile(rp.worker),
-    workerSettings: { model: rp.model, batchSize: rp.batchSize },
-    audioReference: config.audioReference,
-    runpodS3: isRunpodS3(config),
     events,
     exports,
     logger,
@@ -107,7 +102,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     speechMap: (r) => uploads.speechMap(r),
   })
   const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })
-  const setup = createSetupService(config, logger, { objectStore, runner, rest })
+  const setup = createSetupService(config, logger, { objectStore, backend, rest })
   const notes = new NotesService({
     store,
     notes: store.notes,
@@ -119,7 +114,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     emulated: config.server.demo,
     saveEveryMs: overrides.noteSaveEveryMs,
   })
-  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, runner, setup, notes, logger, speech })
+  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, backend, setup, notes, logger, speech })
   let sweeper: NodeJS.Timeout | null = null
   const jobService = jobs
 
@@ -166,10 +161,11 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   }
 }
 
-/** The adapters to RunPod and the volume; each is null while its settings are missing. */
+/** The adapters to RunPod and the volume: the volume and the REST API are null while their settings are missing. */
 export interface Adapters {
   objectStore: ObjectStore | null
-  runner: JobRunner | null
+  /** A `NotConfiguredBackend` (every call throws `not_configured`) while RunPod's settings are missing. */
+  backend: TranscriptionBackend
   rest: EndpointManager | null
 }
 
@@ -178,15 +174,22 @@ export function createAdapters(config: Config, logger: Logger, overrides: PanelO
   const s = config.s3
   const objectStore: ObjectStore | null =
     s.volumeId && s.accessKeyId && s.secretAccessKey && s.endpoint && s.region
-      ? new S3ObjectStore(createS3Client({ endpoint: s.endpoint, region: s.region, bucket: s.volumeId, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }), { bucket: s.volumeId })
+      ? new S3ObjectStore(createS3Client({ endpoint: s.endpoint, region: s.region, bucket: s.volumeId, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }), {
+          bucket: s.volumeId,
+          audioReference: { mode: config.audioReference, runpodS3: isRunpodS3(config), logger },
+        })
       : null
   const rp = config.runpod
-  const runner: JobRunner | null =
+  const backend: TranscriptionBackend =
     rp.apiKey && rp.endpointId
-      ? new RunpodJobRunner(new RunpodClient({ apiBase: rp.apiBase, endpointId: rp.endpointId, apiKey: rp.apiKey, logger, ...overrides.runpodRetry }))
-      : null
+      ? new RunpodBackend(new RunpodClient({ apiBase: rp.apiBase, endpointId: rp.endpointId, apiKey: rp.apiKey, logger, ...overrides.runpodRetry }), {
+          kind: rp.worker,
+          model: rp.model,
+          batchSize: rp.batchSize,
+        })
+      : new NotConfiguredBackend()
   const rest: EndpointManager | null = rp.apiKey ? new RunpodRest({ restApiBase: rp.restApiBase, apiKey: rp.apiKey, ...(overrides.runpodRetry ? { minTimeoutMs: overrides.runpodRetry.minTimeoutMs } : {}) }) : null
-  return { objectStore, runner, rest }
+  return { objectStore, backend, rest }
 }
 
 /** The chat model for notes: any OpenAI-compatible API, or an object that names the missing settings. */
@@ -201,9 +204,6 @@ export function createSetupService(config: Config, logger: Logger, adapters: Ada
   return new SetupService({
     config,
     ...adapters,
-    profile: workerProfile(config.runpod.worker),
-    workerSettings: { model: config.runpod.model, batchSize: config.runpod.batchSize },
-    audioReference: (key) => resolveAudioReference({ mode: config.audioReference, runpodS3: isRunpodS3(config), objectStore: adapters.objectStore, logger }, key),
     logger,
     ...options,
   })

@@ -3,7 +3,7 @@
  * `src/adapters/` implement them and translate SDK/HTTP failures into `AppError`s at their edge;
  * no port mentions an SDK type or RunPod's JSON.
  */
-import type { RunpodJobStatus } from './recording.ts'
+import type { JobOptions, RunpodJobStatus } from './recording.ts'
 import type { SpeechMap, SpeechMethod } from './speech-map.ts'
 
 /** One logger, injected everywhere. Fields are structured context; never pass a secret. */
@@ -45,8 +45,12 @@ export interface ObjectStore {
   ): Promise<ResumedUpload | null>
   /** Aborts a multipart upload that will not be resumed; an unknown upload is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>
-  /** A presigned GET URL for `key`, valid for `expiresInSeconds`. */
-  presignGet(key: string, expiresInSeconds: number): Promise<string>
+  /**
+   * How a worker reads `key` (AUDIO_REFERENCE): a presigned URL where the store serves them (checked with a
+   * 1-byte read first), else the key on the volume. Presigning stays inside the adapter.
+   * @throws AppError `storage_unavailable` when presigned URLs are required and none can be made.
+   */
+  workerAudio(key: string): Promise<AudioReference>
   /**
    * Reads a whole object (small ones: a worker's result file).
    * @returns its bytes, or null when there is no such object.
@@ -88,49 +92,89 @@ export interface ResumedUpload {
   sentBytes: number
 }
 
-/** A RunPod job's status as the panel needs it (reference/runpod.md §1.3). */
-export interface JobStatusReport {
-  id: string
-  status: RunpodJobStatus
-  /** ms in queue, when RunPod reports it. */
-  delayTime: number | null
-  /** ms of execution, when RunPod reports it. */
-  executionTime: number | null
-  /** The worker's output: final on COMPLETED, a progress update during IN_PROGRESS. */
-  output: unknown
-  /** On FAILED: the worker's error in plain words (RunPod gives a string, a JSON-encoded exception or a list). */
-  error: string | null
-}
+/** A job's state, in the names RunPod's queue API uses (stored with each job). */
+export type JobState = RunpodJobStatus
 
-/** Options RunPod applies to one job (reference/runpod.md §1.6); times in ms. */
+/**
+ * Where the worker finds a job's audio: a presigned GET URL, or the object's key on the network volume (the
+ * backend turns it into the path its workers mount the volume at).
+ */
+export type AudioReference = { kind: 'presigned'; url: string } | { kind: 'volume-path'; key: string }
+
+/** Limits the backend applies to one job; times in ms. */
 export interface JobPolicy {
+  /** Longest run on a worker, ms. */
   executionTimeout: number
+  /** Longest life of the job from submission (queue included), ms. */
   ttl: number
 }
 
-/** A RunPod Serverless endpoint's queue API. */
-export interface JobRunner {
+/** One transcription job to start. */
+export interface TranscriptionRequest {
+  audio: AudioReference
+  options: JobOptions
+  policy: JobPolicy
+}
+
+/** A job's status as the panel needs it. */
+export interface JobReport {
+  id: string
+  state: JobState
+  /** ms in the queue and ms on a worker, when the backend has reported them (else null). */
+  timings: { queueMs: number | null; executionMs: number | null }
+  /** IN_PROGRESS: the worker's last progress update as sent (read it with `readProgress`), else null. */
+  progress: unknown
   /**
-   * POST /run.
-   * @returns the new job's id and first status.
-   * @throws AppError `runpod_auth`, `runpod_not_found`, `runpod_rate_limited`, `runpod_unavailable`, `bad_request`.
+   * COMPLETED: the worker's result exactly as the backend returned it (saved before it is read; read it with
+   * `readResult`), or undefined when the backend returned none. Undefined in other states.
    */
-  submit(input: Record<string, unknown>, policy: JobPolicy): Promise<{ id: string; status: RunpodJobStatus }>
+  result: unknown
+  /** FAILED: the worker's error in plain words. */
+  error: string | null
+}
+
+/** The WhisperX result as the normalizer takes it. */
+export interface WorkerResult {
+  segments: unknown
+  language: unknown
+}
+
+/**
+ * Where transcriptions run (a RunPod Serverless endpoint with the WhisperX worker). Its adapter keeps the
+ * worker's input and output formats to itself. Errors: `not_configured` (settings missing), `runpod_auth`,
+ * `runpod_not_found`, `runpod_rate_limited`, `runpod_unavailable` (retryable), `bad_request`.
+ */
+export interface TranscriptionBackend {
   /**
-   * GET /status/{id}.
-   * @throws AppError `job_expired` when RunPod no longer knows the job (404), and the errors of `submit`.
+   * Starts a job.
+   * @returns the job's id and first state.
+   * @throws AppError `bad_request` when the options do not fit the worker; the errors above.
    */
-  status(jobId: string): Promise<JobStatusReport>
+  submit(request: TranscriptionRequest): Promise<{ id: string; state: JobState }>
   /**
-   * POST /retry/{id}: puts a FAILED or TIMED_OUT job RunPod still holds back in the queue, same id
-   * (reference/runpod.md §1.2; impossible once the result expired).
-   * @throws AppError `job_expired` when RunPod no longer has the job, `bad_request` when it cannot be retried.
+   * The job's state now.
+   * @throws AppError `job_expired` when the backend no longer knows the job, and the errors above.
    */
-  retry(jobId: string): Promise<{ id: string; status: RunpodJobStatus }>
-  /** POST /cancel/{id}. */
+  status(jobId: string): Promise<JobReport>
+  /**
+   * Puts a FAILED or TIMED_OUT job the backend still holds back in its queue, same id.
+   * @throws AppError `job_expired` when the job is gone, `bad_request` when it cannot be retried.
+   */
+  retry(jobId: string): Promise<{ id: string; state: JobState }>
+  /** Cancels the job (no more GPU time is billed for it). */
   cancel(jobId: string): Promise<void>
-  /** GET /health: throws like `submit` when the endpoint cannot be reached. */
+  /** Workers and jobs of the endpoint by state; throws like `submit` when the endpoint cannot be reached. */
   health(): Promise<{ workers: Record<string, number>; jobs: Record<string, number> }>
+  /**
+   * The WhisperX result in a COMPLETED job's `result` (or in the worker's result file read from the volume).
+   * @throws AppError `invalid_output` when it is not the worker's output format.
+   */
+  readResult(result: unknown): WorkerResult
+  /**
+   * Throws the backend's `not_configured` error when its settings are missing; does nothing otherwise. For
+   * requests that would only fail later (a transcription asked for during its upload).
+   */
+  assertConfigured(): void
 }
 
 /** What ffprobe tells about a recording's file. */

@@ -5,7 +5,7 @@
 import { Hono } from 'hono'
 import { isRunpodS3, missingRunpodSettings, type Config } from '../config.ts'
 import { toErrorInfo } from '../domain/errors.ts'
-import type { JobRunner, ObjectStore, SpeechDetector } from '../domain/ports.ts'
+import type { ObjectStore, SpeechDetector, TranscriptionBackend } from '../domain/ports.ts'
 
 const CHECK_TIMEOUT_MS = 8000
 
@@ -46,13 +46,13 @@ export function configWarnings(config: Config): string[] {
   return warnings
 }
 
-export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | null; runner: JobRunner | null; speech?: SpeechDetector }): Hono {
+export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | null; backend: TranscriptionBackend; speech?: SpeechDetector }): Hono {
   const app = new Hono()
   app.get('/', async (c) => {
     const missing = missingRunpodSettings(deps.config)
     const [s3, runpod] = await Promise.all([
       deps.objectStore ? check(() => deps.objectStore!.check()) : Promise.resolve(null),
-      deps.runner ? check(() => deps.runner!.health()) : Promise.resolve(null),
+      check(() => deps.backend.health()),
     ])
     return c.json({
       ok: missing.length === 0 && s3?.ok === true && runpod?.ok === true,
@@ -66,11 +66,7 @@ export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | 
       volumeId: deps.config.s3.volumeId ?? null,
       s3: s3 === null ? { ok: false, error: { code: 'not_configured', message: 'Network volume settings are missing.' } } : s3.ok ? { ok: true } : { ok: false, error: s3.error },
       runpod:
-        runpod === null
-          ? { ok: false, error: { code: 'not_configured', message: 'RunPod endpoint settings are missing.' } }
-          : runpod.ok
-            ? { ok: true, workers: runpod.value.workers, jobs: runpod.value.jobs }
-            : { ok: false, error: runpod.error },
+        runpod.ok ? { ok: true, workers: runpod.value.workers, jobs: runpod.value.jobs } : { ok: false, error: runpod.error },
       // The hallucination filter's speech maps: Silero VAD, or the ffmpeg level fallback and why.
       speechDetector: deps.speech?.status() ?? null,
     })

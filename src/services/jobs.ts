@@ -9,8 +9,8 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 import { AppError, toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
 import { filterHallucinations } from '../domain/hallucinations.ts'
-import type { JobPolicy, JobRunner, JobStatusReport, Logger, ObjectStore } from '../domain/ports.ts'
-import type { AudioReferenceKind, JobOptions } from '../domain/recording.ts'
+import type { AudioReference, JobPolicy, JobReport, Logger, ObjectStore, TranscriptionBackend } from '../domain/ports.ts'
+import type { JobOptions } from '../domain/recording.ts'
 import { IN_FLIGHT_STATUSES, POLLED_STATUSES, transition, type LifecycleEvent, type Transition } from '../domain/lifecycle.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
@@ -18,26 +18,16 @@ import { isLaterProgress, parseWorkerError, readProgress } from '../domain/worke
 import { parseJsonLenient } from '../adapters/runpod/python-json.ts'
 import { carrySpeakerNames } from '../domain/speaker-carry.ts'
 import type { SpeechMap } from '../domain/speech-map.ts'
-import type { AudioReferenceMode } from '../config.ts'
-import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
 import { requireRecording, toRecording } from '../domain/store.ts'
-import { resolveAudioReference } from './audio-reference.ts'
 import type { EventBus } from './events.ts'
 import type { ExportService } from './exports.ts'
 
 export interface JobDeps {
   store: RecordingStore
-  /** null when RunPod settings are missing. */
-  runner: JobRunner | null
+  /** Where jobs run; a not-configured backend throws `not_configured` from every call. */
+  backend: TranscriptionBackend
+  /** The volume: where the worker's audio and result files are; null when its settings are missing. */
   objectStore: ObjectStore | null
-  profile: WorkerProfile
-  workerSettings: WorkerSettings
-  audioReference: AudioReferenceMode
-  /**
-   * The S3 endpoint is RunPod's own (`s3api-<dc>.runpod.io`), which does not serve presigned URLs: `auto`
-   * then uses the volume path without trying one.
-   */
-  runpodS3?: boolean
   events: EventBus
   exports: ExportService
   logger: Logger
@@ -130,8 +120,8 @@ function missingResult(key: string, why: 'no-output' | 'omitted'): AppError {
 }
 
 /** What the user is told about a job that ended on RunPod without a result (FAILED, TIMED_OUT, CANCELLED there). */
-function reportedError(report: JobStatusReport): ErrorInfo | null {
-  switch (report.status) {
+function reportedError(report: JobReport): ErrorInfo | null {
+  switch (report.state) {
     case 'FAILED':
       return toErrorInfo(workerFailure(report.error))
     case 'TIMED_OUT':
@@ -182,13 +172,11 @@ export class JobService {
    * Starts (or queues) a transcription. While the cloud upload is still running the options are
    * stored and the job is submitted as soon as the upload finishes.
    * @throws AppError `not_configured` (RunPod settings missing), `conflict` (upload failed, job running),
-   *   and the runner's errors from `/run`.
+   *   and the backend's errors from `submit`.
    */
   async start(id: string, options: JobOptions): Promise<StoredRecording> {
     const r = this.mustGet(id)
-    if (!this.deps.runner) {
-      throw new AppError('not_configured', 'Transcription needs RunPod settings: set RUNPOD_API_KEY and RUNPOD_ENDPOINT_ID (and the volume settings) in .env and restart the panel.')
-    }
+    this.deps.backend.assertConfigured()
     const slotFree = r.status !== 'uploading' && this.inFlight() < this.deps.jobConcurrency && this.submitBudget()
     const t = this.apply(r, { type: 'SubmitRequested', options, slotFree, now: new Date().toISOString() })
     if (t.effects.includes('retry-job')) {
@@ -227,8 +215,8 @@ export class JobService {
     const job = r.job!
     this.apply(r, { type: 'RetryStarted' })
     try {
-      const res = await this.deps.runner!.retry(job.id)
-      this.deps.store.updateJob(job.id, { status: res.status, delayTime: null, executionTime: null })
+      const res = await this.deps.backend.retry(job.id)
+      this.deps.store.updateJob(job.id, { status: res.state, delayTime: null, executionTime: null })
       this.nextPollAt.set(r.id, Date.now() + Math.min(1000, this.deps.pollIntervalMs))
       this.deps.logger.info('job retried on RunPod', { id: r.id, jobId: job.id })
       this.apply(this.mustGet(r.id), { type: 'JobAccepted' })
@@ -256,7 +244,6 @@ export class JobService {
 
   /** Submits waiting transcriptions, oldest request first, while job slots are free. */
   dispatch(): void {
-    if (!this.deps.runner) return
     // At most SUBMITS_PER_TICK per 250 ms tick = 40 /run per second, 400 per 10 s: well under RunPod's
     // 1000 per 10 s (reference/runpod.md §1.7), leaving room for other clients of the endpoint.
     let free = Math.min(SUBMITS_PER_TICK, this.deps.jobConcurrency - this.inFlight())
@@ -281,7 +268,6 @@ export class JobService {
   }
 
   private async submit(r: StoredRecording, options: JobOptions): Promise<StoredRecording> {
-    const runner = this.deps.runner!
     this.recentRuns.push(Date.now())
     if (this.submitting.has(r.id)) throw new AppError('conflict', 'This recording is already being submitted.')
     this.submitting.add(r.id)
@@ -289,13 +275,13 @@ export class JobService {
       // Persist first: a crash from here on leaves a visible 'submitting' state that resume() resolves.
       const started = this.apply(this.mustGet(r.id), { type: 'SubmitStarted', options })
       if (started.ignored) throw new AppError('conflict', `This recording cannot be submitted now (${started.ignored}).`)
-      const { audio, kind } = await this.audioReference(r)
-      const input = this.deps.profile.buildInput(audio, options, this.deps.workerSettings)
-      const job = await runner.submit(input, jobPolicy(r.duration))
+      const audio = await this.audioReference(r)
+      const job = await this.deps.backend.submit({ audio, options, policy: jobPolicy(r.duration) })
       this.submitFailures.delete(r.id)
       this.submitRetryAt.delete(r.id)
-      this.deps.store.recordJobSubmitted(r.id, { id: job.id, status: job.status, audioReference: kind, delayTime: null, executionTime: null }, transition(this.mustGet(r.id), { type: 'JobAccepted' }).patch)
-      this.deps.logger.info('job submitted', { id: r.id, jobId: job.id, audioReference: kind, audio })
+      this.deps.store.recordJobSubmitted(r.id, { id: job.id, status: job.state, audioReference: audio.kind, delayTime: null, executionTime: null }, transition(this.mustGet(r.id), { type: 'JobAccepted' }).patch)
+      // The reference's kind only: a presigned URL is a secret that must not reach the log.
+      this.deps.logger.info('job submitted', { id: r.id, jobId: job.id, audioReference: audio.kind })
       this.nextPollAt.set(r.id, Date.now() + Math.min(1000, this.deps.pollIntervalMs))
       this.publish(r.id)
       return this.mustGet(r.id)
@@ -337,13 +323,13 @@ export class JobService {
   }
 
   /** The audio reference for a recording's uploaded copy (see `resolveAudioReference`). */
-  async audioReference(r: StoredRecording): Promise<{ audio: string; kind: AudioReferenceKind }> {
-    return resolveAudioReference({ mode: this.deps.audioReference, runpodS3: this.deps.runpodS3 === true, objectStore: this.deps.objectStore, logger: this.deps.logger }, r.objectKey)
+  private async audioReference(r: StoredRecording): Promise<AudioReference> {
+    return this.deps.objectStore ? this.deps.objectStore.workerAudio(r.objectKey) : { kind: 'volume-path', key: r.objectKey }
   }
 
   /**
    * Cancels the RunPod job (no orphaned GPU billing) or a transcription waiting for its upload.
-   * @throws AppError `conflict` when there is nothing to cancel; the runner's errors.
+   * @throws AppError `conflict` when there is nothing to cancel; the backend's errors.
    */
   async cancel(id: string): Promise<StoredRecording> {
     const r = this.mustGet(id)
@@ -355,7 +341,7 @@ export class JobService {
       return this.mustGet(id)
     }
     // The job is cancelled on RunPod first: if that fails, the recording goes on as it was.
-    await this.deps.runner!.cancel(r.job!.id)
+    await this.deps.backend.cancel(r.job!.id)
     this.deps.store.updateJob(r.job!.id, { status: 'CANCELLED', finished: true })
     this.apply(this.mustGet(id), { type: 'CancelRequested' })
     return this.mustGet(id)
@@ -387,7 +373,6 @@ export class JobService {
   }
 
   private tick(): void {
-    if (!this.deps.runner) return
     this.dispatch()
     const now = Date.now()
     const maxPerSecond = this.deps.maxStatusPerSecond ?? 100
@@ -409,9 +394,9 @@ export class JobService {
   /** One status check of a recording's job, and whatever follows from it. */
   async poll(r: StoredRecording): Promise<void> {
     const job = r.job!
-    let report: JobStatusReport
+    let report: JobReport
     try {
-      report = await this.deps.runner!.status(job.id)
+      report = await this.deps.backend.status(job.id)
       // Count the interval from the answer, so two requests for one job are never closer than pollIntervalMs.
       this.nextPollAt.set(r.id, Date.now() + this.deps.pollIntervalMs)
     } catch (err) {
@@ -436,7 +421,7 @@ export class JobService {
     const current = this.deps.store.getRecording(r.id)
     if (!current || current.job?.id !== job.id) return // deleted or resubmitted meanwhile
     if (current.error && POLLED_STATUSES.includes(current.status)) this.deps.store.updateRecording(r.id, { error: null })
-    const t = transition(current, { type: 'JobReported', state: report.status, ...(reportedError(report) ? { error: reportedError(report)! } : {}) })
+    const t = transition(current, { type: 'JobReported', state: report.state, ...(reportedError(report) ? { error: reportedError(report)! } : {}) })
     if (t.ignored) {
       this.deps.logger.debug('job report ignored', { id: r.id, jobId: job.id, reason: t.ignored })
       return
@@ -445,15 +430,15 @@ export class JobService {
       this.queuedSince.delete(r.id)
       this.queueWarnings.delete(r.id)
     }
-    switch (report.status) {
+    switch (report.state) {
       case 'IN_QUEUE':
         this.deps.store.updateJob(job.id, { status: 'IN_QUEUE' })
         break
       case 'IN_PROGRESS': {
         // The worker's {stage, percent}; updates may arrive out of order, so only a later one replaces the last.
-        const progress = readProgress(report.output)
+        const progress = readProgress(report.progress)
         const newer = progress !== null && isLaterProgress(readProgress(current.jobProgress), progress) ? progress : null
-        this.deps.store.updateJob(job.id, { status: 'IN_PROGRESS', delayTime: report.delayTime, ...(newer ? { progress: newer } : {}) })
+        this.deps.store.updateJob(job.id, { status: 'IN_PROGRESS', delayTime: report.timings.queueMs, ...(newer ? { progress: newer } : {}) })
         if (newer) this.deps.events.publish({ type: 'job-progress', id: r.id, progress: newer })
         break
       }
@@ -467,15 +452,15 @@ export class JobService {
   }
 
   /** Reads, parses, filters and stores a COMPLETED job's result (the recording is `processing`). */
-  private async complete(r: StoredRecording, report: JobStatusReport): Promise<void> {
+  private async complete(r: StoredRecording, report: JobReport): Promise<void> {
     const jobId = r.job!.id
     // The raw output is saved before it is parsed, so nothing paid for is lost if parsing fails.
     const dir = path.join(this.deps.outputDir, r.id)
     await mkdir(dir, { recursive: true })
-    const output = await this.workerOutput(r, jobId, report.output, dir)
+    const output = await this.workerOutput(r, jobId, report.result, dir)
     if (output === null) return
     try {
-      const result = this.deps.profile.readOutput(output)
+      const result = this.deps.backend.readResult(output)
       const speech = await this.speechMapFor(r)
       const transcript = filterHallucinations(normalizeWhisperX(result, { duration: r.duration }), { speech })
       // A new result becomes a new version; the one it replaces stays restorable, and the names the user gave
@@ -529,7 +514,7 @@ export class JobService {
     const file = await this.readResultFile(r, jobId)
     if (file === 'retry') return null
     if (file === null) {
-      // An output of another shape: the profile names the problem (the raw output was kept).
+      // An output of another shape: the backend names the problem (the raw output was kept).
       if (given && !isOmitted(output)) return output
       this.fail(r.id, missingResult(resultKey(r, jobId), given ? 'omitted' : 'no-output'))
       return null
@@ -579,7 +564,14 @@ export class JobService {
       return false
     }
     this.deps.logger.info('job gone on RunPod; reading its result file from the volume', { id: r.id, jobId: r.job!.id, key, reason: expired.code })
-    const report: JobStatusReport = { id: r.job!.id, status: 'COMPLETED', delayTime: r.job!.delayTime, executionTime: r.job!.executionTime, output: undefined, error: null }
+    const report: JobReport = {
+      id: r.job!.id,
+      state: 'COMPLETED',
+      timings: { queueMs: r.job!.delayTime, executionMs: r.job!.executionTime },
+      progress: null,
+      result: undefined,
+      error: null,
+    }
     const t = this.apply(this.mustGet(r.id), { type: 'JobReported', state: 'COMPLETED' })
     if (t.ignored) return true
     this.finishJob(report.id, report)
@@ -613,8 +605,8 @@ export class JobService {
       .catch((err: unknown) => this.deps.logger.warn('could not ask RunPod why the job waits', { id: r.id, error: err }))
   }
 
-  private finishJob(jobId: string, report: JobStatusReport): void {
-    this.deps.store.updateJob(jobId, { status: report.status, delayTime: report.delayTime, executionTime: report.executionTime, finished: true })
+  private finishJob(jobId: string, report: JobReport): void {
+    this.deps.store.updateJob(jobId, { status: report.state, delayTime: report.timings.queueMs, executionTime: report.timings.executionMs, finished: true })
   }
 
   /** Following or reading a job failed in the panel: the recording fails with the reason. */

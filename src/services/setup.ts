@@ -12,10 +12,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { missingRunpodSettings, type Config } from '../config.ts'
 import { AppError, type ErrorInfo } from '../domain/errors.ts'
-import type { EndpointFacts, EndpointManager, JobRunner, JobStatusReport, Logger, ObjectStore } from '../domain/ports.ts'
+import type { AudioReference, EndpointFacts, EndpointManager, JobReport, Logger, ObjectStore, TranscriptionBackend } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
-import type { WorkerProfile, WorkerSettings } from '../adapters/runpod/worker-profiles.ts'
 import { jobPolicy } from './jobs.ts'
 
 export const SETUP_CHECK_IDS = ['api-key', 'endpoint', 'volume-attached', 'max-workers', 's3', 'worker', 'diarization'] as const
@@ -64,12 +63,9 @@ export interface SetupReport {
 export interface SetupDeps {
   config: Config
   rest: EndpointManager | null
-  runner: JobRunner | null
+  /** Where test jobs run (a not-configured backend throws `not_configured`). */
+  backend: TranscriptionBackend
   objectStore: ObjectStore | null
-  profile: WorkerProfile
-  workerSettings: WorkerSettings
-  /** Turns an object key into what the worker is given (volume path or presigned URL), as for recordings. */
-  audioReference: (objectKey: string) => Promise<{ audio: string }>
   logger: Logger
   /** How long a test job may take before the check gives up (ms). Default 15 min (a cold start loads models). */
   testJobTimeoutMs?: number
@@ -139,7 +135,7 @@ export class SetupService {
   }
 
   private async run(testJob: boolean): Promise<SetupReport> {
-    const { config, rest, runner, objectStore } = this.deps
+    const { config, rest, backend, objectStore } = this.deps
     const endpointId = config.runpod.endpointId
     const checks = new Map<SetupCheckId, SetupCheck>()
     const set = (id: SetupCheckId, status: SetupStatus, message: string, fix: SetupFix | null = null) => checks.set(id, { id, status, message, fix })
@@ -177,9 +173,9 @@ export class SetupService {
         }
       }
       // The queue API (a different host) must answer too: jobs go there.
-      if (endpoint && runner) {
+      if (endpoint) {
         try {
-          await runner.health()
+          await backend.health()
         } catch (err) {
           set('endpoint', 'fail', `The endpoint exists, but its queue API did not answer: ${asAppError(err).message}`)
         }
@@ -277,8 +273,8 @@ export class SetupService {
 
   private async runTestJobs(checks: Map<SetupCheckId, SetupCheck>, set: SetCheck): Promise<void> {
     const blocking = (['api-key', 'endpoint', 'volume-attached', 'max-workers', 's3'] as const).find((id) => checks.get(id)?.status === 'fail')
-    const { runner, objectStore } = this.deps
-    if (blocking || !runner || !objectStore) {
+    const { objectStore } = this.deps
+    if (blocking || !objectStore) {
       set('worker', 'skipped', `The test job needs the checks above: fix "${blocking ?? 's3'}" first.`)
       set('diarization', 'skipped', `The test job needs the checks above: fix "${blocking ?? 's3'}" first.`)
       return
@@ -297,7 +293,7 @@ export class SetupService {
     }
     const uploadSeconds = (Date.now() - t0) / 1000
     try {
-      const { audio } = await this.deps.audioReference(key)
+      const audio = await objectStore.workerAudio(key)
       const plain = await this.testJob(audio, false, uploadSeconds, t0)
       this.lastTestJobs = { worker: plain.report, diarization: null }
       set('worker', plain.check.status, plain.check.message, plain.check.fix)
@@ -316,66 +312,65 @@ export class SetupService {
   }
 
   /** One test job: submit, follow, parse. Its check says what the worker did. */
-  private async testJob(audio: string, diarize: boolean, uploadSeconds: number, startedAt: number): Promise<{ check: Omit<SetupCheck, 'id'>; report: TestJobReport | null }> {
+  private async testJob(audio: AudioReference, diarize: boolean, uploadSeconds: number, startedAt: number): Promise<{ check: Omit<SetupCheck, 'id'>; report: TestJobReport | null }> {
     const id: SetupCheckId = diarize ? 'diarization' : 'worker'
-    const runner = this.deps.runner!
+    const backend = this.deps.backend
     const contract = this.deps.config.runpod.worker
     const options: JobOptions = { language: 'en', diarize, minSpeakers: null, maxSpeakers: null }
-    const input = this.deps.profile.buildInput(audio, options, this.deps.workerSettings)
     let jobId: string
     try {
-      jobId = (await runner.submit(input, jobPolicy(5))).id
+      jobId = (await backend.submit({ audio, options, policy: jobPolicy(5) })).id
     } catch (err) {
       return { check: { status: 'fail', message: `The test job could not be submitted: ${asAppError(err).message}`, fix: null }, report: null }
     }
     const deadline = Date.now() + (this.deps.testJobTimeoutMs ?? 15 * 60_000)
     const interval = this.deps.pollIntervalMs ?? this.deps.config.runpod.pollIntervalMs
-    let last: JobStatusReport | null = null
+    let last: JobReport | null = null
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, interval))
       try {
-        last = await runner.status(jobId)
+        last = await backend.status(jobId)
       } catch (err) {
         const e = asAppError(err)
         if (!e.retryable) return { check: { status: 'fail', message: `Following the test job failed: ${e.message}`, fix: null }, report: null }
         continue
       }
-      if (last.status === 'IN_QUEUE' || last.status === 'IN_PROGRESS') continue
+      if (last.state === 'IN_QUEUE' || last.state === 'IN_PROGRESS') continue
       break
     }
-    if (!last || last.status === 'IN_QUEUE' || last.status === 'IN_PROGRESS') {
-      await runner.cancel(jobId).catch(() => {})
+    if (!last || last.state === 'IN_QUEUE' || last.state === 'IN_PROGRESS') {
+      await backend.cancel(jobId).catch(() => {})
       const waited = Math.round((Date.now() - startedAt) / 1000)
-      return { check: { status: 'fail', message: `The test job was still ${last?.status === 'IN_PROGRESS' ? 'running' : 'waiting for a worker'} after ${waited} s and was cancelled. ${last?.status === 'IN_PROGRESS' ? 'A first start downloads models; run the test job again in a few minutes.' : 'Check max workers and GPU availability of the endpoint.'}`, fix: null }, report: null }
+      return { check: { status: 'fail', message: `The test job was still ${last?.state === 'IN_PROGRESS' ? 'running' : 'waiting for a worker'} after ${waited} s and was cancelled. ${last?.state === 'IN_PROGRESS' ? 'A first start downloads models; run the test job again in a few minutes.' : 'Check max workers and GPU availability of the endpoint.'}`, fix: null }, report: null }
     }
     const report: TestJobReport = {
       jobId,
       uploadSeconds: round(uploadSeconds),
-      queueSeconds: last.delayTime !== null ? round(last.delayTime / 1000) : null,
-      executionSeconds: last.executionTime !== null ? round(last.executionTime / 1000) : null,
+      queueSeconds: last.timings.queueMs !== null ? round(last.timings.queueMs / 1000) : null,
+      executionSeconds: last.timings.executionMs !== null ? round(last.timings.executionMs / 1000) : null,
       totalSeconds: round((Date.now() - startedAt) / 1000),
-      costUsd: last.executionTime !== null ? estimateGpuCostUsd(last.executionTime / 1000, this.deps.config.gpuPricePerSecond) : null,
+      costUsd: last.timings.executionMs !== null ? estimateGpuCostUsd(last.timings.executionMs / 1000, this.deps.config.gpuPricePerSecond) : null,
       segments: 0,
       speakers: 0,
       language: null,
     }
     const timing = `${report.totalSeconds} s in all (queue ${report.queueSeconds ?? '?'} s, GPU ${report.executionSeconds ?? '?'} s${report.costUsd !== null ? `, ≈ $${report.costUsd.toFixed(4)}` : ''})`
-    if (last.status === 'FAILED') {
+    if (last.state === 'FAILED') {
       if (diarize && HF_TOKEN_FAILURE.test(last.error ?? '')) {
         return { check: { status: 'fail', message: `Speaker identification failed: ${last.error} Add HF_TOKEN (a Hugging Face read token, best as a RunPod secret) to the endpoint's environment, accept the terms of pyannote/speaker-diarization-community-1 on huggingface.co, and run the test job again.`, fix: { kind: 'link', label: 'Edit the endpoint', url: consoleEndpointUrl(this.deps.config.runpod.endpointId ?? '') } }, report }
       }
       return { check: { status: 'fail', message: `The test job failed on the worker: ${last.error ?? 'no reason given'}. ${unknownContractHint(last.error, contract)}`, fix: null }, report }
     }
-    if (last.status !== 'COMPLETED') {
-      return { check: { status: 'fail', message: `The test job ended ${last.status}. Check the endpoint's worker logs in RunPod's console.`, fix: null }, report }
+    if (last.state !== 'COMPLETED') {
+      return { check: { status: 'fail', message: `The test job ended ${last.state}. Check the endpoint's worker logs in RunPod's console.`, fix: null }, report }
     }
     try {
-      const transcript = normalizeWhisperX(this.deps.profile.readOutput(last.output), { duration: 5 })
+      const transcript = normalizeWhisperX(backend.readResult(last.result), { duration: 5 })
       report.segments = transcript.segments.length
       report.speakers = transcript.speakers.length
       report.language = transcript.language
     } catch {
-      return { check: { status: 'fail', message: `The worker finished, but its output is not the "${contract}" contract RUNPOD_WORKER names${last.output === undefined ? ' (no output at all: a worker of another contract rejects the input this way)' : ''}. Deploy this repository's worker (see "Deploy the worker" in the README), or set RUNPOD_WORKER to the contract of your worker image.`, fix: null }, report }
+      return { check: { status: 'fail', message: `The worker finished, but its output is not the "${contract}" contract RUNPOD_WORKER names${last.result === undefined ? ' (no output at all: a worker of another contract rejects the input this way)' : ''}. Deploy this repository's worker (see "Deploy the worker" in the README), or set RUNPOD_WORKER to the contract of your worker image.`, fix: null }, report }
     }
     if (id === 'diarization') {
       return { check: { status: report.speakers > 0 ? 'ok' : 'warn', message: report.speakers > 0 ? `Speakers identified: ${report.speakers} in the test clip; ${timing}.` : `The job ran but reported no speakers; ${timing}. Check HF_TOKEN and the pyannote model's terms.`, fix: null }, report }

@@ -2,7 +2,7 @@
  * Raw client for the RunPod Serverless queue API (https://docs.runpod.io/serverless/endpoints/operation-reference), over undici.
  * One `request()` does auth, timeouts, JSON, zod validation of every response, and retries with
  * exponential backoff and jitter (p-retry), honouring `Retry-After` on 429.
- * It throws `RunpodApiError` (status + body) or the network error; `RunpodJobRunner` translates.
+ * It throws `RunpodApiError` (status + body) or the network error; `RunpodBackend` translates.
  */
 import pRetry, { AbortError } from 'p-retry'
 import { request, type Dispatcher } from 'undici'

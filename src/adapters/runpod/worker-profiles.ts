@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import type { WorkerKind } from '../../config.ts'
 import { AppError } from '../../domain/errors.ts'
+import type { WorkerResult } from '../../domain/ports.ts'
 import type { JobOptions } from '../../domain/recording.ts'
 import { describeInputIssues, WorkerInputSchema, type WorkerInput } from '../../domain/worker-contract.ts'
 
@@ -16,11 +17,6 @@ export interface WorkerSettings {
   batchSize: number
 }
 
-/** The WhisperX result as the normalizer takes it. */
-export interface WorkerResult {
-  segments: unknown
-  language: unknown
-}
 
 export interface WorkerProfile {
   readonly kind: WorkerKind

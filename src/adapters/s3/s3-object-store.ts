@@ -11,7 +11,8 @@ import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, Hea
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { AppError } from '../../domain/errors.ts'
-import type { ObjectStore, ResumedUpload, UploadOptions } from '../../domain/ports.ts'
+import type { AudioReference, ObjectStore, ResumedUpload, UploadOptions } from '../../domain/ports.ts'
+import { resolveAudioReference, type AudioReferenceSettings } from './audio-reference.ts'
 import { resumeMultipartUpload } from './multipart-resume.ts'
 import { addRunpodS3Quirks, VolumeFullError } from './runpod-s3-quirks.ts'
 
@@ -53,11 +54,16 @@ export class S3ObjectStore implements ObjectStore {
   private readonly queueSize: number
 
   private readonly client: S3Client
+  private readonly audioReference: AudioReferenceSettings | null
+  /**
+   * @param audioReference - how workers are told where audio is (`workerAudio`); absent: the volume path.
+   */
   constructor(
     client: S3Client,
-    settings: Pick<S3Settings, 'bucket' | 'partSize' | 'queueSize'>,
+    settings: Pick<S3Settings, 'bucket' | 'partSize' | 'queueSize'> & { audioReference?: AudioReferenceSettings },
   ) {
     this.client = client
+    this.audioReference = settings.audioReference ?? null
     this.bucket = settings.bucket
     this.partSize = settings.partSize ?? 8 * 1024 * 1024
     this.queueSize = settings.queueSize ?? 3
@@ -165,7 +171,13 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async presignGet(key: string, expiresInSeconds: number): Promise<string> {
+  async workerAudio(key: string): Promise<AudioReference> {
+    if (!this.audioReference) return { kind: 'volume-path', key }
+    return resolveAudioReference(this.audioReference, (k, expiresIn) => this.presignGet(k, expiresIn), key)
+  }
+
+  /** A presigned GET URL for `key`, valid for `expiresInSeconds`. */
+  private async presignGet(key: string, expiresInSeconds: number): Promise<string> {
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     })

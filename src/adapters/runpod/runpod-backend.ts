@@ -1,9 +1,13 @@
 /**
- * JobRunner over the raw RunPod client: maps HTTP answers to domain errors with messages a user
- * can act on (reference/runpod.md §1.8), and RunPod's error field to plain words (§1.5).
+ * The transcription backend on a RunPod Serverless endpoint, over the raw queue API client: builds the
+ * worker's input with its profile (private here), maps HTTP answers to domain errors with messages a user
+ * can act on, and RunPod's error field to plain words
+ * (https://docs.runpod.io/serverless/endpoints/operation-reference).
  */
+import type { WorkerKind } from '../../config.ts'
 import { AppError } from '../../domain/errors.ts'
-import type { JobPolicy, JobRunner, JobStatusReport } from '../../domain/ports.ts'
+import type { AudioReference, JobReport, TranscriptionBackend, TranscriptionRequest, WorkerResult } from '../../domain/ports.ts'
+import { workerProfile, type WorkerProfile, type WorkerSettings } from './worker-profiles.ts'
 import {
   networkErrorCode,
   RunpodApiError,
@@ -15,30 +19,48 @@ import {
   SUBMIT_RETRY,
 } from './runpod-client.ts'
 
-export class RunpodJobRunner implements JobRunner {
+/** Serverless workers mount the network volume here (https://docs.runpod.io/storage/network-volumes). */
+const VOLUME_MOUNT = '/runpod-volume'
+
+/** The audio location the worker reads: the presigned URL, or the object's path under the volume mount. */
+export function workerAudioLocation(audio: AudioReference): string {
+  return audio.kind === 'presigned' ? audio.url : `${VOLUME_MOUNT}/${audio.key}`
+}
+
+export class RunpodBackend implements TranscriptionBackend {
   private readonly client: RunpodClient
-  constructor(client: RunpodClient) {
+  private readonly profile: WorkerProfile
+  private readonly settings: WorkerSettings
+  /**
+   * @param worker - the worker contract (`RUNPOD_WORKER`) and the default model and batch size for its input.
+   */
+  constructor(client: RunpodClient, worker: { kind: WorkerKind } & WorkerSettings) {
     this.client = client
+    this.profile = workerProfile(worker.kind)
+    this.settings = { model: worker.model, batchSize: worker.batchSize }
   }
 
-  async submit(input: Record<string, unknown>, policy: JobPolicy) {
+  async submit({ audio, options, policy }: TranscriptionRequest) {
+    // Checked against the worker's contract before /run, so a wrong option fails here, not after a paid cold start.
+    const input = this.profile.buildInput(workerAudioLocation(audio), options, this.settings)
     try {
       const job = await this.client.call('POST', 'run', RunpodJobSchema, { body: { input, policy }, retry: SUBMIT_RETRY })
-      return { id: job.id, status: job.status }
+      return { id: job.id, state: job.status }
     } catch (err) {
       throw translateRunpodError(err, 'submitting the job')
     }
   }
 
-  async status(jobId: string): Promise<JobStatusReport> {
+  async status(jobId: string): Promise<JobReport> {
     try {
       const job = await this.client.call('GET', `status/${encodeURIComponent(jobId)}`, RunpodJobSchema)
       return {
         id: job.id,
-        status: job.status,
-        delayTime: job.delayTime ?? null,
-        executionTime: job.executionTime ?? null,
-        output: job.output,
+        state: job.status,
+        timings: { queueMs: job.delayTime ?? null, executionMs: job.executionTime ?? null },
+        // During IN_PROGRESS RunPod's `output` is the worker's last progress update; on COMPLETED its result.
+        progress: job.status === 'IN_PROGRESS' ? (job.output ?? null) : null,
+        result: job.status === 'COMPLETED' ? job.output : undefined,
         error: job.status === 'FAILED' ? describeWorkerError(job.error) : null,
       }
     } catch (err) {
@@ -46,10 +68,16 @@ export class RunpodJobRunner implements JobRunner {
     }
   }
 
+  readResult(result: unknown): WorkerResult {
+    return this.profile.readOutput(result)
+  }
+
+  assertConfigured(): void {}
+
   async retry(jobId: string) {
     try {
       const job = await this.client.call('POST', `retry/${encodeURIComponent(jobId)}`, RunpodJobSchema, { body: {}, retry: SUBMIT_RETRY })
-      return { id: job.id, status: job.status }
+      return { id: job.id, state: job.status }
     } catch (err) {
       throw await this.translateJobError(err, 'retrying the job')
     }

@@ -1,15 +1,14 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { isRunpodS3, parseConfig } from '../config.ts'
-import type { ObjectStore } from '../domain/ports.ts'
-import { silentLogger } from '../logger.ts'
+import { isRunpodS3, parseConfig } from '../../config.ts'
+import { silentLogger } from '../../logger.ts'
 import { resolveAudioReference } from './audio-reference.ts'
 
-/** An object store that records presign calls and hands out `url`. */
+/** A presigner that records its calls and hands out `url`. */
 function storeWith(url: string) {
   const calls: string[] = []
-  const store = { bucket: 'vol', presignGet: async (key: string) => (calls.push(key), url) } as unknown as ObjectStore
+  const store = async (key: string) => (calls.push(key), url)
   return { store, calls }
 }
 
@@ -18,8 +17,8 @@ describe('resolveAudioReference', () => {
     const config = parseConfig({ RUNPOD_DATACENTER: 'EU-RO-1' })
     expect(isRunpodS3(config)).toBe(true)
     const { store, calls } = storeWith('https://s3api-eu-ro-1.runpod.io/vol/k?X-Amz-Signature=x')
-    const ref = await resolveAudioReference({ mode: 'auto', runpodS3: isRunpodS3(config), objectStore: store, logger: silentLogger }, 'scribe-panel/a/audio.m4a')
-    expect(ref).toEqual({ audio: '/runpod-volume/scribe-panel/a/audio.m4a', kind: 'volume-path' })
+    const ref = await resolveAudioReference({ mode: 'auto', runpodS3: isRunpodS3(config), logger: silentLogger }, store, 'scribe-panel/a/audio.m4a')
+    expect(ref).toEqual({ kind: 'volume-path', key: 'scribe-panel/a/audio.m4a' })
     expect(calls).toEqual([])
   })
 
@@ -32,10 +31,10 @@ describe('resolveAudioReference', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/vol/k?sig=1`
     try {
       const { store, calls } = storeWith(url)
-      const s = { mode: 'auto' as const, runpodS3: false, objectStore: store, logger: silentLogger }
-      expect(await resolveAudioReference(s, 'k')).toEqual({ audio: url, kind: 'presigned' })
+      const s = { mode: 'auto' as const, runpodS3: false, logger: silentLogger }
+      expect(await resolveAudioReference(s, store, 'k')).toEqual({ kind: 'presigned', url })
       answer = 403
-      expect(await resolveAudioReference(s, 'k')).toEqual({ audio: '/runpod-volume/k', kind: 'volume-path' })
+      expect(await resolveAudioReference(s, store, 'k')).toEqual({ kind: 'volume-path', key: 'k' })
       expect(calls).toEqual(['k', 'k'])
     } finally {
       server.close()
