@@ -19,7 +19,7 @@ import {
   type NoteInstruction,
   type PromptLine,
 } from '../domain/note-prompt.ts'
-import { LlmError, notConfiguredMessage, type ChatMessage, type LanguageModel, type Note, type NoteError, type NoteHit, type NoteStore, type NoteUsage } from '../domain/notes.ts'
+import { LlmError, notConfiguredMessage, type ChatMessage, type ChatResult, type LanguageModel, type Note, type NoteError, type NoteHit, type NoteStore, type NoteUsage } from '../domain/notes.ts'
 import type { Logger } from '../domain/ports.ts'
 import { checkQuotes } from '../domain/quotes.ts'
 import { formatCitation } from '../domain/quotes.ts'
@@ -216,23 +216,32 @@ export class NotesService {
     const call = async (messages: ChatMessage[], phase: string) => {
       current = ''
       writer.phase(phase)
-      const result = await this.deps.llm.complete({
-        messages,
-        maxTokens: budget.answerTokens,
-        signal,
-        onText: (delta) => {
-          current += delta
-          writer.text(delta)
-        },
-      })
-      usage.requests += 1
-      const promptTokens = result.usage?.promptTokens ?? estimateMessagesTokens(messages)
-      const completionTokens = result.usage?.completionTokens ?? estimateTokens(result.text)
-      if (!result.usage) usage.estimated = true
-      usage.promptTokens += promptTokens
-      usage.completionTokens += completionTokens
-      usage.totalTokens += promptTokens + completionTokens
-      return result.text.trim()
+      const count = (reported: ChatResult['usage'], text: string) => {
+        usage.requests += 1
+        const promptTokens = reported?.promptTokens ?? estimateMessagesTokens(messages)
+        const completionTokens = reported?.completionTokens ?? estimateTokens(text)
+        if (!reported) usage.estimated = true
+        usage.promptTokens += promptTokens
+        usage.completionTokens += completionTokens
+        usage.totalTokens += promptTokens + completionTokens
+      }
+      try {
+        const result = await this.deps.llm.complete({
+          messages,
+          maxTokens: budget.answerTokens,
+          signal,
+          onText: (delta) => {
+            current += delta
+            writer.text(delta)
+          },
+        })
+        count(result.usage, result.text)
+        return result.text.trim()
+      } catch (err) {
+        // A request that failed midway was still (partly) paid for: count it, estimated.
+        if (current) count(null, current)
+        throw err
+      }
     }
     try {
       const fixed = estimateMessagesTokens(noteMessages(instruction, lines.slice(0, 1), 1, 2))

@@ -179,6 +179,9 @@ describe('notes with checked quotes, against the LLM stand-in', () => {
     expect(dropped).toMatchObject({ status: 'failed', error: { code: 'llm_stream_dropped' } })
     expect(dropped.text.length).toBeGreaterThan(20)
     expect(dropped.text).toContain('(emulated)')
+    // The request that broke off is counted, estimated.
+    expect(dropped.usage).toMatchObject({ requests: 1, estimated: true })
+    expect(dropped.usage!.completionTokens).toBeGreaterThan(0)
   })
 
   it('a context overflow says to set LLM_CONTEXT_TOKENS', async () => {
