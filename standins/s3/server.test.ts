@@ -17,10 +17,10 @@ import {
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { SignatureV4 } from '@smithy/signature-v4'
-import { createHash, createHmac } from 'node:crypto'
-import type { Checksum, SourceData } from '@smithy/types'
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestS3Client, readObject, startS3Server, VOLUME_MOUNT_HEADER, type S3TestServer } from './server.ts'
+import { NodeSha256 } from './sigv4.ts'
 
 const KEYS = { accessKeyId: 'user_2f21CfO73Mm2Uq2lEGFiEF24IPw', secretAccessKey: 'rps_s3servertest' }
 
@@ -35,36 +35,13 @@ async function s3Error(p: Promise<unknown>): Promise<{ name: string; status: num
   throw new Error('expected the S3 call to fail')
 }
 
-/** Test-side signing with the SDK's own signer, to build tampered requests. */
-class Sha256 implements Checksum {
-  private h
-  private readonly secret?: SourceData
-  constructor(secret?: SourceData) {
-    this.secret = secret
-    this.h =
-      secret === undefined ? createHash('sha256') : createHmac('sha256', Buffer.from(secret as string | Uint8Array))
-  }
-  update(d: Uint8Array) {
-    this.h.update(d)
-  }
-  async digest() {
-    return new Uint8Array(this.h.digest())
-  }
-  reset() {
-    this.h =
-      this.secret === undefined
-        ? createHash('sha256')
-        : createHmac('sha256', Buffer.from(this.secret as string | Uint8Array))
-  }
-}
-
 async function signedHeaders(server: S3TestServer, method: string, path: string, query: Record<string, string> = {}) {
   const url = new URL(server.endpoint)
   const signer = new SignatureV4({
     credentials: KEYS,
     region: server.region,
     service: 's3',
-    sha256: Sha256,
+    sha256: NodeSha256,
     uriEscapePath: false,
   })
   const signed = await signer.sign({
