@@ -21,7 +21,7 @@ export interface EmulatedWorkerOptions {
   endpoint: EndpointSettings
   volume: VolumeConfig | undefined
   volumeClient: S3Client | undefined
-  scriptsDir: string
+  scriptsDir: string | null
   allowPrivateDownloadUrls: boolean
   maxDownloadBytes: number
   ffprobePath: string | undefined

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
@@ -683,11 +682,11 @@ describe("the 'whisperx-hub' worker (kodxana, §3.2)", () => {
 })
 
 const fixture = fileURLToPath(new URL('../../test/fixtures/interview.m4a', import.meta.url))
-describe.skipIf(!existsSync(fixture) || !existsSync(fixture.replace(/\.m4a$/, '.script.json')))(
-  'the shared fixtures (default scriptsDir = test/fixtures)',
+describe(
+  'the shared fixtures (scriptsDir = test/fixtures)',
   () => {
     it('transcribes interview.m4a from its script', async () => {
-      const emu = await emulator({ scriptsDir: undefined })
+      const emu = await emulator({ scriptsDir: dirname(fixture) })
       const key = 'fixtures/interview.m4a'
       await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: await readFile(fixture) }))
       const { last } = await follow(emu, await submit(emu, whisperxInput(`/runpod-volume/${key}`, { language: null })))

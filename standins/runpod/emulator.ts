@@ -19,7 +19,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { getRequestListener, type HttpBindings } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -55,7 +54,10 @@ export interface RunpodEmulatorOptions {
    * (https://docs.runpod.io/storage/s3-api "Network volume path mapping").
    */
   volume?: VolumeConfig
-  /** Where `*.script.json` files are looked up. Default: the repository's test fixtures (data only). */
+  /**
+   * Where `*.script.json` files are looked up (the tests, the demo and the benchmarks pass the repository's
+   * test fixtures). Without it no audio has a script: every job gets the placeholder transcript.
+   */
   scriptsDir?: string
   host?: string
   port?: number
@@ -134,7 +136,7 @@ export async function startRunpodEmulator(opts: RunpodEmulatorOptions): Promise<
   if (opts.pythonWorker && contract !== 'whisperx') throw new Error('pythonWorker runs worker/handler.py: use worker "whisperx"')
   if (opts.pythonWorker && !opts.volume) throw new Error('pythonWorker needs the volume its handler mounts (option volume)')
   const delays = { queueDelayMs: opts.queueDelayMs ?? 1000, executionMs: opts.executionMs ?? 1500 }
-  const scriptsDir = opts.scriptsDir ?? fileURLToPath(new URL('../../test/fixtures/', import.meta.url))
+  const scriptsDir = opts.scriptsDir ?? null
   const volumeClient: S3Client | undefined = opts.volume ? createVolumeClient(opts.volume) : undefined
   const workerId = emulatedWorkerId(opts.endpointId)
   const endpoint = endpointSettings(opts.endpoint, opts.volume)

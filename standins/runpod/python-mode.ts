@@ -62,7 +62,8 @@ export interface PythonModeContext {
   endpoint: EndpointSettings
   volume: VolumeConfig
   volumeClient: S3Client
-  scriptsDir: string
+  /** Where the WhisperX stand-in finds `*.script.json` files; null: nowhere. */
+  scriptsDir: string | null
   /** The emulator's origin, e.g. `http://127.0.0.1:PORT`: the worker's webhook URLs point there. */
   origin: string
   isClosed(): boolean
@@ -188,7 +189,7 @@ export function startPythonMode(ctx: PythonModeContext, po: PythonWorkerOptions)
     RUNPOD_SKIP_AUTO_SYSTEM_CHECKS: 'true',
     RUNPOD_SKIP_GPU_CHECK: 'true',
     SCRIBE_VOLUME_ROOT: mountRoot,
-    SCRIBE_FAKE_WHISPERX_SCRIPTS: ctx.scriptsDir,
+    ...(ctx.scriptsDir !== null ? { SCRIBE_FAKE_WHISPERX_SCRIPTS: ctx.scriptsDir } : {}),
     // The endpoint's environment (REST v2 `env`, e.g. HF_TOKEN), then what the test adds.
     ...ctx.endpoint.env,
     ...po.env,

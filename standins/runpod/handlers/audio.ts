@@ -25,8 +25,8 @@ export type HandlerOutcome =
 /** What a handler reads besides the job. */
 export interface HandlerContext {
   fetch: FetchOptions
-  /** Where `*.script.json` files are looked up. */
-  scriptsDir: string
+  /** Where `*.script.json` files are looked up; null: nowhere (placeholder output). */
+  scriptsDir: string | null
   /** The endpoint's environment (e.g. HF_TOKEN). */
   env: Record<string, string>
   /** Default `ffprobe` on PATH. */
@@ -57,7 +57,7 @@ export async function transcribe(
 ): Promise<{ segments: WhisperxSegment[]; language: string; duration: number }> {
   const sha = sha256Hex(bytes)
   job.audioSha256 = sha
-  const found = await findScript(ctx.scriptsDir, sha)
+  const found = ctx.scriptsDir === null ? null : await findScript(ctx.scriptsDir, sha)
   if (found) {
     job.script = found.file
     return { segments: scriptSegments(found.script, stages), language: language ?? found.script.language, duration: found.script.duration }
