@@ -212,6 +212,7 @@ export class NotesService {
     // What is kept if a step fails: the parts' notes written so far, and the step being written.
     let done = ''
     let current = ''
+    let truncated = false
     const writer = new TextWriter(note, this.deps, () => (done && current ? `${done}\n\n${current}` : done || current))
     const call = async (messages: ChatMessage[], phase: string) => {
       current = ''
@@ -236,6 +237,7 @@ export class NotesService {
           },
         })
         count(result.usage, result.text)
+        if (result.finishReason === 'length') truncated = true
         return result.text.trim()
       } catch (err) {
         // A request that failed midway was still (partly) paid for: count it, estimated.
@@ -262,7 +264,13 @@ export class NotesService {
         done = ''
       }
       writer.finish()
-      this.finish(note, { status: 'done', text, error: null }, transcript, usage, started)
+      const error: NoteError | null = truncated
+        ? {
+            code: 'truncated',
+            message: `The model reached the answer limit of ${budget.answerTokens} tokens (a quarter of LLM_CONTEXT_TOKENS, at most 2,000), so these notes may end early. Ask for shorter notes, or set LLM_CONTEXT_TOKENS to the model's real context if it is larger.`,
+          }
+        : null
+      this.finish(note, { status: 'done', text, error }, transcript, usage, started)
     } catch (err) {
       writer.finish()
       const e = err instanceof LlmError ? err : new LlmError('llm_bad_response', 'Something unexpected went wrong while the note was written; see the panel log.', { cause: err })

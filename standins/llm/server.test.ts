@@ -57,6 +57,12 @@ describe('LLM stand-in through the OpenAI SDK adapter', () => {
     expect(sent.lines.map((l) => l.start)).toEqual([1, 4, 9])
   })
 
+  it('cuts an answer at max_tokens with finish_reason "length"', async () => {
+    const result = await run(model(), note, 20).done
+    expect(result.finishReason).toBe('length')
+    expect(result.text).toHaveLength(80)
+  })
+
   it('refuses a transcript that names diarization labels instead of speakers', async () => {
     const bad = [note[0]!, { role: 'user' as const, content: 'Instruction (Summary):\nx\n\nSpeakers: SPEAKER_00\n\nTranscript:\n[00:01] SPEAKER_00: hello there' }]
     const err = await failure(run(model(), bad).done)

@@ -181,13 +181,17 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
     if (fault === 'quota') return openAiError(res, 429, 'You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota')
     if (fault === 'server_error') return openAiError(res, 500, 'The server had an error while processing your request. Sorry about that!', null, 'server_error')
 
-    const text = answer(recorded, options.inventQuote ?? true, [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '')
+    let text = answer(recorded, options.inventQuote ?? true, [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '')
+    // An answer longer than max_tokens is cut there, with finish_reason "length", as OpenAI's API does.
+    const cut = maxTokens !== null && tokens(text) > maxTokens
+    if (cut) text = text.slice(0, maxTokens * 4)
+    const finish = cut ? 'length' : 'stop'
     const usage = { prompt_tokens: promptTokens, completion_tokens: tokens(text), total_tokens: promptTokens + tokens(text) }
     const id = `chatcmpl-standin${++seq}`
     const created = Math.floor(Date.now() / 1000)
     if (!body.stream) {
       res.writeHead(200, { 'content-type': 'application/json' })
-      return res.end(JSON.stringify({ id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage }))
+      return res.end(JSON.stringify({ id, object: 'chat.completion', created, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }], usage }))
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
     const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`)
@@ -203,7 +207,7 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
       send(chunk({ content: pieces[i] }, null))
       if (state.chunkDelayMs > 0) await new Promise((r) => setTimeout(r, state.chunkDelayMs))
     }
-    send(chunk({}, 'stop'))
+    send(chunk({}, finish))
     if (body.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage })
     res.end('data: [DONE]\n\n')
   }
