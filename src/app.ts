@@ -12,6 +12,7 @@ import type { Logger, ObjectStore, SpeechDetector, TranscriptionBackend } from '
 import type { RecordingStore } from './domain/store.ts'
 import { errorHandler } from './http/errors.ts'
 import { eventRoutes } from './http/events.ts'
+import { exportRoutes } from './http/exports.ts'
 import { healthRoutes } from './http/health.ts'
 import { liveRoutes } from './http/live.ts'
 import { notesStatusRoutes, recordingNotesRoutes } from './http/notes.ts'
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/api/live', liveRoutes(deps))
   app.route('/api/events', eventRoutes(deps))
   app.route('/api/health', healthRoutes(deps))
+  app.route('/api/exports', exportRoutes())
   app.route('/api/setup', setupRoutes(deps))
 
   app.use('/vendor/wavesurfer/*', serveStatic({ root: relativeToCwd('node_modules/wavesurfer.js/dist'), rewriteRequestPath: (p) => p.replace(/^\/vendor\/wavesurfer/, '') }))

@@ -71,10 +71,35 @@ export interface Turn {
   segments: Segment[]
 }
 
-/** Display name of a speaker id ("Unknown speaker" for null or an id not in the list). */
+/** What segments without a speaker (diarization gave them none) are called, in the page and in exports. */
+export const UNKNOWN_SPEAKER_NAME = 'Unknown speaker'
+
+/** Display name of a speaker id (UNKNOWN_SPEAKER_NAME for null; the id itself for an id not in the list). */
 export function speakerName(transcript: Transcript, speaker: string | null): string {
-  if (speaker === null) return 'Unknown speaker'
+  if (speaker === null) return UNKNOWN_SPEAKER_NAME
   return transcript.speakers.find((s) => s.id === speaker)?.name ?? speaker
+}
+
+/**
+ * Display name of every speaker id the transcript uses (its speaker list and every segment's speaker), as
+ * speakerName() gives it: what the review page shows, so it never works names out itself.
+ */
+export function speakerNames(transcript: Transcript): Record<string, string> {
+  const names: Record<string, string> = {}
+  for (const s of transcript.segments) if (s.speaker !== null) names[s.speaker] = speakerName(transcript, s.speaker)
+  for (const s of transcript.speakers) names[s.id] = s.name
+  return names
+}
+
+/**
+ * The id for a speaker the user adds (`addSpeaker`): the first diarization-style label `SPEAKER_NN` not taken,
+ * counting up from the number of speakers (`SPEAKER_02` next to `SPEAKER_00` and `SPEAKER_01`).
+ */
+export function nextSpeakerId(transcript: Transcript): string {
+  const used = new Set(transcript.speakers.map((s) => s.id))
+  let n = transcript.speakers.length
+  while (used.has(`SPEAKER_${String(n).padStart(2, '0')}`)) n++
+  return `SPEAKER_${String(n).padStart(2, '0')}`
 }
 
 /** Segments not removed by the hallucination filter, in time order. */

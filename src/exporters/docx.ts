@@ -108,6 +108,8 @@ function metadataLine(label: string, value: string): Paragraph {
 /** The `docx` exporter: the WordprocessingML media type (ECMA-376 / IANA). */
 export const docxExporter: Exporter = {
   format: 'docx',
+  label: 'docx',
+  timestamps: true,
   extension: 'docx',
   contentType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   render: (doc) => renderDocx(doc),

@@ -35,6 +35,10 @@ export interface ExportDocument {
 export interface Exporter {
   /** URL and registry key, e.g. `md`. */
   readonly format: string
+  /** The name the page shows on the download link, e.g. `docx`, `MAXQDA`. */
+  readonly label: string
+  /** True when `ExportDocument.timestamps` changes the file (md, docx, txt); subtitles and QDA keep their own timing. */
+  readonly timestamps: boolean
   /** File extension without the dot, e.g. `md` (QDA: `txt` with a `_maxqda` suffix in the name). */
   readonly extension: string
   /** Suffix added to the base name before the extension (e.g. `_maxqda`); usually empty. */
@@ -44,3 +48,6 @@ export interface Exporter {
   /** Renders the document; text formats return UTF-8 strings, binary formats bytes. */
   render(doc: ExportDocument): Promise<string | Uint8Array>
 }
+
+/** One export format as `GET /api/exports` lists it for the page's download links. */
+export type ExportFormatInfo = Pick<Exporter, 'format' | 'label' | 'extension' | 'timestamps'>

@@ -1,18 +1,24 @@
 import { describe, expect, it } from 'vitest'
 import { EXPORTERS, exportFileName, getExporter } from './index.ts'
+import { parseTimestampMode, TIMESTAMP_CHOICES } from './stamps.ts'
 
 const md = getExporter('md')!
 const maxqda = getExporter('maxqda')!
 
 describe('EXPORTERS', () => {
   it('has every format once, keyed by its own format', () => {
-    expect([...EXPORTERS.keys()]).toEqual(['json', 'md', 'docx', 'srt', 'vtt', 'txt', 'maxqda'])
+    expect([...EXPORTERS.keys()]).toEqual(['docx', 'md', 'json', 'txt', 'srt', 'vtt', 'maxqda'])
     for (const [key, e] of EXPORTERS) {
       expect(e.format).toBe(key)
       expect(e.contentType).not.toBe('')
     }
     expect(getExporter('pdf')).toBeUndefined()
     expect(getExporter('MD')).toBeUndefined()
+  })
+
+  it('offers only timestamp choices the export route accepts, "turn" (the default) first', () => {
+    expect(TIMESTAMP_CHOICES[0]?.value).toBe('turn')
+    for (const choice of TIMESTAMP_CHOICES) expect(() => parseTimestampMode(choice.value)).not.toThrow()
   })
 
   it('gives text formats a UTF-8 charset', () => {

@@ -10,11 +10,14 @@ import { srtExporter } from './srt.ts'
 import { textExporter } from './txt.ts'
 import { vttExporter } from './vtt.ts'
 
-export type { Exporter, ExportDocument } from './exporter.ts'
+export type { Exporter, ExportDocument, ExportFormatInfo } from './exporter.ts'
 
-/** Every exporter keyed by its format (`json`, `md`, `docx`, `srt`, `vtt`, `txt`, `maxqda`), in that order. */
+/**
+ * Every exporter keyed by its format, in the order the page offers them (the documents people ask for most first):
+ * `docx`, `md`, `json`, `txt`, `srt`, `vtt`, `maxqda`.
+ */
 export const EXPORTERS: ReadonlyMap<string, Exporter> = new Map(
-  [jsonExporter, markdownExporter, docxExporter, srtExporter, vttExporter, textExporter, maxqdaExporter].map(
+  [docxExporter, markdownExporter, jsonExporter, textExporter, srtExporter, vttExporter, maxqdaExporter].map(
     (e) => [e.format, e] as const,
   ),
 )

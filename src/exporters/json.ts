@@ -52,6 +52,8 @@ export function renderJson(doc: ExportDocument): string {
 /** The `json` exporter: application/json, UTF-8. */
 export const jsonExporter: Exporter = {
   format: 'json',
+  label: 'json',
+  timestamps: false,
   extension: 'json',
   contentType: 'application/json; charset=utf-8',
   render: async (doc) => renderJson(doc),

@@ -45,6 +45,8 @@ export function renderMaxqda(doc: ExportDocument): string {
 /** The `maxqda` exporter: text/plain, UTF-8, downloaded as `<name>_maxqda.txt` like aTrain's file. */
 export const maxqdaExporter: Exporter = {
   format: 'maxqda',
+  label: 'MAXQDA',
+  timestamps: false,
   extension: 'txt',
   nameSuffix: '_maxqda',
   contentType: 'text/plain; charset=utf-8',

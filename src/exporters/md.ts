@@ -95,6 +95,8 @@ export function renderMarkdown(doc: ExportDocument): string {
 /** The `md` exporter: text/markdown (RFC 7763), UTF-8. */
 export const markdownExporter: Exporter = {
   format: 'md',
+  label: 'md',
+  timestamps: true,
   extension: 'md',
   contentType: 'text/markdown; charset=utf-8',
   render: async (doc) => renderMarkdown(doc),

@@ -35,6 +35,8 @@ export function renderSrt(doc: ExportDocument): string {
 /** The `srt` exporter: `application/x-subrip` (SRT has no registered media type; this is the common one), UTF-8. */
 export const srtExporter: Exporter = {
   format: 'srt',
+  label: 'srt',
+  timestamps: false,
   extension: 'srt',
   contentType: 'application/x-subrip; charset=utf-8',
   render: async (doc) => renderSrt(doc),

@@ -12,6 +12,16 @@ export type TimestampMode = { every: 'turn' } | { every: 'none' } | { every: 'mi
 /** Longest interval offered (minutes): a stamp less often than every 2 hours helps nobody find a place. */
 const MAX_MINUTES = 120
 
+/** The `?timestamps=` values the page offers, with their labels (each one parseTimestampMode accepts). */
+export const TIMESTAMP_CHOICES: readonly { value: string; label: string }[] = [
+  { value: 'turn', label: 'at every speaker turn' },
+  { value: 'none', label: 'none' },
+  { value: '1', label: 'every minute' },
+  { value: '2', label: 'every 2 minutes' },
+  { value: '5', label: 'every 5 minutes' },
+  { value: '10', label: 'every 10 minutes' },
+]
+
 /**
  * Reads `?timestamps=` of `GET …/export/:format`: `turn` (also when absent or empty), `none`, or a number of
  * minutes between 1 and 120 (decimals allowed, e.g. `0.5`).

@@ -33,6 +33,8 @@ export function renderText(doc: ExportDocument): string {
 /** The `txt` exporter: text/plain, UTF-8. */
 export const textExporter: Exporter = {
   format: 'txt',
+  label: 'txt',
+  timestamps: true,
   extension: 'txt',
   contentType: 'text/plain; charset=utf-8',
   render: async (doc) => renderText(doc),

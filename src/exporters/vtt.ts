@@ -41,6 +41,8 @@ export function renderVtt(doc: ExportDocument): string {
 /** The `vtt` exporter: text/vtt (the media type the WebVTT specification registers), UTF-8. */
 export const vttExporter: Exporter = {
   format: 'vtt',
+  label: 'vtt',
+  timestamps: false,
   extension: 'vtt',
   contentType: 'text/vtt; charset=utf-8',
   render: async (doc) => renderVtt(doc),

@@ -17,6 +17,7 @@ import type { Logger, ObjectStore } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { EditRequestSchema } from '../domain/transcript-edits.ts'
+import type { Transcript } from '../domain/transcript.ts'
 import { parseTimestampMode } from '../exporters/stamps.ts'
 import { requireRecording, toRecording } from '../domain/store.ts'
 import type { EventBus } from '../services/events.ts'
@@ -40,6 +41,23 @@ export function libraryItem(r: StoredRecording, pricePerSecond: number) {
     cost: { queueSeconds: r.summary.queueMs / 1000, gpuSeconds, estimatedUsd: estimateGpuCostUsd(gpuSeconds, pricePerSecond) },
   }
 }
+
+/** A library entry as `GET /api/recordings` lists it (and the page shows it). */
+export type LibraryItem = ReturnType<typeof libraryItem>
+
+/** What an edit, undo or redo says about itself besides the transcript. */
+export interface TranscriptStepFacts {
+  /** Undo and redo: what kind of step was taken back or put back ("edit", "new transcript", …). */
+  step?: string
+  /** An edit with `replaceText` ops: how many places they changed. */
+  replaced?: number
+}
+
+/**
+ * The answer of `GET/PATCH …/transcript`, the undo and redo POSTs and a version restore: the transcript's fields
+ * (language, duration, speakers, segments) beside its revision, history counts and speaker names.
+ */
+export type TranscriptResponse = Transcript & Omit<TranscriptView, 'transcript'> & TranscriptStepFacts
 
 export interface RecordingRoutesDeps {
   store: RecordingStore
@@ -138,9 +156,9 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   }
 
   /** Answers a transcript change and tells open pages (speaker names in the library, a stale copy in another tab). */
-  const announce = (c: Context, id: string, { transcript, ...rest }: TranscriptView) => {
+  const announce = (c: Context, id: string, { transcript, ...rest }: TranscriptView & TranscriptStepFacts) => {
     deps.events.publish({ type: 'transcript', id, version: rest.version })
-    return c.json({ ...transcript, ...rest })
+    return c.json<TranscriptResponse>({ ...transcript, ...rest })
   }
 
   app.put('/', async (c) => {
@@ -283,7 +301,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
   app.get('/:id/transcript', (c) => {
     const r = mustGet(c.req.param('id'))
     const { transcript, ...rest } = deps.transcripts.get(r.id)
-    return c.json({ ...transcript, ...rest })
+    return c.json<TranscriptResponse>({ ...transcript, ...rest })
   })
 
   app.patch('/:id/transcript', async (c) => {

@@ -9,7 +9,7 @@ import type { Logger } from '../domain/ports.ts'
 import { renamedSpeakerCount } from '../domain/speaker-carry.ts'
 import { requireRecording, requireTranscript, type HistoryStepKind, type RecordingStore } from '../domain/store.ts'
 import { applyEditsCounting, type EditOp } from '../domain/transcript-edits.ts'
-import type { Transcript } from '../domain/transcript.ts'
+import { nextSpeakerId, speakerNames, UNKNOWN_SPEAKER_NAME, type Transcript } from '../domain/transcript.ts'
 import type { ExportService } from './exports.ts'
 
 /** What the transcript routes answer: the document plus where it stands in its history. */
@@ -21,6 +21,12 @@ export interface TranscriptView {
   transcriptVersion: number
   undoable: number
   redoable: number
+  /** Display name of every speaker id the transcript uses (domain speakerNames()): the page shows these. */
+  speakerNames: Record<string, string>
+  /** What segments without a speaker are called. */
+  unknownSpeakerName: string
+  /** The id an `addSpeaker` edit should use for a speaker the user adds now. */
+  newSpeakerId: string
 }
 
 /** One line of `GET /api/recordings/:id/versions`. */
@@ -51,7 +57,16 @@ export class TranscriptService {
    */
   get(id: string): TranscriptView {
     const t = requireTranscript(this.deps.store, id)
-    return { transcript: t.transcript, version: t.version, transcriptVersion: t.transcriptVersion, undoable: t.undoable, redoable: t.redoable }
+    return {
+      transcript: t.transcript,
+      version: t.version,
+      transcriptVersion: t.transcriptVersion,
+      undoable: t.undoable,
+      redoable: t.redoable,
+      speakerNames: speakerNames(t.transcript),
+      unknownSpeakerName: UNKNOWN_SPEAKER_NAME,
+      newSpeakerId: nextSpeakerId(t.transcript),
+    }
   }
 
   /**
