@@ -66,4 +66,26 @@ describe('export options over HTTP', () => {
     // Subtitles keep their own timing whatever the option says.
     expect(await (await fetch(rec('/export/srt?timestamps=none'))).text()).toContain('00:00:00,300 -->')
   })
+
+  it('lists the export formats and timestamp choices the page offers, each one served by the export route', async () => {
+    const res = await fetch(`${stack.url}/api/exports`)
+    expect(res.status).toBe(200)
+    const list = (await res.json()) as { formats: { format: string; label: string; extension: string; timestamps: boolean }[]; timestamps: { value: string; label: string }[] }
+    expect(list.formats.map((f) => f.format)).toEqual(['docx', 'md', 'json', 'txt', 'srt', 'vtt', 'maxqda'])
+    expect(list.formats.find((f) => f.format === 'maxqda')).toEqual({ format: 'maxqda', label: 'MAXQDA', extension: 'txt', timestamps: false })
+    for (const f of list.formats) {
+      const download = await fetch(rec(`/export/${f.format}${f.timestamps ? '?timestamps=none' : ''}`))
+      expect(download.status, f.format).toBe(200)
+      expect(download.headers.get('content-disposition'), f.format).toContain(`.${f.extension}`)
+    }
+    for (const choice of list.timestamps) expect((await fetch(rec(`/export/md?timestamps=${choice.value}`))).status, choice.value).toBe(200)
+  })
+
+  it('names the speakers in the transcript answer, so the page never works a name out itself', async () => {
+    const t = (await (await fetch(rec('/transcript'))).json()) as { speakers: { id: string; name: string }[]; speakerNames: Record<string, string>; unknownSpeakerName: string; newSpeakerId: string }
+    expect(t.speakerNames).toEqual(Object.fromEntries(t.speakers.map((s) => [s.id, s.name])))
+    expect(t.unknownSpeakerName).toBe('Unknown speaker')
+    expect(t.speakers.map((s) => s.id)).not.toContain(t.newSpeakerId)
+    expect(t.newSpeakerId).toMatch(/^SPEAKER_\d\d$/)
+  })
 })
