@@ -535,17 +535,19 @@ function setupPlayer(r) {
   const onTime = (t) => {
     const text = `${clock(t)} / ${clock(audio.duration || r.duration || 0)}`
     if (text !== shown) clockEl.textContent = shown = text // once a second, not every frame
-    detail.review?.onTime(t)
   }
   const onChange = () => {
     const playing = !audio.paused
     playBtn.textContent = playing ? '❚❚ Pause' : '▶ Play'
     playBtn.setAttribute('aria-label', playing ? 'Pause' : 'Play')
     speed.value = String(audio.playbackRate)
-    detail.review?.onPlayerChange()
   }
-  detail.player = createPlayer(audio, { onTime, onChange })
-  detail.review = createReview(detailRoot, { id: r.id, player: detail.player, audio })
+  // The player's listeners go with it (player.destroy() in teardownDetail).
+  detail.player = createPlayer(audio)
+  detail.player.on('time', onTime)
+  detail.player.on('change', onChange)
+  onChange()
+  detail.review = createReview(detailRoot, { id: r.id, player: detail.player })
   detail.notes = createNotes(detailRoot, { id: r.id, player: detail.player })
   playBtn.addEventListener('click', () => detail.player.toggle())
   speed.addEventListener('change', () => detail.player.setRate(Number(speed.value)))

@@ -1,22 +1,20 @@
+// @ts-check
 // Export options of the review page: where md, docx and txt put timestamps (every turn, none, every N minutes;
 // remembered), the links that carry that choice, and the "Recorded on" date shown in the md and docx headers
-// (read from the file's metadata when it had one; editable here, saved at once).
-import { api } from './api.js'
+// (read from the file's metadata when it had one; editable here, saved at once). The formats, their labels, which of
+// them take the timestamps option and the choices offered all come from the server (GET /api/exports).
+import { api, messageOf } from './api.js'
 import { $, el, prefs } from './dom.js'
 
-const EXPORT_FORMATS = ['docx', 'md', 'json', 'txt', 'srt', 'vtt', 'maxqda']
-/** Formats whose timestamps the option changes; subtitles and MAXQDA need theirs, JSON has every time. */
-const STAMPED = new Set(['docx', 'md', 'txt'])
-const TIMESTAMP_CHOICES = [
-  ['turn', 'at every speaker turn'],
-  ['none', 'none'],
-  ['1', 'every minute'],
-  ['2', 'every 2 minutes'],
-  ['5', 'every 5 minutes'],
-  ['10', 'every 10 minutes'],
-]
+/** @typedef {import('./types.js').ExportsResponse} ExportsResponse */
 
-/** A recordedAt value (`YYYY-MM-DD` or an ISO instant) as the local day an `<input type=date>` shows. */
+/** The server's list, fetched once per page: it does not change while the panel runs. @type {Promise<ExportsResponse> | null} */
+let exportList = null
+
+/**
+ * A recordedAt value (`YYYY-MM-DD` or an ISO instant) as the local day an `<input type=date>` shows.
+ * @param {string | null | undefined} recordedAt
+ */
 export function dayOf(recordedAt) {
   if (!recordedAt) return ''
   if (/^\d{4}-\d{2}-\d{2}$/.test(recordedAt)) return recordedAt
@@ -29,32 +27,46 @@ export function dayOf(recordedAt) {
  * Builds the Export section's controls once.
  * @param {HTMLElement} root the detail view (holds .exports, .export-options)
  * @param {string} id the recording
- * @param {(text: string, kind?: string) => void} setStatus the review's status line
+ * @param {import('./edit-queue.js').Say} setStatus the review's status line
  */
 export function createExportOptions(root, id, setStatus) {
-  const box = $('.export-options', root)
+  const box = /** @type {HTMLElement} */ ($('.export-options', root))
   const select = el('select', { class: 'timestamps', 'aria-label': 'Timestamps in docx, md and txt' })
-  for (const [value, label] of TIMESTAMP_CHOICES) select.append(el('option', { value, text: label }))
-  select.value = prefs.get('exportTimestamps', 'turn')
-  if (!select.value) select.value = 'turn'
   const date = el('input', { type: 'date', class: 'recorded-on', 'aria-label': 'Recorded on' })
   box.replaceChildren(
     el('label', { title: 'Where docx, md and txt exports put timestamps' }, 'Timestamps ', select),
     el('label', { title: 'Shown as “Recorded on” at the top of docx and md exports' }, 'Recorded on ', date),
   )
+  /** @type {ExportsResponse | null} */
+  let list = null
   const links = () => {
     const ts = select.value
-    $('.exports', root).replaceChildren(
-      ...EXPORT_FORMATS.map((f) =>
+    const exportsBox = /** @type {HTMLElement} */ ($('.exports', root))
+    exportsBox.replaceChildren(
+      ...(list?.formats ?? []).map((f) =>
         el('a', {
-          href: api.exportUrl(id, f) + (STAMPED.has(f) && ts !== 'turn' ? `?timestamps=${encodeURIComponent(ts)}` : ''),
+          href: api.exportUrl(id, f.format) + (f.timestamps && ts !== 'turn' ? `?timestamps=${encodeURIComponent(ts)}` : ''),
           download: '',
-          dataset: { format: f },
-          text: f === 'maxqda' ? 'MAXQDA' : f,
+          dataset: { format: f.format },
+          text: f.label,
         }),
       ),
     )
   }
+  exportList ??= api.exports()
+  exportList.then(
+    (answer) => {
+      list = answer
+      select.replaceChildren(...answer.timestamps.map(({ value, label }) => el('option', { value, text: label })))
+      select.value = prefs.get('exportTimestamps', 'turn')
+      if (!select.value) select.value = 'turn'
+      links()
+    },
+    (err) => {
+      exportList = null // asked again for the next recording opened
+      setStatus(`The export formats could not be loaded: ${messageOf(err)}`, 'error')
+    },
+  )
   select.addEventListener('change', () => {
     prefs.set('exportTimestamps', select.value)
     links()
@@ -75,9 +87,8 @@ export function createExportOptions(root, id, setStatus) {
       setStatus(value ? `Recorded on ${value}: the docx and md exports show it.` : 'Recording date cleared.', 'saved')
     } catch (err) {
       date.value = saved
-      setStatus(`Not saved: ${err instanceof Error ? err.message : String(err)}`, 'error')
+      setStatus(`Not saved: ${messageOf(err)}`, 'error')
     }
   })
-  links()
   return { links }
 }

@@ -1,12 +1,16 @@
+// @ts-check
 // One popup menu at a time (role=menu), placed at a point and kept inside the window.
 // Arrow keys move between items, Esc or a click elsewhere closes it and gives focus back.
 import { el } from './dom.js'
 
-let open = null // { node, returnFocus, onClose }
+/** The menu shown now. @type {{ node: HTMLElement, returnFocus: Element | null, onClose: (() => void) | undefined } | null} */
+let open = null
 
 /**
  * Shows a menu. `items` are nodes made with `menuItem`/`menuLabel`/`menuSeparator`.
- * @param at {x, y} in viewport pixels (a click, or an anchor's corner)
+ * @param {Node[]} items
+ * @param {{ x: number, y: number }} at in viewport pixels (a click, or an anchor's corner)
+ * @param {{ className?: string, label?: string, returnFocus?: Element | null, onClose?: () => void }} [options]
  */
 export function openMenu(
   items,
@@ -25,6 +29,7 @@ export function openMenu(
   node.style.left = `${x}px`
   node.style.top = `${y}px`
   open = { node, returnFocus, onClose }
+  /** @type {HTMLElement | null} */
   const first =
     node.querySelector('[aria-checked=true]:not([disabled])') || node.querySelector('[role^=menuitem]:not([disabled])')
   ;(first || node).focus()
@@ -36,6 +41,7 @@ export function openMenu(
   return node
 }
 
+/** Closes the menu (if one is open); with `restoreFocus`, focus goes back to where it was. */
 export function closeMenu(restoreFocus = false) {
   if (!open) return
   const { node, returnFocus, onClose } = open
@@ -44,7 +50,7 @@ export function closeMenu(restoreFocus = false) {
   document.removeEventListener('pointerdown', onOutside, true)
   window.removeEventListener('scroll', closeQuietly)
   window.removeEventListener('resize', closeQuietly)
-  if (restoreFocus && returnFocus && returnFocus.isConnected) returnFocus.focus()
+  if (restoreFocus && returnFocus instanceof HTMLElement && returnFocus.isConnected) returnFocus.focus()
   if (onClose) onClose()
 }
 
@@ -53,13 +59,18 @@ const closeQuietly = () => closeMenu()
 
 export const isMenuOpen = () => open !== null
 
-/** A clickable item; `checked` (true/false) makes it a radio-style item. The menu closes before `onSelect` runs. */
+/**
+ * A clickable item; `checked` (true/false) makes it a radio-style item. The menu closes before `onSelect` runs.
+ * @param {Node | string | (Node | string)[]} content
+ * @param {() => void} onSelect
+ * @param {{ checked?: boolean, disabled?: boolean, dataset?: Record<string, string>, hint?: string }} [options]
+ */
 export function menuItem(content, onSelect, { checked, disabled = false, dataset, hint } = {}) {
   const role = checked === undefined ? 'menuitem' : 'menuitemradio'
   const item = el(
     'button',
     { type: 'button', class: 'menu-item', role, tabindex: '-1', dataset },
-    ...[].concat(content),
+    ...(Array.isArray(content) ? content : [content]),
   )
   if (checked !== undefined) item.setAttribute('aria-checked', String(checked))
   if (hint) item.append(el('kbd', { class: 'menu-hint', text: hint }))
@@ -71,16 +82,21 @@ export function menuItem(content, onSelect, { checked, disabled = false, dataset
   return item
 }
 
+/** @param {string} text */
 export const menuLabel = (text) => el('div', { class: 'menu-label', role: 'presentation', text })
 export const menuSeparator = () => el('div', { class: 'menu-sep', role: 'separator' })
 
+/** @param {Event} e */
 function onOutside(e) {
-  if (open && !open.node.contains(e.target)) closeMenu()
+  if (open && !(e.target instanceof Node && open.node.contains(e.target))) closeMenu()
 }
 
+/** @param {KeyboardEvent} e */
 function onKey(e) {
-  const items = [...open.node.querySelectorAll('[role^=menuitem]:not([disabled])')]
-  const i = items.indexOf(document.activeElement)
+  if (!open) return
+  /** @type {HTMLElement[]} */
+  const items = [...open.node.querySelectorAll('[role^=menuitem]:not([disabled])')].filter((n) => n instanceof HTMLElement)
+  const i = items.findIndex((n) => n === document.activeElement)
   if (e.key === 'Escape') closeMenu(true)
   else if (e.key === 'ArrowDown') items[(i + 1) % items.length]?.focus()
   else if (e.key === 'ArrowUp') items[(i - 1 + items.length) % items.length]?.focus()

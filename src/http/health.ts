@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono'
 import { isRunpodS3, missingRunpodSettings, type Config } from '../config.ts'
-import { toErrorInfo } from '../domain/errors.ts'
+import { toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
 import type { ObjectStore, SpeechDetector, TranscriptionBackend } from '../domain/ports.ts'
 
 const CHECK_TIMEOUT_MS = 8000
@@ -46,6 +46,27 @@ export function configWarnings(config: Config): string[] {
   return warnings
 }
 
+/** A reachability check's outcome as `GET /api/health` reports it. */
+type Reachability<Extra = object> = ({ ok: true } & Extra) | { ok: false; error: ErrorInfo }
+
+/** The answer of `GET /api/health` (what the page's banner, badge and Start button read). */
+export interface HealthResponse {
+  /** Configured, and both the network volume and the endpoint answered. */
+  ok: boolean
+  demo: boolean
+  configured: boolean
+  /** Names of required settings that are not set. */
+  missing: string[]
+  warnings: string[]
+  worker: Config['runpod']['worker']
+  audioReference: Config['audioReference']
+  endpointId: string | null
+  volumeId: string | null
+  s3: Reachability
+  runpod: Reachability<Awaited<ReturnType<TranscriptionBackend['health']>>>
+  speechDetector: ReturnType<SpeechDetector['status']> | null
+}
+
 export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | null; backend: TranscriptionBackend; speech?: SpeechDetector }): Hono {
   const app = new Hono()
   app.get('/', async (c) => {
@@ -54,7 +75,7 @@ export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | 
       deps.objectStore ? check(() => deps.objectStore!.check()) : Promise.resolve(null),
       check(() => deps.backend.health()),
     ])
-    return c.json({
+    return c.json<HealthResponse>({
       ok: missing.length === 0 && s3?.ok === true && runpod?.ok === true,
       demo: deps.config.server.demo,
       configured: missing.length === 0,

@@ -14,8 +14,8 @@ import { z } from 'zod'
 import { AppError, recordingNotFound } from '../domain/errors.ts'
 import type { NoteHit } from '../domain/notes.ts'
 import type { Logger, ObjectStore } from '../domain/ports.ts'
-import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
-import type { RecordingStore, StoredRecording } from '../domain/store.ts'
+import { estimateGpuCostUsd, type JobOptions, type Recording } from '../domain/recording.ts'
+import type { RecordingStore, SegmentHit, StoredRecording } from '../domain/store.ts'
 import { EditRequestSchema } from '../domain/transcript-edits.ts'
 import type { Transcript } from '../domain/transcript.ts'
 import { parseTimestampMode } from '../exporters/stamps.ts'
@@ -58,6 +58,35 @@ export interface TranscriptStepFacts {
  * (language, duration, speakers, segments) beside its revision, history counts and speaker names.
  */
 export type TranscriptResponse = Transcript & Omit<TranscriptView, 'transcript'> & TranscriptStepFacts
+
+/** `GET /api/recordings/:id` and its PATCH: the library entry with what its last job was asked for and reported. */
+export type RecordingDetail = LibraryItem & { jobOptions: StoredRecording['jobOptions']; jobProgress: unknown }
+
+/** One search hit inside a recording's transcript: the segment, its start (seconds) and the text around the match. */
+export type SearchMatch = Pick<SegmentHit, 'segmentId' | 'start' | 'snippet'>
+
+/** A search hit in one of the recording's notes: the note, its title and the text around the match. */
+export type NoteMatch = Pick<NoteHit, 'noteId' | 'title' | 'snippet'>
+
+/** The library's totals: recordings, seconds of audio, GPU seconds and their estimated cost in US dollars. */
+export interface LibraryTotals {
+  count: number
+  duration: number
+  gpuSeconds: number
+  estimatedUsd: number
+}
+
+/** `GET /api/recordings[?q=]`: the entries (search hits with their `matches`) and the totals of the whole library. */
+export interface LibraryResponse {
+  recordings: (LibraryItem & { matches?: SearchMatch[]; noteMatches?: NoteMatch[] })[]
+  totals: LibraryTotals
+}
+
+/** `PUT /api/recordings` (and a finished live recording): the new recording, and an earlier one with the same bytes. */
+export type UploadedRecording = Recording & { duplicateOf: string | null }
+
+/** What `POST …/transcribe` accepts (every field optional). */
+export type JobOptionsInput = z.input<typeof JobOptionsSchema>
 
 export interface RecordingRoutesDeps {
   store: RecordingStore
@@ -170,7 +199,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
       const { recording, duplicateOf } = await deps.uploads.receive(c.req.query('filename'), body)
       // The state now, not at creation: without a volume the recording is already "kept locally" (the page
       // must not show "Uploading… 0 %" for it).
-      return c.json({ ...toRecording(deps.store.getRecording(recording.id) ?? recording), duplicateOf }, 201)
+      return c.json<UploadedRecording, 201>({ ...toRecording(deps.store.getRecording(recording.id) ?? recording), duplicateOf }, 201)
     } catch (err) {
       // The body may be unread (a bad name is refused before reading gigabytes): close the connection
       // so the client does not send its next request on a socket the server is about to drop.
@@ -183,13 +212,13 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
     const q = (c.req.query('q') ?? '').trim()
     const all = deps.store.listRecordings()
     const items = all.map((r) => libraryItem(r, deps.gpuPricePerSecond))
-    const totals = {
+    const totals: LibraryTotals = {
       count: items.length,
       duration: items.reduce((n, r) => n + (r.duration ?? 0), 0),
       gpuSeconds: items.reduce((n, r) => n + r.cost.gpuSeconds, 0),
       estimatedUsd: Math.round(items.reduce((n, r) => n + r.cost.estimatedUsd, 0) * 1e6) / 1e6,
     }
-    if (!q) return c.json({ recordings: items, totals })
+    if (!q) return c.json<LibraryResponse>({ recordings: items, totals })
     // File names (case-insensitive in any script) and transcript text (FTS5, word prefixes).
     const needle = q.toLocaleLowerCase()
     const hits = deps.store.searchSegments(q)
@@ -203,12 +232,12 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
         matches: (byRecording.get(r.id) ?? []).map(({ segmentId, start, snippet }) => ({ segmentId, start, snippet })),
         noteMatches: noteHits.filter((h) => h.recordingId === r.id).map(({ noteId, title, snippet }) => ({ noteId, title, snippet })),
       }))
-    return c.json({ recordings: found, totals })
+    return c.json<LibraryResponse>({ recordings: found, totals })
   })
 
   app.get('/:id', (c) => {
     const r = mustGet(c.req.param('id'))
-    return c.json({ ...libraryItem(r, deps.gpuPricePerSecond), jobOptions: r.jobOptions, jobProgress: r.jobProgress })
+    return c.json<RecordingDetail>({ ...libraryItem(r, deps.gpuPricePerSecond), jobOptions: r.jobOptions, jobProgress: r.jobProgress })
   })
 
   app.patch('/:id', async (c) => {
@@ -220,7 +249,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
     deps.events.publish({ type: 'recording', recording: toRecording(updated) })
     // The copies in output/<id>/ show the date in their header.
     if (deps.store.getTranscript(r.id)) deps.exports.writeFiles(r.id).catch((err: unknown) => deps.logger.warn('rewriting export files failed', { id: r.id, error: err }))
-    return c.json({ ...libraryItem(updated, deps.gpuPricePerSecond), jobOptions: updated.jobOptions, jobProgress: updated.jobProgress })
+    return c.json<RecordingDetail>({ ...libraryItem(updated, deps.gpuPricePerSecond), jobOptions: updated.jobOptions, jobProgress: updated.jobProgress })
   })
 
   app.delete('/:id', async (c) => {

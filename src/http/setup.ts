@@ -11,9 +11,12 @@ import type { SetupReport, SetupService } from '../services/setup.ts'
 
 const CheckBody = z.strictObject({ testJob: z.boolean().optional() })
 
+/** What every setup route answers: the report and the required settings still missing. */
+export type SetupAnswer = SetupReport & { missing: string[] }
+
 export function setupRoutes(deps: { setup: SetupService }): Hono {
   const app = new Hono()
-  const answer = (report: SetupReport) => ({ ...report, missing: deps.setup.missingSettings() })
+  const answer = (report: SetupReport): SetupAnswer => ({ ...report, missing: deps.setup.missingSettings() })
   app.get('/', async (c) => c.json(answer(await deps.setup.check())))
   app.post('/check', async (c) => {
     const text = await c.req.text()

@@ -1,0 +1,65 @@
+// @ts-check
+// The list of transcript versions: every worker result this recording had, with its edits; any can be made
+// current again (an undoable step).
+import { api } from './api.js'
+import { $, el } from './dom.js'
+
+/** @typedef {import('./types.js').VersionView} VersionView */
+/** @typedef {import('./edit-queue.js').EditQueue} EditQueue */
+
+export class VersionsList {
+  /**
+   * @param {object} options
+   * @param {HTMLElement} options.root the detail view (holds .versions)
+   * @param {string} options.id the recording
+   * @param {EditQueue} options.edits restores go through it, after any change on its way
+   */
+  constructor({ root, id, edits }) {
+    this.list = /** @type {HTMLElement} */ ($('.versions', root))
+    this.id = id
+    this.edits = edits
+    this.destroyed = false
+  }
+
+  /** Loads the list again (after every change: edits are counted per version). */
+  async load() {
+    /** @type {VersionView[]} */
+    let versions
+    try {
+      versions = await api.versions(this.id)
+    } catch {
+      return // the transcript itself is shown; the list comes with the next change
+    }
+    if (this.destroyed) return
+    this.list.replaceChildren(...versions.map((v) => this.item(v)))
+  }
+
+  /** @param {VersionView} v */
+  item(v) {
+    const when = new Date(v.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+    const edits = v.edits === 1 ? '1 edit' : `${v.edits} edits`
+    const names = v.renamedSpeakers ? ` · ${v.renamedSpeakers === 1 ? '1 name' : `${v.renamedSpeakers} names`}` : ''
+    const item = el(
+      'li',
+      { class: v.current ? 'version current' : 'version', dataset: { version: String(v.version) } },
+      el('span', { class: 'version-name', text: `Version ${v.version}` }),
+      el('span', { class: 'version-facts', text: `${when} · ${edits}${names}`, title: `Job ${v.jobId}` }),
+    )
+    if (v.current) item.append(el('span', { class: 'version-current', text: 'shown' }))
+    else
+      item.append(
+        el('button', {
+          type: 'button',
+          class: 'restore',
+          text: 'Restore',
+          title: `Show version ${v.version} again (the one shown now stays restorable; Undo goes back)`,
+          onclick: () => this.edits.restore(v.version),
+        }),
+      )
+    return item
+  }
+
+  destroy() {
+    this.destroyed = true
+  }
+}
