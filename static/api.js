@@ -8,6 +8,24 @@
 /** @typedef {import('./types.js').EditOp} EditOp */
 /** @typedef {import('./types.js').ExportsResponse} ExportsResponse */
 
+/** @typedef {import('../src/services/events.ts').PanelEvent} PanelEvent */
+
+/**
+ * Listens to one kind of the server's events (GET /api/events) with its data typed as the server sends it;
+ * returns the function that stops listening.
+ * @template {PanelEvent['type']} K
+ * @param {EventSource} source
+ * @param {K} type
+ * @param {(event: Extract<PanelEvent, { type: K }>) => void} handler
+ * @returns {() => void}
+ */
+export function onServerEvent(source, type, handler) {
+  /** @param {MessageEvent<string>} e */
+  const listener = (e) => handler(JSON.parse(e.data))
+  source.addEventListener(type, listener)
+  return () => source.removeEventListener(type, listener)
+}
+
 export class ApiError extends Error {
   /**
    * @param {number} status HTTP status (0: the panel could not be reached)
@@ -96,7 +114,7 @@ export const api = {
    * @returns {Promise<{ recordings: LibraryItem[], totals: import('./types.js').LibraryTotals }>}
    */
   list: (q) => call('GET', '/api/recordings' + (q ? `?q=${encodeURIComponent(q)}` : '')),
-  /** @param {string} id @returns {Promise<LibraryItem>} */
+  /** @param {string} id @returns {Promise<import('./types.js').RecordingDetail>} */
   get: (id) => call('GET', rec(id)),
   /** @param {string} id @returns {Promise<unknown>} */
   remove: (id) => call('DELETE', rec(id)),
@@ -105,7 +123,7 @@ export const api = {
    * Answers the recording as `get` does.
    * @param {string} id
    * @param {{ recordedAt?: string | null, title?: string | null }} change
-   * @returns {Promise<LibraryItem>}
+   * @returns {Promise<import('./types.js').RecordingDetail>}
    */
   patch: (id, change) => call('PATCH', rec(id), change),
   /** @param {string} id @returns {Promise<{ duration: number, peaks: number[] }>} */
@@ -159,7 +177,7 @@ export const api = {
     const res = await fetch(`/api/live/${encodeURIComponent(session)}/chunks/${seq}`, { method: 'PUT', body: blob })
     if (!res.ok) throw new ApiError(res.status, 'http_' + res.status, `The panel did not store chunk ${seq} (HTTP ${res.status}).`)
   },
-  /** @param {string} session @returns {Promise<LibraryItem>} */
+  /** @param {string} session @returns {Promise<import('./types.js').UploadedRecording>} */
   liveFinish: (session) => call('POST', `/api/live/${encodeURIComponent(session)}/finish`),
   /** @param {string} id */
   audioUrl: (id) => `${rec(id)}/audio`,

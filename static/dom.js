@@ -11,6 +11,21 @@
 export const $ = (sel, root = document) => root.querySelector(sel)
 
 /**
+ * The element matching `sel` under `root`, which the page's markup always has, as a `type` (HTMLInputElement, …).
+ * @template {Element} T
+ * @param {string} sel
+ * @param {{ new (): T, prototype: T }} type
+ * @param {ParentNode} [root]
+ * @returns {T}
+ * @throws Error naming the selector when there is no such element (a page out of step with its markup)
+ */
+export function find(sel, type, root = document) {
+  const node = root.querySelector(sel)
+  if (!(node instanceof type)) throw new Error(`The page has no ${type.name} matching ${sel}.`)
+  return node
+}
+
+/**
  * Props of `el`: `class`, `text` (textContent), `dataset`, `on<event>` listeners; anything else is an attribute.
  * Null and undefined values are left out.
  * @typedef {{ class?: string, text?: string, dataset?: Record<string, string>, [name: string]: unknown }} ElProps
@@ -135,11 +150,10 @@ export function plural(n, one, many = `${one}s`) {
 }
 
 /**
- * True for a recording kept only on this computer because RunPod (the network volume) is not set up:
- * the server marks it failed with code `not_configured`; the page must not call that a failure.
- * @param {{ status: string, error?: { code: string } | null }} r
+ * Kept on this computer because the volume or RunPod is not set up (the server's `local` group): the page must not
+ * call that a failure.
+ * @param {{ groups: readonly string[] }} r
  */
-/** Kept on this computer because the volume or RunPod is not set up (the server's `local` group). */
 export const isLocalOnly = (r) => r.groups.includes('local')
 
 /**

@@ -1,3 +1,4 @@
+// @ts-check
 // Below about 900 px the library is a drawer: the ☰ Library button in the top bar opens it, choosing a
 // recording, Esc or a click beside it closes it. Wider windows show it as a column and ignore all this.
 import { $ } from './dom.js'
@@ -29,10 +30,10 @@ export function setupDrawer({ startOpen }) {
     const open = !document.body.classList.contains('drawer-open')
     set(open)
     // Keyboard users land in the drawer they opened.
-    if (open) $('#drawer-close').focus()
+    if (open) $('#drawer-close')?.focus()
   })
   backdrop.addEventListener('click', () => set(false))
-  $('#drawer-close').addEventListener('click', () => {
+  $('#drawer-close')?.addEventListener('click', () => {
     set(false)
     button.focus()
   })

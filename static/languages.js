@@ -1,7 +1,9 @@
+// @ts-check
 // The languages Whisper can transcribe, by the codes Whisper uses (note `jw` for Javanese and `haw` for
 // Hawaiian): the LANGUAGES table of openai/whisper, whisper/tokenizer.py (99 languages, plus Cantonese,
 // `yue`, added with large-v3). Names are shown in the browser's language where it knows them.
 
+/** @type {Record<string, string>} */
 export const WHISPER_LANGUAGES = {
   en: 'English', zh: 'Chinese', de: 'German', es: 'Spanish', ru: 'Russian', ko: 'Korean', fr: 'French', ja: 'Japanese',
   pt: 'Portuguese', tr: 'Turkish', pl: 'Polish', ca: 'Catalan', nl: 'Dutch', ar: 'Arabic', sv: 'Swedish', it: 'Italian',
@@ -19,11 +21,15 @@ export const WHISPER_LANGUAGES = {
 }
 
 // Whisper's own codes that are not the ISO 639-1 code the browser knows the language by.
+/** @type {Record<string, string>} */
 const ISO = { jw: 'jv' }
 
 const shown = new Intl.DisplayNames(undefined, { type: 'language', fallback: 'none' })
 
-/** "Russian" for `ru` in the browser's language when it knows it, else Whisper's English name, else the code. */
+/**
+ * "Russian" for `ru` in the browser's language when it knows it, else Whisper's English name, else the code.
+ * @param {string | null | undefined} code
+ */
 export function languageName(code) {
   if (!code) return ''
   try {
@@ -38,6 +44,8 @@ export function languageName(code) {
 /**
  * Fills a <select> with "Detect automatically" and every Whisper language sorted by name, and selects `value`
  * (a code, or 'auto'). A code Whisper does not list (an old job's) is kept as an extra option, not dropped.
+ * @param {HTMLSelectElement} select
+ * @param {string} [value]
  */
 export function fillLanguageSelect(select, value = 'auto') {
   const codes = Object.keys(WHISPER_LANGUAGES)

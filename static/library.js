@@ -1,3 +1,4 @@
+// @ts-check
 // The library list: every recording with status, duration, date, language, speakers and cost; search
 // results with the matching words marked (snippet parts come from the server as {text, match} and are
 // set as text, never as HTML); totals under the list.
@@ -7,16 +8,30 @@ import { languageName } from './languages.js'
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 4 })
 
+/** @typedef {import('./types.js').KnownRecording} KnownRecording */
+/** @typedef {import('./types.js').SearchMatch} SearchMatch */
+
+/** @type {Record<string, string>} */
 const CHIP_TEXT = { uploading: 'uploading', uploaded: 'ready', submitting: 'submitting', queued: 'queued', transcribing: 'transcribing', processing: 'processing', done: 'done', failed: 'failed', cancelled: 'cancelled' }
-/** The chip's colour from the server's groups: done, failed, running or waiting (active), else plain. */
+/**
+ * The chip's colour from the server's groups: done, failed, running or waiting (active), else plain.
+ * @param {KnownRecording} r
+ */
 const chipClass = (r) => (r.groups.includes('done') ? 'done' : r.status === 'failed' ? 'failed' : r.groups.includes('active') ? 'active' : '')
 
-/** "GPU 12.3 s · ≈ $0.0023" for a library item's cost, or '' before any job ran. */
+/**
+ * "GPU 12.3 s · ≈ $0.0023" for a library item's cost, or '' before any job ran.
+ * @param {{ gpuSeconds: number, queueSeconds: number, estimatedUsd: number } | null | undefined} cost
+ */
 export function costText(cost) {
   if (!cost || !cost.gpuSeconds) return ''
   return `GPU ${cost.gpuSeconds.toFixed(1)} s · queue ${cost.queueSeconds.toFixed(1)} s · ≈ ${usd.format(cost.estimatedUsd)}`
 }
 
+/**
+ * @param {SearchMatch} match
+ * @param {(match: SearchMatch) => void} onOpen
+ */
 function snippet(match, onOpen) {
   const node = el('span', { class: 'snippet', title: `Open at ${clock(match.start)}` }, el('span', { text: `${clock(match.start)} ` }))
   for (const part of match.snippet) node.append(part.match ? el('mark', { text: part.text }) : part.text)
@@ -27,7 +42,10 @@ function snippet(match, onOpen) {
   return node
 }
 
-/** A match in one of the recording's notes: the note's title, then its words around the match (clicking opens the recording). */
+/**
+ * A match in one of the recording's notes: the note's title, then its words around the match (clicking opens the recording).
+ * @param {import('./types.js').NoteMatch} match
+ */
 function noteSnippet(match) {
   const node = el('span', { class: 'snippet note-snippet', title: 'Found in a note of this recording (Notes tab)' }, el('span', { text: `Note “${match.title}”: ` }))
   for (const part of match.snippet) {
@@ -39,8 +57,9 @@ function noteSnippet(match) {
 
 /**
  * Renders the list.
- * @param items recordings (with language, speakers, cost, and `matches` for search results), newest first
- * @param opts {selectedId, onSelect(id), onOpenMatch(id, match), checked: Set<id>, onCheck(id, on)}
+ * @param {HTMLElement} list the #library element
+ * @param {KnownRecording[]} items recordings (with language, speakers, cost, and `matches` for search results), newest first
+ * @param {{ selectedId: string | null, onSelect: (id: string) => void, onOpenMatch: (id: string, match: SearchMatch) => void, checked: Set<string>, onCheck: (id: string, on: boolean) => void }} opts
  */
 export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch, checked, onCheck }) {
   list.replaceChildren(
@@ -71,7 +90,10 @@ export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch, 
   )
 }
 
-/** "12 recordings · 3:02:10 of audio · GPU 410 s · ≈ $0.08" */
+/**
+ * "12 recordings · 3:02:10 of audio · GPU 410 s · ≈ $0.08"
+ * @param {import('./types.js').LibraryTotals | null} totals
+ */
 export function totalsText(totals) {
   if (!totals || !totals.count) return ''
   const parts = [`${totals.count} recording${totals.count === 1 ? '' : 's'}`, `${clock(totals.duration)} of audio`]

@@ -1,43 +1,73 @@
+// @ts-check
 // Managing the library: sort and filter by status, select several recordings to transcribe or delete, the
 // batch options shared by "Transcribe all new", a selection and the auto-start of dropped files.
 // Choices are remembered in this browser (localStorage, see prefs in dom.js): they are how this person likes
 // to work here, and the server already keeps a transcription asked for during an upload, so nothing depends
 // on the page staying open.
-import { api } from './api.js'
-import { $, isLocalOnly, plural, prefs } from './dom.js'
+import { api, messageOf } from './api.js'
+import { find, isLocalOnly, plural, prefs } from './dom.js'
 import { fillLanguageSelect } from './languages.js'
 
-/** Display title: the one the user gave, else the file name. */
+/** @typedef {import('./types.js').KnownRecording} KnownRecording */
+/** @typedef {import('./types.js').JobOptionsInput} JobOptionsInput */
+/** @typedef {(a: KnownRecording, b: KnownRecording) => number} RecordingOrder */
+/** @typedef {{ filter?: string, sort?: string }} LibraryView */
+
+/**
+ * Display title: the one the user gave, else the file name.
+ * @param {{ title?: string | null, filename: string }} r
+ */
 export const titleOf = (r) => r.title || r.filename
 
-/** Never transcribed and nothing asked yet: what "Transcribe all new" starts. Kept-local recordings cannot be sent. */
+/**
+ * Never transcribed and nothing asked yet: what "Transcribe all new" starts. Kept-local recordings cannot be sent.
+ * @param {KnownRecording} r
+ */
 export const isNew = (r) => r.groups.includes('new')
 
-/** Each filter is one of the server's groups (new, active, done, problem, local), or all. */
-const inFilter = (filter) => (r) => filter === 'all' || r.groups.includes(filter)
+/**
+ * Each filter is one of the server's groups (new, active, done, problem, local), or all.
+ * @param {string} filter
+ * @returns {(r: KnownRecording) => boolean}
+ */
+const inFilter = (filter) => (r) => filter === 'all' || r.groups.includes(/** @type {KnownRecording['groups'][number]} */ (filter))
 
 const STATUS_ORDER = ['failed', 'cancelled', 'uploading', 'uploaded', 'submitting', 'queued', 'transcribing', 'processing', 'done']
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
+/** @type {RecordingOrder} */
+const byNewest = (a, b) => b.createdAt.localeCompare(a.createdAt)
+/** @type {Record<string, RecordingOrder>} */
 const SORTS = {
-  newest: (a, b) => b.createdAt.localeCompare(a.createdAt),
+  newest: byNewest,
   oldest: (a, b) => a.createdAt.localeCompare(b.createdAt),
   title: (a, b) => collator.compare(titleOf(a), titleOf(b)),
   longest: (a, b) => (b.duration ?? 0) - (a.duration ?? 0),
   status: (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.createdAt.localeCompare(a.createdAt),
 }
 
-/** The library as chosen: filtered by status, then sorted (a copy; `items` is not changed). */
+/**
+ * The library as chosen: filtered by status, then sorted (a copy; `items` is not changed).
+ * @param {KnownRecording[]} items
+ * @param {LibraryView} [view]
+ */
 export function arrange(items, { filter = 'all', sort = 'newest' } = {}) {
-  return items.filter(inFilter(filter)).sort(SORTS[sort] ?? SORTS.newest)
+  return items.filter(inFilter(filter)).sort(SORTS[sort] ?? byNewest)
 }
 
-/** Job options from a form with the job form's fields (language, diarize, minSpeakers, maxSpeakers, …). */
+/**
+ * Job options from a form with the job form's fields (language, diarize, minSpeakers, maxSpeakers, …).
+ * @param {HTMLFormElement} form
+ * @returns {JobOptionsInput}
+ */
 export function jobOptionsFrom(form) {
   const data = new FormData(form)
+  /** @param {FormDataEntryValue | null} v */
   const num = (v) => (v === '' || v === null ? null : Number(v))
+  /** @param {string} k */
   const text = (k) => (data.get(k) || '').toString().trim() || null
+  /** @type {JobOptionsInput} */
   const options = {
-    language: data.get('language') || 'auto',
+    language: String(data.get('language') || 'auto'),
     diarize: data.get('diarize') === 'on',
     minSpeakers: num(data.get('minSpeakers')),
     maxSpeakers: num(data.get('maxSpeakers')),
@@ -51,26 +81,33 @@ export function jobOptionsFrom(form) {
 /**
  * Starts transcriptions one request after another (the server queues them for its job slots and waits for
  * uploads that are still running). One refusal does not stop the others.
- * @returns {{started: string[], failed: {id, message}[]}}
+ * @param {string[]} ids
+ * @param {JobOptionsInput} options
+ * @returns {Promise<{ started: string[], failed: { id: string, message: string }[] }>}
  */
 export async function transcribeMany(ids, options) {
+  /** @type {string[]} */
   const started = []
+  /** @type {{ id: string, message: string }[]} */
   const failed = []
   for (const id of ids) {
     try {
       await api.transcribe(id, options)
       started.push(id)
     } catch (err) {
-      failed.push({ id, message: err.message })
+      failed.push({ id, message: messageOf(err) })
     }
   }
   return { started, failed }
 }
 
-/** What a delete removes, in the words of the question asked before it. */
+/**
+ * What a delete removes, in the words of the question asked before it.
+ * @param {KnownRecording[]} recordings
+ */
 export function deleteQuestion(recordings) {
   const running = recordings.filter((r) => r.groups.includes('running') && r.actions.includes('cancel')).length
-  const what = recordings.length === 1 ? `“${titleOf(recordings[0])}”` : plural(recordings.length, 'recording')
+  const what = recordings.length === 1 && recordings[0] ? `“${titleOf(recordings[0])}”` : plural(recordings.length, 'recording')
   return [
     `Delete ${what}?`,
     '',
@@ -79,19 +116,23 @@ export function deleteQuestion(recordings) {
 }
 
 /**
- * Deletes recordings after asking once. Returns the ids deleted, or null when the user said no.
- * @param confirmFn window.confirm or a stand-in
+ * Deletes recordings after asking once. Returns the ids deleted (and the refusals), or null when the user said no.
+ * @param {KnownRecording[]} recordings
+ * @param {(question: string) => boolean} [confirmFn] window.confirm or a stand-in
+ * @returns {Promise<{ deleted: string[], failed: { id: string, message: string }[] } | null>}
  */
 export async function deleteMany(recordings, confirmFn = (q) => window.confirm(q)) {
   if (!recordings.length || !confirmFn(deleteQuestion(recordings))) return null
+  /** @type {string[]} */
   const deleted = []
+  /** @type {{ id: string, message: string }[]} */
   const failed = []
   for (const r of recordings) {
     try {
       await api.remove(r.id)
       deleted.push(r.id)
     } catch (err) {
-      failed.push({ id: r.id, message: err.message })
+      failed.push({ id: r.id, message: messageOf(err) })
     }
   }
   return { deleted, failed }
@@ -99,26 +140,31 @@ export async function deleteMany(recordings, confirmFn = (q) => window.confirm(q
 
 /**
  * Wires the batch options, "Transcribe all new", auto-start and the sort / filter / selection controls.
- * @param ctx {recordings(): recording[] (all), shown(): recording[] (as listed), selection: Set<id>,
- *   canTranscribe(): string|null (why not), render(), onDeleted(ids)}
- * @returns {{autoStart(recording): Promise<void>, view(): {filter, sort}, update()}}
+ * @param {{ recordings: () => KnownRecording[], shown: () => KnownRecording[], selection: Set<string>,
+ *   canTranscribe: () => string | null, render: () => void, onDeleted: (ids: string[]) => void }} ctx
+ *   every recording, the ones listed now, the ticked ids, why transcribing cannot start (null: it can)
  */
 export function setupLibraryTools(ctx) {
-  const form = $('#batch-form')
-  const status = $('#batch-status')
-  const filter = $('#library-filter')
-  const sort = $('#library-sort')
-  const autoStart = $('#auto-start')
+  const form = find('#batch-form', HTMLFormElement)
+  const status = find('#batch-status', HTMLElement)
+  const filter = find('#library-filter', HTMLSelectElement)
+  const sort = find('#library-sort', HTMLSelectElement)
+  const autoStart = find('#auto-start', HTMLInputElement)
+  const language = find('select[name=language]', HTMLSelectElement, form)
+  /** @type {JobOptionsInput} */
   const saved = prefs.get('batch', {})
-  fillLanguageSelect($('select[name=language]', form), saved.language ?? 'auto')
-  form.elements.diarize.checked = saved.diarize ?? true
-  form.elements.minSpeakers.value = saved.minSpeakers ?? ''
-  form.elements.maxSpeakers.value = saved.maxSpeakers ?? ''
-  form.elements.initialPrompt.value = saved.initialPrompt ?? ''
+  /** @param {string} name */
+  const field = (name) => find(`[name=${name}]`, HTMLInputElement, form)
+  fillLanguageSelect(language, saved.language ?? 'auto')
+  field('diarize').checked = saved.diarize ?? true
+  field('minSpeakers').value = String(saved.minSpeakers ?? '')
+  field('maxSpeakers').value = String(saved.maxSpeakers ?? '')
+  field('initialPrompt').value = saved.initialPrompt ?? ''
   autoStart.checked = prefs.get('autoStart', false)
   filter.value = prefs.get('libraryFilter', 'all')
   sort.value = prefs.get('librarySort', 'newest')
 
+  /** @param {string} text */
   const say = (text) => (status.textContent = text)
   form.addEventListener('change', () => {
     prefs.set('batch', jobOptionsFrom(form))
@@ -128,34 +174,41 @@ export function setupLibraryTools(ctx) {
     prefs.set('autoStart', autoStart.checked)
     update()
   })
-  for (const [node, key] of [[filter, 'libraryFilter'], [sort, 'librarySort']])
+  for (const [node, key] of /** @type {const} */ ([[filter, 'libraryFilter'], [sort, 'librarySort']]))
     node.addEventListener('change', () => {
       prefs.set(key, node.value)
       ctx.render()
     })
 
+  /**
+   * @param {{ started: string[], failed: { id: string, message: string }[] }} result
+   * @param {string} what
+   */
   const report = ({ started, failed }, what) => {
     const parts = [started.length ? `${plural(started.length, what)} started` : `No ${what}s started`]
-    if (failed.length) parts.push(`${failed.length} refused: ${failed[0].message}`)
+    if (failed[0]) parts.push(`${failed.length} refused: ${failed[0].message}`)
     say(parts.join('. ') + '.')
   }
 
-  $('#transcribe-new').addEventListener('click', async () => {
+  const transcribeNew = find('#transcribe-new', HTMLButtonElement)
+  const selectAll = find('#select-all', HTMLInputElement)
+  const selectionTranscribe = find('#selection-transcribe', HTMLButtonElement)
+  transcribeNew.addEventListener('click', async () => {
     const ids = ctx.recordings().filter(isNew).map((r) => r.id)
     if (!ids.length) return say('Nothing new to transcribe.')
     say(`Starting ${plural(ids.length, 'transcription')}…`)
     report(await transcribeMany(ids, jobOptionsFrom(form)), 'transcription')
   })
 
-  $('#select-all').addEventListener('change', (e) => {
-    for (const r of ctx.shown()) e.target.checked ? ctx.selection.add(r.id) : ctx.selection.delete(r.id)
+  selectAll.addEventListener('change', () => {
+    for (const r of ctx.shown()) selectAll.checked ? ctx.selection.add(r.id) : ctx.selection.delete(r.id)
     ctx.render()
   })
-  $('#selection-clear').addEventListener('click', () => {
+  find('#selection-clear', HTMLButtonElement).addEventListener('click', () => {
     ctx.selection.clear()
     ctx.render()
   })
-  $('#selection-transcribe').addEventListener('click', async () => {
+  selectionTranscribe.addEventListener('click', async () => {
     const ids = [...ctx.selection]
     const transcribed = ctx.recordings().filter((r) => ctx.selection.has(r.id) && r.groups.includes('done')).length
     // A new job on a finished recording makes a new current version: say so once for the whole batch.
@@ -165,12 +218,12 @@ export function setupLibraryTools(ctx) {
     ctx.selection.clear()
     ctx.render()
   })
-  $('#selection-delete').addEventListener('click', async () => {
+  find('#selection-delete', HTMLButtonElement).addEventListener('click', async () => {
     const chosen = ctx.recordings().filter((r) => ctx.selection.has(r.id))
     const result = await deleteMany(chosen)
     if (!result) return
     for (const id of result.deleted) ctx.selection.delete(id)
-    say(`${plural(result.deleted.length, 'recording')} deleted.${result.failed.length ? ` ${result.failed.length} not: ${result.failed[0].message}` : ''}`)
+    say(`${plural(result.deleted.length, 'recording')} deleted.${result.failed[0] ? ` ${result.failed.length} not: ${result.failed[0].message}` : ''}`)
     ctx.onDeleted(result.deleted)
   })
 
@@ -178,36 +231,39 @@ export function setupLibraryTools(ctx) {
   function update() {
     const why = ctx.canTranscribe()
     const fresh = ctx.recordings().filter(isNew).length
-    const button = $('#transcribe-new')
+    const button = transcribeNew
     button.disabled = why !== null || fresh === 0
     button.textContent = fresh ? `Transcribe all new (${fresh})` : 'Transcribe all new'
     button.title = why ?? (fresh ? `Start ${plural(fresh, 'recording')} not transcribed yet, with the batch options` : 'Every recording has been transcribed or is on its way')
-    $('#selection-transcribe').disabled = why !== null
-    $('#selection-transcribe').title = why ?? 'Transcribe the selected recordings with the batch options'
+    selectionTranscribe.disabled = why !== null
+    selectionTranscribe.title = why ?? 'Transcribe the selected recordings with the batch options'
     const o = jobOptionsFrom(form)
-    const lang = $('select[name=language]', form).selectedOptions[0]?.textContent ?? 'detect'
-    $('#batch-summary').textContent = `${o.language === 'auto' ? 'language detected' : lang}, ${o.diarize ? 'speakers identified' : 'no speakers'}${autoStart.checked ? ', starts on drop' : ''}`
-    const bar = $('#selection-bar')
-    bar.hidden = ctx.selection.size === 0
-    $('#selection-count').textContent = `${ctx.selection.size} selected`
+    const lang = language.selectedOptions[0]?.textContent ?? 'detect'
+    find('#batch-summary', HTMLElement).textContent = `${o.language === 'auto' ? 'language detected' : lang}, ${o.diarize ? 'speakers identified' : 'no speakers'}${autoStart.checked ? ', starts on drop' : ''}`
+    find('#selection-bar', HTMLElement).hidden = ctx.selection.size === 0
+    find('#selection-count', HTMLElement).textContent = `${ctx.selection.size} selected`
     const shown = ctx.shown()
-    const all = $('#select-all')
+    const all = selectAll
     const picked = shown.filter((r) => ctx.selection.has(r.id)).length
     all.checked = shown.length > 0 && picked === shown.length
     all.indeterminate = picked > 0 && picked < shown.length
   }
 
   return {
+    /** @returns {LibraryView} the filter and order chosen */
     view: () => ({ filter: filter.value, sort: sort.value }),
     update,
-    /** Called with each recording the page just uploaded: starts it when auto-start is on and RunPod is set up. */
+    /**
+     * Called with each recording the page just uploaded: starts it when auto-start is on and RunPod is set up.
+     * @param {KnownRecording} r
+     */
     async autoStart(r) {
       if (!autoStart.checked || ctx.canTranscribe() !== null || isLocalOnly(r)) return
       try {
         await api.transcribe(r.id, jobOptionsFrom(form))
         say(`“${titleOf(r)}” will be transcribed as soon as it is uploaded.`)
       } catch (err) {
-        say(`“${titleOf(r)}” was not started: ${err.message}`)
+        say(`“${titleOf(r)}” was not started: ${messageOf(err)}`)
       }
     },
   }

@@ -1,8 +1,15 @@
+// @ts-check
 // Recording an interview in the page. MediaRecorder hands over a chunk every 2 s; each chunk is sent
 // to the panel at once (in order, retried) and written to disk there, so closing the tab loses at
 // most the last few seconds. Stop finishes the session and the audio becomes a normal recording.
-import { api } from './api.js'
+import { api, messageOf } from './api.js'
 import { clock, plural } from './dom.js'
+
+/**
+ * One recording session: the recorder, its chunks (sent in order) and what the status line says.
+ * @typedef {{ sessionId: string, recorder: MediaRecorder, stream: MediaStream, seq: number, saved: number, queue: Promise<void>,
+ *   startedAt: number, timer: ReturnType<typeof setInterval> | undefined, failed: string | null, stopMeter: () => void }} Session
+ */
 
 const TIMESLICE_MS = 2000
 // The level meter redraws at most 10 times a second: a redraw loop at the display's frame rate competes with
@@ -14,6 +21,8 @@ const METER_FLOOR_DB = -60
 /**
  * Shows the microphone's level in `meter` (its first child is the bar) until the returned function is called.
  * Peak level of the last 1024 samples, in dBFS mapped to 0–100; `data-frames` counts the redraws.
+ * @param {MediaStream} stream
+ * @param {HTMLElement} meter
  */
 function startMeter(stream, meter) {
   const ctx = new AudioContext()
@@ -22,13 +31,13 @@ function startMeter(stream, meter) {
   analyser.fftSize = 1024
   source.connect(analyser)
   const samples = new Float32Array(analyser.fftSize)
-  const bar = meter.firstElementChild
+  const bar = /** @type {HTMLElement} */ (meter.firstElementChild)
   let frames = 0
   meter.hidden = false
   const timer = setInterval(() => {
     analyser.getFloatTimeDomainData(samples)
     let peak = 0
-    for (let i = 0; i < samples.length; i++) peak = Math.max(peak, Math.abs(samples[i]))
+    for (const sample of samples) peak = Math.max(peak, Math.abs(sample))
     const db = peak > 0 ? 20 * Math.log10(peak) : METER_FLOOR_DB
     const level = Math.round(100 * Math.min(1, Math.max(0, (db - METER_FLOOR_DB) / -METER_FLOOR_DB)))
     bar.style.transform = `scaleX(${level / 100})`
@@ -52,11 +61,13 @@ function mimeType() {
 
 /**
  * Wires the record button.
- * @param button the toggle button; @param status a text element for what is saved
- * @param onDone called with the new recording once the session is finished
- * @param view {timer, meter}: elements for the elapsed time and the level meter
+ * @param {HTMLButtonElement} button the toggle button
+ * @param {HTMLElement} status a text element for what is saved
+ * @param {(recording: import('./types.js').UploadedRecording) => void} onDone called with the new recording once the session is finished
+ * @param {{ timer: HTMLElement, meter: HTMLElement }} view elements for the elapsed time and the level meter
  */
 export function setupRecorder(button, status, onDone, { timer, meter }) {
+  /** @type {Session | null} */
   let session = null
   const idle = () => {
     button.textContent = '● Record from microphone'
@@ -72,13 +83,14 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
     try {
       stream = await navigator.mediaDevices.getUserMedia({ audio: true })
     } catch (err) {
-      status.textContent = `No microphone: ${err.message}`
+      status.textContent = `No microphone: ${messageOf(err)}`
       return
     }
     const name = `Recording ${new Date().toLocaleString().replace(/[/:\\]/g, '-')}.webm`
     const { sessionId } = await api.liveStart(name)
     const recorder = new MediaRecorder(stream, mimeType() ? { mimeType: mimeType() } : undefined)
-    const s = { sessionId, recorder, stream, seq: 0, saved: 0, queue: Promise.resolve(), startedAt: Date.now(), timer: null, failed: null, stopMeter: () => {} }
+    /** @type {Session} */
+    const s = { sessionId, recorder, stream, seq: 0, saved: 0, queue: Promise.resolve(), startedAt: Date.now(), timer: undefined, failed: null, stopMeter: () => {} }
     session = s
     recorder.addEventListener('dataavailable', (e) => {
       if (!e.data || e.data.size === 0) return
@@ -98,6 +110,12 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
     s.timer = setInterval(tick, 500)
   }
 
+  /**
+   * Sends one chunk, retrying with back-off (0.5, 1, 2, 4, 8 s); the status line says while it fails.
+   * @param {Session} s
+   * @param {number} seq
+   * @param {Blob} blob
+   */
   async function sendChunk(s, seq, blob) {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
@@ -106,7 +124,7 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
         s.failed = null
         return
       } catch (err) {
-        s.failed = err.message
+        s.failed = messageOf(err)
         await new Promise((r) => setTimeout(r, 500 * 2 ** attempt))
       }
     }
@@ -114,13 +132,14 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
 
   async function stop() {
     const s = session
+    if (!s) return
     session = null
     idle()
     const stopped = new Promise((r) => s.recorder.addEventListener('stop', r, { once: true }))
     s.recorder.stop()
     s.stopMeter()
     await stopped
-    s.stream.getTracks().forEach((t) => t.stop())
+    s.stream.getTracks().forEach((track) => track.stop())
     await s.queue
     clearInterval(s.timer)
     timer.hidden = true
@@ -130,11 +149,11 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
       status.textContent = ''
       onDone(rec)
     } catch (err) {
-      status.textContent = `The recording could not be saved: ${err.message}`
+      status.textContent = `The recording could not be saved: ${messageOf(err)}`
     }
   }
 
-  button.addEventListener('click', () => (session ? stop() : start().catch((err) => (status.textContent = err.message))))
+  button.addEventListener('click', () => (session ? stop() : start().catch((err) => (status.textContent = messageOf(err)))))
   window.addEventListener('beforeunload', (e) => {
     if (session) e.preventDefault() // the chunks already sent are kept either way
   })

@@ -1,8 +1,9 @@
+// @ts-check
 // Keyboard shortcuts after oTranscribe's defaults (reference/anchors.md §4), the "go to time" box and the help
 // overlay that lists them. The overlay is built from the same table the key handler reads, so they cannot drift.
 // Shortcuts with Ctrl/⌘ or an F-key work everywhere, also while typing in a segment (type while listening);
 // plain keys (Esc, ?), Ctrl/⌘+Z and Ctrl/⌘+Shift+Z or Ctrl+Y (transcript undo and redo) only when no text field has focus, so typing stays typing.
-import { $, clock, el, isTyping, parseTime } from './dom.js'
+import { clock, el, find, isTyping, parseTime } from './dom.js'
 import { isMenuOpen } from './menu.js'
 import { NUDGE_SECONDS, RATE_MAX, RATE_MIN, RATE_STEP, REWIND_ON_RESUME } from './player.js'
 
@@ -40,6 +41,11 @@ export const MOUSE = [
   ],
 ]
 
+/** @typedef {import('./player.js').Player} Player */
+/** @typedef {import('./review.js').Review} Review */
+/** @typedef {{ player: Player, review: Review, root: HTMLElement }} ShortcutContext */
+
+/** @type {Record<string, string>} */
 const MOD_CODES = {
   Space: 'toggle',
   Digit1: 'back',
@@ -49,16 +55,23 @@ const MOD_CODES = {
   KeyK: 'goto',
   KeyZ: 'undo',
 }
+/** @type {Record<string, string>} */
 const F_KEYS = { F1: 'back', F2: 'forward', F3: 'slower', F4: 'faster' }
 
-/** The action a keydown asks for, or null. `plain` marks keys that would be typing inside a text field. */
+/**
+ * The action a keydown asks for, or null. `plain` marks keys that would be typing inside a text field.
+ * @param {Pick<KeyboardEvent, 'altKey' | 'ctrlKey' | 'metaKey' | 'shiftKey' | 'key' | 'code'>} e
+ * @returns {{ action: string, plain: boolean } | null}
+ */
 export function actionFor(e) {
   if (e.altKey) return null
   const mod = e.ctrlKey || e.metaKey
-  if (F_KEYS[e.key] && !mod && !e.shiftKey) return { action: F_KEYS[e.key], plain: false }
+  const fKey = F_KEYS[e.key]
+  if (fKey && !mod && !e.shiftKey) return { action: fKey, plain: false }
   if (e.key === 'F8' && !mod) return { action: e.shiftKey ? 'previousUncertain' : 'nextUncertain', plain: false }
   if (mod && e.shiftKey && e.code === 'KeyF') return { action: 'replace', plain: false }
-  if (mod && !e.shiftKey && MOD_CODES[e.code]) return { action: MOD_CODES[e.code], plain: e.code === 'KeyZ' }
+  const modCode = MOD_CODES[e.code]
+  if (mod && !e.shiftKey && modCode) return { action: modCode, plain: e.code === 'KeyZ' }
   // Redo: Ctrl/⌘+Shift+Z everywhere, Ctrl+Y as on Windows. Plain: inside a text field they redo typing.
   if (mod && ((e.shiftKey && e.code === 'KeyZ') || (!e.shiftKey && e.code === 'KeyY'))) return { action: 'redo', plain: true }
   if (!mod && e.key === 'Escape') return { action: 'toggle', plain: true }
@@ -68,10 +81,10 @@ export function actionFor(e) {
 
 /**
  * Listens for the shortcuts on the whole page.
- * @param getContext () => ({ player, review, root }) for the open recording, or null
+ * @param {() => ShortcutContext | null} getContext the open recording's player, review and detail view, or null
  */
 export function installShortcuts(getContext) {
-  const help = $('#help')
+  const help = find('#help', HTMLDialogElement)
   fillHelp(help)
   help.addEventListener('click', (e) => e.target === help && help.close()) // a click on the backdrop
   document.addEventListener('keydown', (e) => {
@@ -89,6 +102,10 @@ export function installShortcuts(getContext) {
   })
 }
 
+/**
+ * @param {ShortcutContext} context
+ * @param {string} action
+ */
 function run({ player, review, root }, action) {
   if (action === 'toggle') player.toggle()
   else if (action === 'back') player.nudge(-NUDGE_SECONDS)
@@ -103,12 +120,15 @@ function run({ player, review, root }, action) {
   else if (action === 'replace' && review.loaded) review.openReplace()
 }
 
+/** Shows the shortcuts overlay. */
 export function openHelp() {
-  const help = $('#help')
+  const help = find('#help', HTMLDialogElement)
   if (!help.open) help.showModal()
 }
 
+/** @param {HTMLElement} help */
 function fillHelp(help) {
+  /** @param {{ keys: string[], what: string }} shortcut */
   const keyRow = ({ keys, what }) =>
     el(
       'tr',
@@ -116,30 +136,36 @@ function fillHelp(help) {
       el('th', {}, ...keys.flatMap((k, i) => [i ? ' or ' : null, el('kbd', { text: k })])),
       el('td', { text: what }),
     )
-  $('.help-keys tbody', help).replaceChildren(...SHORTCUTS.map(keyRow))
-  $('.help-mouse tbody', help).replaceChildren(
+  find('.help-keys tbody', HTMLTableSectionElement, help).replaceChildren(...SHORTCUTS.map(keyRow))
+  find('.help-mouse tbody', HTMLTableSectionElement, help).replaceChildren(
     ...MOUSE.map(([how, what]) => el('tr', {}, el('th', { text: how }), el('td', { text: what }))),
   )
 }
 
-/** Shows the small "go to time" box in the player; Enter jumps, Esc or leaving it closes it. */
+/**
+ * Shows the small "go to time" box in the player; Enter jumps, Esc or leaving it closes it.
+ * @param {HTMLElement} root the detail view
+ * @param {Player} player
+ */
 export function openGoto(root, player) {
-  const form = $('.goto', root)
-  const input = $('.goto-input', form)
+  const form = find('.goto', HTMLFormElement, root)
+  const input = find('.goto-input', HTMLInputElement, form)
   const before = document.activeElement
   if (!form.hidden) return input.focus()
   form.hidden = false
-  input.value = clock($('.audio', root).currentTime)
+  input.value = clock(player.audio.currentTime)
   input.removeAttribute('aria-invalid')
   input.focus()
   input.select()
+  /** @param {boolean} refocus */
   const close = (refocus) => {
     form.hidden = true
     form.removeEventListener('submit', onSubmit)
     input.removeEventListener('keydown', onKey)
     input.removeEventListener('blur', onBlur)
-    if (refocus && before && before.isConnected) before.focus()
+    if (refocus && before instanceof HTMLElement && before.isConnected) before.focus()
   }
+  /** @param {SubmitEvent} e */
   const onSubmit = (e) => {
     e.preventDefault()
     const t = parseTime(input.value)
@@ -150,6 +176,7 @@ export function openGoto(root, player) {
     close(true)
     player.seek(t, player.playing)
   }
+  /** @param {KeyboardEvent} e */
   const onKey = (e) => {
     if (e.key !== 'Escape') return
     e.preventDefault()

@@ -14,6 +14,7 @@
 /** @typedef {import('../src/http/exports.ts').ExportsResponse} ExportsResponse */
 /** @typedef {import('../src/http/recordings.ts').RecordingDetail} RecordingDetail */
 /** @typedef {import('../src/http/recordings.ts').SearchMatch} SearchMatch */
+/** @typedef {import('../src/http/recordings.ts').NoteMatch} NoteMatch */
 /** @typedef {import('../src/http/recordings.ts').LibraryTotals} LibraryTotals */
 /** @typedef {import('../src/http/recordings.ts').UploadedRecording} UploadedRecording */
 /** @typedef {import('../src/http/recordings.ts').JobOptionsInput} JobOptionsInput */
@@ -25,7 +26,7 @@
 /**
  * What the page knows of a recording: the event stream's Recording, completed by the library's fields (language,
  * speakers, cost, …) once listed, what its last job was asked for once fetched, and search hits while searching.
- * @typedef {Recording & Partial<Omit<RecordingDetail, keyof Recording>> & { matches?: SearchMatch[], duplicateOf?: string | null }} KnownRecording
+ * @typedef {Recording & Partial<Omit<RecordingDetail, keyof Recording>> & { matches?: SearchMatch[], noteMatches?: NoteMatch[], duplicateOf?: string | null }} KnownRecording
  */
 
 export {}
