@@ -31,10 +31,10 @@ export function dayOf(recordedAt) {
  */
 export function createExportOptions(root, id, setStatus) {
   const box = /** @type {HTMLElement} */ ($('.export-options', root))
-  const select = el('select', { class: 'timestamps', 'aria-label': 'Timestamps in docx, md and txt' })
+  const select = el('select', { class: 'timestamps', 'aria-label': 'Timestamps' })
   const date = el('input', { type: 'date', class: 'recorded-on', 'aria-label': 'Recorded on' })
   box.replaceChildren(
-    el('label', { title: 'Where docx, md and txt exports put timestamps' }, 'Timestamps ', select),
+    el('label', { title: 'Where the text exports put timestamps' }, 'Timestamps ', select),
     el('label', { title: 'Shown as “Recorded on” at the top of docx and md exports' }, 'Recorded on ', date),
   )
   /** @type {ExportsResponse | null} */
@@ -57,6 +57,10 @@ export function createExportOptions(root, id, setStatus) {
   exportList.then(
     (answer) => {
       list = answer
+      const stamped = answer.formats.filter((f) => f.timestamps).map((f) => f.label)
+      const names = stamped.length > 1 ? `${stamped.slice(0, -1).join(', ')} and ${stamped.at(-1)}` : (stamped[0] ?? '')
+      select.setAttribute('aria-label', `Timestamps in ${names}`)
+      select.parentElement?.setAttribute('title', `Where ${names} exports put timestamps`)
       select.replaceChildren(...answer.timestamps.map(({ value, label }) => el('option', { value, text: label })))
       select.value = prefs.get('exportTimestamps', 'turn')
       if (!select.value) select.value = 'turn'
