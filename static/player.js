@@ -1,5 +1,5 @@
 // @ts-check
-// Playback behaviour of the review page, after oTranscribe (reference/anchors.md §4 "Keyboard set to start from"):
+// Playback behaviour of the review page, after oTranscribe (https://github.com/oTranscribe/oTranscribe, `defaults.json`):
 // speed in 0.125 steps within 0.5–2× (remembered), a 1.5 s rewind when resuming after a pause, ±1.5 s nudges,
 // and short speaker samples that pause by themselves (Buzz's naming flow). One animation-frame loop reports the
 // time while playing: `timeupdate` fires only about 4 times a second, too coarse to follow single words.

@@ -1,5 +1,5 @@
 // @ts-check
-// Keyboard shortcuts after oTranscribe's defaults (reference/anchors.md §4), the "go to time" box and the help
+// Keyboard shortcuts after oTranscribe's defaults (https://github.com/oTranscribe/oTranscribe, `defaults.json`), the "go to time" box and the help
 // overlay that lists them. The overlay is built from the same table the key handler reads, so they cannot drift.
 // Shortcuts with Ctrl/⌘ or an F-key work everywhere, also while typing in a segment (type while listening);
 // plain keys (Esc, ?), Ctrl/⌘+Z and Ctrl/⌘+Shift+Z or Ctrl+Y (transcript undo and redo) only when no text field has focus, so typing stays typing.

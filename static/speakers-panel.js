@@ -1,6 +1,7 @@
 // @ts-check
 // The speakers panel: each speaker's colour, name (rename everywhere), a 4-second sample (their longest segment),
-// how much they speak, and "Merge into…": the bulk fix for diarization that split one person in two.
+// how much they speak, and "Merge into…": the bulk fix for diarization that split one person in two (asked for in
+// transcribee #511, noScribe #152 and Buzz #1331).
 import { $, clock, el, plural } from './dom.js'
 import { normalize, swatch } from './review-common.js'
 import { Subscriptions } from './subscriptions.js'
