@@ -21,16 +21,14 @@ import { EventEmitter } from './subscriptions.js'
  */
 export class EditQueue extends EventEmitter {
   /**
-   * @param {object} options
-   * @param {string} options.id the recording
-   * @param {Say} options.say the review's status line
-   * @param {() => TranscriptResponse | null} options.shown the transcript on screen: its revision goes with each PATCH
+   * @param {object} deps
+   * @param {string} deps.id the recording
+   * @param {Say} deps.say the review's status line
+   * @param {() => TranscriptResponse | null} deps.shown the transcript on screen: its revision goes with each PATCH
    */
-  constructor({ id, say, shown }) {
+  constructor(deps) {
     super()
-    this.id = id
-    this.say = say
-    this.shown = shown
+    this.deps = deps
     /** @type {Promise<unknown>} */
     this.queue = Promise.resolve()
     this.destroyed = false
@@ -43,23 +41,23 @@ export class EditQueue extends EventEmitter {
    * @returns {Promise<TranscriptResponse | null>}
    */
   apply(ops, savedText) {
-    this.say('Saving…', 'busy')
+    this.deps.say('Saving…', 'busy')
     const next = this.queue.then(async () => {
       try {
-        const t = await api.edit(this.id, ops, this.shown()?.version)
+        const t = await api.edit(this.deps.id, ops, this.deps.shown()?.version)
         this.show(t)
-        this.say(typeof savedText === 'function' ? savedText(t) : savedText, 'saved')
+        this.deps.say(typeof savedText === 'function' ? savedText(t) : savedText, 'saved')
         return t
       } catch (err) {
         if (this.destroyed) return null
         if (statusOf(err) === 409) {
           // Changed in another tab: show the latest version instead of overwriting it.
-          this.show(await api.transcript(this.id))
-          this.say(`Not saved: ${messageOf(err)}`, 'error')
+          this.show(await api.transcript(this.deps.id))
+          this.deps.say(`Not saved: ${messageOf(err)}`, 'error')
         } else {
-          this.say(`Not saved: ${messageOf(err)}`, 'error')
+          this.deps.say(`Not saved: ${messageOf(err)}`, 'error')
           // Put back what the failed change may have left half-done (e.g. a rename field).
-          const shown = this.shown()
+          const shown = this.deps.shown()
           if (shown) this.show(shown)
         }
         return null
@@ -76,33 +74,33 @@ export class EditQueue extends EventEmitter {
    * @param {(t: TranscriptResponse) => string} done the message once it is shown
    */
   history(busy, call, done) {
-    if (!this.shown()) return this.queue
+    if (!this.deps.shown()) return this.queue
     this.emit('history')
-    this.say(busy, 'busy')
+    this.deps.say(busy, 'busy')
     this.queue = this.queue.then(async () => {
       try {
         const t = await call()
         this.show(t)
-        this.say(done(t), 'saved')
+        this.deps.say(done(t), 'saved')
       } catch (err) {
         // 409: nothing left to undo or redo; the server says so in plain words.
-        if (!this.destroyed) this.say(messageOf(err), statusOf(err) === 409 ? 'info' : 'error')
+        if (!this.destroyed) this.deps.say(messageOf(err), statusOf(err) === 409 ? 'info' : 'error')
       }
     })
     return this.queue
   }
 
   undo() {
-    return this.history('Undoing…', () => api.undo(this.id), (t) => `Undone (${t.step}).`)
+    return this.history('Undoing…', () => api.undo(this.deps.id), (t) => `Undone (${t.step}).`)
   }
 
   redo() {
-    return this.history('Redoing…', () => api.redo(this.id), (t) => `Redone (${t.step}).`)
+    return this.history('Redoing…', () => api.redo(this.deps.id), (t) => `Redone (${t.step}).`)
   }
 
   /** @param {number} version the transcript version to make current again */
   restore(version) {
-    return this.history(`Restoring version ${version}…`, () => api.restore(this.id, version), () => `Version ${version} is current again. Undo goes back.`)
+    return this.history(`Restoring version ${version}…`, () => api.restore(this.deps.id, version), () => `Version ${version} is current again. Undo goes back.`)
   }
 
   /**

@@ -13,21 +13,17 @@ import { Subscriptions } from './subscriptions.js'
 
 export class Proofreading {
   /**
-   * @param {object} options
-   * @param {HTMLElement} options.root the detail view (holds .uncertain-button, .replace-button, .replace-bar)
-   * @param {TranscriptView} options.view
-   * @param {SegmentEditor} options.editor
-   * @param {EditQueue} options.edits
-   * @param {Player} options.player
-   * @param {Say} options.say
+   * @param {object} deps
+   * @param {HTMLElement} deps.root the detail view (holds .uncertain-button, .replace-button, .replace-bar)
+   * @param {TranscriptView} deps.view
+   * @param {SegmentEditor} deps.editor
+   * @param {EditQueue} deps.edits
+   * @param {Player} deps.player
+   * @param {Say} deps.say
    */
-  constructor({ root, view, editor, edits, player, say }) {
-    this.root = root
-    this.view = view
-    this.editor = editor
-    this.edits = edits
-    this.player = player
-    this.say = say
+  constructor(deps) {
+    this.deps = deps
+    const { root, view, edits } = deps
     /** The uncertain word F8 went to last (index in view.uncertain), or -1. */
     this.at = -1
     this.button = /** @type {HTMLButtonElement} */ ($('.uncertain-button', root))
@@ -59,7 +55,7 @@ export class Proofreading {
 
   /** After a render: the count on the button, and F8 starts again from the playing position. */
   update() {
-    const n = this.view.uncertain.length
+    const n = this.deps.view.uncertain.length
     this.at = -1
     this.button.hidden = n === 0
     this.button.textContent = `${n} uncertain word${n === 1 ? '' : 's'} ▸`
@@ -71,29 +67,29 @@ export class Proofreading {
    * @param {1 | -1} dir
    */
   jumpUncertain(dir) {
-    const list = this.view.uncertain
-    if (this.editor.active) return
+    const list = this.deps.view.uncertain
+    if (this.deps.editor.active) return
     if (!list.length) {
-      this.say('No uncertain words: the aligner scored every word at least ' + UNCERTAIN_SCORE + '.')
+      this.deps.say('No uncertain words: the aligner scored every word at least ' + UNCERTAIN_SCORE + '.')
       return
     }
     let i = this.at
     if (i < 0) {
-      const now = this.player.audio.currentTime
+      const now = this.deps.player.audio.currentTime
       i = dir > 0 ? list.findIndex((w) => w.start > now + 0.01) : list.findLastIndex((w) => w.start < now - 0.01)
       if (i < 0) i = dir > 0 ? 0 : list.length - 1
     } else i = (i + dir + list.length) % list.length
     const w = list[i]
-    const entry = w && this.view.segs[w.index]
+    const entry = w && this.deps.view.segs[w.index]
     if (!w || !entry) return
     this.at = i
-    this.root.querySelector('.word.checking')?.classList.remove('checking')
+    this.deps.root.querySelector('.word.checking')?.classList.remove('checking')
     w.el.classList.add('checking')
     w.el.scrollIntoView({ block: 'center' })
-    this.player.seek(w.start, false)
-    this.view.takeFocus(entry.el)
+    this.deps.player.seek(w.start, false)
+    this.deps.view.takeFocus(entry.el)
     entry.el.focus({ preventScroll: true })
-    this.say(`Uncertain word ${i + 1} of ${list.length}: “${w.text}” (score ${w.score.toFixed(2)}). Enter edits the segment; F8 goes on.`)
+    this.deps.say(`Uncertain word ${i + 1} of ${list.length}: “${w.text}” (score ${w.score.toFixed(2)}). Enter edits the segment; F8 goes on.`)
   }
 
   /** Shows the find and replace bar, with the selected words (if any) as what to find. */
@@ -102,7 +98,7 @@ export class Proofreading {
     const selection = window.getSelection()
     const selected = selection?.toString().replace(/\s+/g, ' ').trim()
     const find = /** @type {HTMLInputElement} */ ($('input[name=find]', this.form))
-    if (selected && selected.length <= 200 && this.view.container.contains(selection?.anchorNode ?? null)) find.value = selected
+    if (selected && selected.length <= 200 && this.deps.view.container.contains(selection?.anchorNode ?? null)) find.value = selected
     find.focus()
     find.select()
   }

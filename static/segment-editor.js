@@ -29,16 +29,15 @@ import { EventEmitter } from './subscriptions.js'
 /** @extends {EventEmitter<SegmentEditorEvents>} */
 export class SegmentEditor extends EventEmitter {
   /**
-   * @param {object} options
-   * @param {EditQueue} options.edits
-   * @param {Say} options.say
-   * @param {(entry: SegmentEntry, seg?: Segment) => void} options.fill draws a segment's words again
+   * @param {object} deps
+   * @param {EditQueue} deps.edits
+   * @param {Say} deps.say
+   * @param {(entry: SegmentEntry, seg?: Segment) => void} deps.fill draws a segment's words again
    */
-  constructor({ edits, say, fill }) {
+  constructor(deps) {
     super()
-    this.edits = edits
-    this.say = say
-    this.fill = fill
+    this.deps = deps
+    const { edits } = deps
     /** The segment being edited, and how to end the edit. @type {{ entry: SegmentEntry, finish: (save: boolean) => void } | null} */
     this.active = null
     // An undo, redo or restore replaces the transcript: the edit gives way, unsaved.
@@ -68,7 +67,7 @@ export class SegmentEditor extends EventEmitter {
     segEl.setAttribute('aria-label', 'Segment text: Enter saves, Esc cancels')
     segEl.focus()
     selectWord(text, seg, wordIndex)
-    this.say('Editing: Enter saves, Esc cancels. Ctrl/⌘ Space plays and pauses while you type.', 'busy')
+    this.deps.say('Editing: Enter saves, Esc cancels. Ctrl/⌘ Space plays and pauses while you type.', 'busy')
 
     let finished = false
     /** @param {boolean} save */
@@ -85,14 +84,14 @@ export class SegmentEditor extends EventEmitter {
       this.active = null
       const changed = save && typed && typed !== normalize(seg.text)
       // Until the server answers, show the typed text (its words have no times yet).
-      this.fill(entry, changed ? { ...seg, text: typed, words: [] } : seg)
+      this.deps.fill(entry, changed ? { ...seg, text: typed, words: [] } : seg)
       if (changed) {
         this.emit('end', true)
-        void this.edits.apply([{ op: 'editText', segmentId: seg.id, text: typed }], 'Text saved. Unchanged words keep their times.')
+        void this.deps.edits.apply([{ op: 'editText', segmentId: seg.id, text: typed }], 'Text saved. Unchanged words keep their times.')
       } else {
         if (save && !typed)
-          this.say('A segment cannot be empty, so its text was kept. To drop it, choose “Hide this segment” in its menu.', 'error')
-        else this.say(save ? 'No change.' : 'Edit cancelled.')
+          this.deps.say('A segment cannot be empty, so its text was kept. To drop it, choose “Hide this segment” in its menu.', 'error')
+        else this.deps.say(save ? 'No change.' : 'Edit cancelled.')
         this.emit('end', false)
       }
     }

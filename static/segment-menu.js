@@ -17,19 +17,16 @@ import { Subscriptions } from './subscriptions.js'
 export class SegmentMenu {
   /**
    * Opens when the transcript view asks for a segment's menu, and splits when it asks for a split.
-   * @param {object} options
-   * @param {TranscriptView} options.view
-   * @param {SegmentEditor} options.editor
-   * @param {EditQueue} options.edits
-   * @param {Player} options.player
-   * @param {Say} options.say
+   * @param {object} deps
+   * @param {TranscriptView} deps.view
+   * @param {SegmentEditor} deps.editor
+   * @param {EditQueue} deps.edits
+   * @param {Player} deps.player
+   * @param {Say} deps.say
    */
-  constructor({ view, editor, edits, player, say }) {
-    this.view = view
-    this.editor = editor
-    this.edits = edits
-    this.player = player
-    this.say = say
+  constructor(deps) {
+    this.deps = deps
+    const { view } = deps
     this.destroyed = false
     this.subscriptions = new Subscriptions()
     this.subscriptions.add(
@@ -44,7 +41,7 @@ export class SegmentMenu {
    * @param {Point} at where it opens, in viewport pixels
    */
   open(index, wordIndex, at) {
-    const { view, edits, player } = this
+    const { view, edits, player } = this.deps
     const entry = view.segs[index]
     const t = view.t
     if (!entry || !t) return
@@ -70,7 +67,7 @@ export class SegmentMenu {
         ...speakerItems,
         menuSeparator(),
         splitItem,
-        menuItem('Edit text', () => this.editor.start(entry, wordIndex), { hint: 'Double-click', dataset: { action: 'edit' } }),
+        menuItem('Edit text', () => this.deps.editor.start(entry, wordIndex), { hint: 'Double-click', dataset: { action: 'edit' } }),
         menuItem('Play this segment', () => player.seek(seg.start, true), { dataset: { action: 'play' } }),
         menuItem('Hide this segment', () => void edits.apply([{ op: 'filterSegment', segmentId: seg.id }], 'Segment hidden (shown in orange; Restore brings it back).'), {
           dataset: { action: 'hide' },
@@ -96,7 +93,7 @@ export class SegmentMenu {
    */
   setSpeaker(seg, speaker) {
     if (seg.speaker === speaker) return
-    void this.edits.apply([{ op: 'setSegmentSpeaker', segmentId: seg.id, speaker }], (t) => `This segment is now “${nameOf(t, speaker)}”; the rest is unchanged.`)
+    void this.deps.edits.apply([{ op: 'setSegmentSpeaker', segmentId: seg.id, speaker }], (t) => `This segment is now “${nameOf(t, speaker)}”; the rest is unchanged.`)
   }
 
   /**
@@ -105,11 +102,11 @@ export class SegmentMenu {
    * @param {Segment} seg
    */
   newSpeakerFor(seg) {
-    const t = this.view.t
+    const t = this.deps.view.t
     const name = (window.prompt('Name of the new speaker', '') || '').trim()
     if (!name || !t) return
     const speaker = t.newSpeakerId
-    void this.edits.apply(
+    void this.deps.edits.apply(
       [
         { op: 'addSpeaker', speaker, name },
         { op: 'setSegmentSpeaker', segmentId: seg.id, speaker },
@@ -125,19 +122,19 @@ export class SegmentMenu {
    */
   async split(seg, atWord) {
     if (atWord < 1 || atWord >= seg.words.length) {
-      this.say('Split before a word inside the segment: not its first word.', 'error')
+      this.deps.say('Split before a word inside the segment: not its first word.', 'error')
       return
     }
-    const t = await this.edits.apply([{ op: 'splitSegment', segmentId: seg.id, atWord }], 'Split. Pick the speaker of the new part, or press Esc.')
+    const t = await this.deps.edits.apply([{ op: 'splitSegment', segmentId: seg.id, atWord }], 'Split. Pick the speaker of the new part, or press Esc.')
     const part = t && t.segments[t.segments.findIndex((s) => s.id === seg.id) + 1]
-    if (!part || this.editor.active) return
-    this.view.entryById(part.id)?.el.scrollIntoView({ block: 'nearest' })
+    if (!part || this.deps.editor.active) return
+    this.deps.view.entryById(part.id)?.el.scrollIntoView({ block: 'nearest' })
     // Measure after the next frames: off-screen turns (content-visibility) only get their real size then,
     // and the scroll above must be over before the menu opens (a scroll closes it).
     await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
-    const index = this.view.byId.get(part.id)
-    const entry = index === undefined ? undefined : this.view.segs[index]
-    if (index === undefined || !entry || this.destroyed || this.editor.active || isMenuOpen()) return
+    const index = this.deps.view.byId.get(part.id)
+    const entry = index === undefined ? undefined : this.deps.view.segs[index]
+    if (index === undefined || !entry || this.destroyed || this.deps.editor.active || isMenuOpen()) return
     this.open(index, -1, cornerOf(entry.el))
   }
 

@@ -11,15 +11,15 @@ import { Subscriptions } from './subscriptions.js'
 export class SpeakerStrip {
   /**
    * Draws itself after each render of the transcript and when its size changes.
-   * @param {object} options
-   * @param {HTMLElement} options.root the detail view (holds the .speaker-strip canvas)
-   * @param {TranscriptView} options.view
-   * @param {Player} options.player
+   * @param {object} deps
+   * @param {HTMLElement} deps.root the detail view (holds the .speaker-strip canvas)
+   * @param {TranscriptView} deps.view
+   * @param {Player} deps.player
    */
-  constructor({ root, view, player }) {
+  constructor(deps) {
+    this.deps = deps
+    const { root, view, player } = deps
     this.canvas = /** @type {HTMLCanvasElement} */ ($('.speaker-strip', root))
-    this.view = view
-    this.player = player
     const subs = (this.subscriptions = new Subscriptions())
     subs.listen(this.canvas, 'click', (e) => {
       const duration = this.duration()
@@ -32,13 +32,13 @@ export class SpeakerStrip {
 
   /** Seconds the strip spans: the transcript's duration, else the audio's. */
   duration() {
-    return this.view.t?.duration || this.player.audio.duration
+    return this.deps.view.t?.duration || this.deps.player.audio.duration
   }
 
   draw() {
     const duration = this.duration()
     const ctx = this.canvas.getContext('2d')
-    if (!this.view.t || !duration || !ctx) return
+    if (!this.deps.view.t || !duration || !ctx) return
     const strip = this.canvas
     strip.hidden = false
     const dpr = window.devicePixelRatio || 1
@@ -47,7 +47,7 @@ export class SpeakerStrip {
     strip.width = Math.round(w * dpr)
     strip.height = Math.round(h * dpr)
     ctx.scale(dpr, dpr)
-    for (const s of this.view.segs) {
+    for (const s of this.deps.view.segs) {
       ctx.fillStyle = speakerColor(s.seg.speaker)
       const x = (s.start / duration) * w
       ctx.fillRect(x, 0, Math.max(1, ((s.end - s.start) / duration) * w), h)

@@ -15,15 +15,15 @@ import { Subscriptions } from './subscriptions.js'
 
 export class SpeakersPanel {
   /**
-   * @param {object} options
-   * @param {HTMLElement} options.root the detail view (holds .speakers)
-   * @param {EditQueue} options.edits
-   * @param {Player} options.player
+   * @param {object} deps
+   * @param {HTMLElement} deps.root the detail view (holds .speakers)
+   * @param {EditQueue} deps.edits
+   * @param {Player} deps.player
    */
-  constructor({ root, edits, player }) {
+  constructor(deps) {
+    this.deps = deps
+    const { root, player } = deps
     this.list = /** @type {HTMLElement} */ ($('.speakers', root))
-    this.edits = edits
-    this.player = player
     this.subscriptions = new Subscriptions()
     this.subscriptions.add(player.on('change', () => this.updateSampleButtons()))
   }
@@ -45,7 +45,7 @@ export class SpeakersPanel {
     input.value = s.name
     input.addEventListener('change', () => {
       const name = normalize(input.value)
-      if (name && name !== s.name) void this.edits.apply([{ op: 'renameSpeaker', speaker: s.id, name }], `Renamed to “${name}” everywhere.`)
+      if (name && name !== s.name) void this.deps.edits.apply([{ op: 'renameSpeaker', speaker: s.id, name }], `Renamed to “${name}” everywhere.`)
       else input.value = s.name
     })
     input.addEventListener('keydown', (e) => {
@@ -59,7 +59,7 @@ export class SpeakersPanel {
     sample.setAttribute('aria-label', `Play a sample of ${s.name}`)
     const longest = st.longest
     sample.disabled = !longest
-    sample.addEventListener('click', () => longest && this.player.playSample(s.id, longest.start, longest.end))
+    sample.addEventListener('click', () => longest && this.deps.player.playSample(s.id, longest.start, longest.end))
     const row = el('div', { class: 'speaker-row' }, swatch(s.id), input, sample)
     const stats = el('span', { class: 'stats', text: st.count ? `${plural(st.count, 'segment')} · ${clock(st.seconds)}` : 'no segments' })
     return el('li', { class: 'speaker', dataset: { speaker: s.id } }, row, el('div', { class: 'speaker-sub' }, stats, this.mergeSelect(t, s)))
@@ -82,7 +82,7 @@ export class SpeakersPanel {
     select.setAttribute('aria-label', `Merge ${s.name} into another speaker`)
     select.addEventListener('change', () => {
       const into = others.find((o) => o.id === select.value)
-      if (into) void this.edits.apply([{ op: 'mergeSpeakers', from: s.id, into: into.id }], `Merged “${s.name}” into “${into.name}”. Undo brings them back.`)
+      if (into) void this.deps.edits.apply([{ op: 'mergeSpeakers', from: s.id, into: into.id }], `Merged “${s.name}” into “${into.name}”. Undo brings them back.`)
     })
     return select
   }
@@ -90,7 +90,7 @@ export class SpeakersPanel {
   /** Marks the sample button of the speaker whose sample plays. */
   updateSampleButtons() {
     for (const b of this.list.querySelectorAll('.sample')) {
-      const on = b instanceof HTMLElement && this.player.sampleKey === b.dataset.speaker
+      const on = b instanceof HTMLElement && this.deps.player.sampleKey === b.dataset.speaker
       b.classList.toggle('on', on)
       b.setAttribute('aria-pressed', String(on))
     }

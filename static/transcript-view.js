@@ -35,20 +35,17 @@ const END_SLACK = 0.05
 /** @extends {EventEmitter<TranscriptViewEvents>} */
 export class TranscriptView extends EventEmitter {
   /**
-   * @param {object} options
-   * @param {HTMLElement} options.root the detail view (holds .transcript, .autoscroll, .player)
-   * @param {Player} options.player
-   * @param {EditQueue} options.edits
-   * @param {SegmentEditor} options.editor
-   * @param {Say} options.say
+   * @param {object} deps
+   * @param {HTMLElement} deps.root the detail view (holds .transcript, .autoscroll, .player)
+   * @param {Player} deps.player
+   * @param {EditQueue} deps.edits
+   * @param {SegmentEditor} deps.editor
+   * @param {Say} deps.say
    */
-  constructor({ root, player, edits, editor, say }) {
+  constructor(deps) {
     super()
-    this.root = root
-    this.player = player
-    this.edits = edits
-    this.editor = editor
-    this.say = say
+    this.deps = deps
+    const { root, player, editor } = deps
     /** @type {TranscriptResponse | null} */
     this.t = null
     /** Kept segments in time order. @type {SegmentEntry[]} */
@@ -147,7 +144,7 @@ export class TranscriptView extends EventEmitter {
     if (focusable) focusable.el.tabIndex = 0
     this.playing = -1
     this.word = null
-    this.onTime(this.player.audio.currentTime)
+    this.onTime(this.deps.player.audio.currentTime)
     if (hadFocus) focusable?.el.focus({ preventScroll: true })
     this.emit('rendered')
   }
@@ -198,7 +195,7 @@ export class TranscriptView extends EventEmitter {
       el('button', {
         type: 'button',
         text: 'Restore',
-        onclick: () => this.edits.apply([{ op: 'restoreSegment', segmentId: seg.id }], 'Segment restored.'),
+        onclick: () => this.deps.edits.apply([{ op: 'restoreSegment', segmentId: seg.id }], 'Segment restored.'),
       }),
     )
   }
@@ -224,7 +221,7 @@ export class TranscriptView extends EventEmitter {
       })
     }
     const stamp = el('button', { type: 'button', class: 'timestamp', title: 'Play from here', text: clock(seg.start), dataset: { start: String(seg.start) } })
-    stamp.addEventListener('click', () => this.player.seek(seg.start, true))
+    stamp.addEventListener('click', () => this.deps.player.seek(seg.start, true))
     const body = el('div', { class: 'turn-body' })
     const node = el('div', { class: 'turn', dataset: { speaker: speaker ?? '' } }, el('div', { class: 'turn-head' }, nameBtn, stamp), body)
     node.style.setProperty('--speaker', speakerColor(speaker))
@@ -246,7 +243,7 @@ export class TranscriptView extends EventEmitter {
       if (done) return
       done = true
       const name = normalize(input.value)
-      if (save && name && name !== nameOf(t, speaker)) void this.edits.apply([{ op: 'renameSpeaker', speaker, name }], `Renamed to “${name}” everywhere.`)
+      if (save && name && name !== nameOf(t, speaker)) void this.deps.edits.apply([{ op: 'renameSpeaker', speaker, name }], `Renamed to “${name}” everywhere.`)
       else input.replaceWith(nameBtn)
     }
     input.addEventListener('keydown', (e) => {
@@ -277,7 +274,7 @@ export class TranscriptView extends EventEmitter {
     const entry = this.segs[idx]
     /** @type {HTMLElement | null} */
     let word = null
-    if (entry && this.editor.entry !== entry) word = entry.words[lastStartingBefore(entry.words, t)]?.el ?? null
+    if (entry && this.deps.editor.entry !== entry) word = entry.words[lastStartingBefore(entry.words, t)]?.el ?? null
     if (word === this.word) return
     this.word?.classList.remove('current')
     word?.classList.add('current')
@@ -287,10 +284,10 @@ export class TranscriptView extends EventEmitter {
 
   /** @param {HTMLElement} node the word now playing */
   followPlayback(node) {
-    if (!this.follow.checked || this.editor.active || isMenuOpen() || this.player.sampleKey !== null) return
+    if (!this.follow.checked || this.deps.editor.active || isMenuOpen() || this.deps.player.sampleKey !== null) return
     if (Date.now() - this.lastUserScroll < FOLLOW_PAUSE_MS) return
     const r = node.getBoundingClientRect()
-    const playerEl = /** @type {HTMLElement | null} */ (this.root.querySelector('.player'))
+    const playerEl = /** @type {HTMLElement | null} */ (this.deps.root.querySelector('.player'))
     const top = (playerEl?.getBoundingClientRect().bottom ?? 0) + 16
     if (r.top >= top && r.bottom <= window.innerHeight - 32) return
     // Below the sticky player, not behind it (it covers the top of the window once the page scrolls).
@@ -317,7 +314,7 @@ export class TranscriptView extends EventEmitter {
   /** @param {MouseEvent} e */
   onClick(e) {
     const h = this.hit(e)
-    if (!h || this.editor.entry === h.entry) return
+    if (!h || this.deps.editor.entry === h.entry) return
     const word = h.entry.words[h.wordIndex]
     if (!word) return
     if (e.altKey) {
@@ -325,13 +322,13 @@ export class TranscriptView extends EventEmitter {
       this.emit('split', h.entry.seg, h.wordIndex)
       return
     }
-    this.player.seek(word.start)
+    this.deps.player.seek(word.start)
   }
 
   /** @param {MouseEvent} e */
   onContextMenu(e) {
     const h = this.hit(e)
-    if (!h || this.editor.entry === h.entry) return
+    if (!h || this.deps.editor.entry === h.entry) return
     e.preventDefault()
     // The context-menu key has no pointer position: place the menu at the segment then.
     const at = e.clientX || e.clientY ? { x: e.clientX, y: e.clientY } : cornerOf(h.entry.el)
@@ -345,7 +342,7 @@ export class TranscriptView extends EventEmitter {
    */
   onKey(e) {
     const h = this.hit(e)
-    if (!h || e.defaultPrevented || this.editor.active || e.target !== h.entry.el || e.altKey || e.ctrlKey || e.metaKey) return
+    if (!h || e.defaultPrevented || this.deps.editor.active || e.target !== h.entry.el || e.altKey || e.ctrlKey || e.metaKey) return
     const last = this.segs.length - 1
     const to = e.key === 'ArrowDown' ? h.index + 1 : e.key === 'ArrowUp' ? h.index - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? last : null
     if (to !== null) {
@@ -356,7 +353,7 @@ export class TranscriptView extends EventEmitter {
       e.preventDefault()
     } else if (e.key === 'Enter') {
       e.preventDefault()
-      this.editor.start(h.entry)
+      this.deps.editor.start(h.entry)
     } else if (e.key === 'ContextMenu' || (e.shiftKey && e.key === 'F10')) {
       // Chromium makes a contextmenu event of these only on some systems: open the menu here everywhere.
       e.preventDefault()
@@ -378,7 +375,7 @@ export class TranscriptView extends EventEmitter {
 
   /** @param {MouseEvent} e */
   onHover(e) {
-    if (e.target === this.more || isMenuOpen() || this.editor.active) return
+    if (e.target === this.more || isMenuOpen() || this.deps.editor.active) return
     const h = this.hit(e)
     if (h && h.index !== this.hover) this.placeMore(h.index)
   }
@@ -413,7 +410,7 @@ export class TranscriptView extends EventEmitter {
    */
   onCopy(e) {
     const sel = window.getSelection()
-    if (this.editor.active || !this.t || !sel || sel.isCollapsed || !e.clipboardData) return
+    if (this.deps.editor.active || !this.t || !sel || sel.isCollapsed || !e.clipboardData) return
     const range = sel.getRangeAt(0)
     /** @type {{ speaker: string | null, start: number, text: string }[]} */
     const lines = []
@@ -433,7 +430,7 @@ export class TranscriptView extends EventEmitter {
     const text = lines.map((l) => `[${clock(l.start)}] ${nameOf(t, l.speaker)}: ${l.text}`).join('\n')
     e.clipboardData.setData('text/plain', text)
     e.preventDefault()
-    this.say(`Copied with speaker and time: ${text.length > 80 ? `${text.slice(0, 79)}…` : text}`, 'saved')
+    this.deps.say(`Copied with speaker and time: ${text.length > 80 ? `${text.slice(0, 79)}…` : text}`, 'saved')
   }
 
   destroy() {

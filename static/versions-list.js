@@ -9,15 +9,15 @@ import { $, el } from './dom.js'
 
 export class VersionsList {
   /**
-   * @param {object} options
-   * @param {HTMLElement} options.root the detail view (holds .versions)
-   * @param {string} options.id the recording
-   * @param {EditQueue} options.edits restores go through it, after any change on its way
+   * @param {object} deps
+   * @param {HTMLElement} deps.root the detail view (holds .versions)
+   * @param {string} deps.id the recording
+   * @param {EditQueue} deps.edits restores go through it, after any change on its way
    */
-  constructor({ root, id, edits }) {
+  constructor(deps) {
+    this.deps = deps
+    const { root } = deps
     this.list = /** @type {HTMLElement} */ ($('.versions', root))
-    this.id = id
-    this.edits = edits
     this.destroyed = false
   }
 
@@ -26,7 +26,7 @@ export class VersionsList {
     /** @type {VersionView[]} */
     let versions
     try {
-      versions = await api.versions(this.id)
+      versions = await api.versions(this.deps.id)
     } catch {
       return // the transcript itself is shown; the list comes with the next change
     }
@@ -53,7 +53,7 @@ export class VersionsList {
           class: 'restore',
           text: 'Restore',
           title: `Show version ${v.version} again (the one shown now stays restorable; Undo goes back)`,
-          onclick: () => this.edits.restore(v.version),
+          onclick: () => this.deps.edits.restore(v.version),
         }),
       )
     return item
