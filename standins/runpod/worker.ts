@@ -10,11 +10,11 @@ import { STATUS_CODES } from 'node:http'
 import { isIP } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { request } from 'undici'
 import { rewriteNonFiniteTokens } from '../../src/adapters/runpod/python-json.ts'
 import { describeInputIssues, WorkerInputSchema, type ResolvedWorkerInput } from '../../src/domain/worker-contract.ts'
-import { VOLUME_MOUNT_HEADER } from '../s3/server.ts'
+import { createTestS3Client, VOLUME_MOUNT_HEADER } from '../s3/server.ts'
 import { parseScript, type InterviewScript } from './whisperx-output.ts'
 
 export type WorkerContract = 'whisperx' | 'whisperx-hub'
@@ -332,14 +332,7 @@ export async function readVolumePath(path: string, opts: FetchOptions): Promise<
 
 /** Creates the S3 client the emulator reads the volume with; its requests carry {@link VOLUME_MOUNT_HEADER}. */
 export function createVolumeClient(volume: VolumeConfig): S3Client {
-  const client = new S3Client({
-    endpoint: volume.endpoint,
-    region: volume.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: volume.accessKeyId, secretAccessKey: volume.secretAccessKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  })
+  const client = createTestS3Client(volume)
   client.middlewareStack.add(
     (next) => async (args) => {
       const req = args.request as { headers?: Record<string, string> }
