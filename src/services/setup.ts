@@ -15,7 +15,7 @@ import { AppError, type ErrorInfo } from '../domain/errors.ts'
 import type { AudioReference, EndpointFacts, EndpointManager, JobReport, Logger, ObjectStore, TranscriptionBackend } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
-import { jobPolicy } from './jobs.ts'
+import { jobPolicy } from './submission.ts'
 
 export const SETUP_CHECK_IDS = ['api-key', 'endpoint', 'volume-attached', 'max-workers', 's3', 'worker', 'diarization'] as const
 export type SetupCheckId = (typeof SETUP_CHECK_IDS)[number]
