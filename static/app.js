@@ -5,7 +5,7 @@
 import WaveSurfer from '/vendor/wavesurfer/wavesurfer.esm.js'
 import { api, ApiError, messageOf, onServerEvent } from './api.js'
 import { renderConfigBanner, notSetUpReason, SETUP_HASH } from './banner.js'
-import { $, clock, el, find, isLocalOnly, plural, prefs, revealBelow } from './dom.js'
+import { $, clock, dateTime, el, find, isLocalOnly, plural, prefs, revealBelow } from './dom.js'
 import { setupDrawer } from './drawer.js'
 import { fillLanguageSelect, languageName } from './languages.js'
 import { arrange, deleteMany, jobOptionsFrom, setupLibraryTools, titleOf } from './manage.js'
@@ -57,7 +57,6 @@ let tools = null
 // ---------- formatting ----------
 /** @param {number} n */
 const bytes = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} KB`)
-const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 /** @typedef {'transcribe' | 'transcribe-again' | 'retry'} StartAction */
 /** The start button's words for each of the server's start actions. @type {Record<StartAction, string>} */
@@ -445,7 +444,7 @@ const AUDIO_REFERENCE = { 'volume-path': 'the file on the network volume', presi
 
 /** @param {KnownRecording} r */
 function renderMeta(r) {
-  const parts = [r.title ? `file ${r.filename}` : null, bytes(r.size), r.duration ? clock(r.duration) : null, `added ${dateFmt.format(new Date(r.createdAt))}`]
+  const parts = [r.title ? `file ${r.filename}` : null, bytes(r.size), r.duration ? clock(r.duration) : null, `added ${dateTime.format(new Date(r.createdAt))}`]
   if (r.job) parts.push(`worker read ${AUDIO_REFERENCE[r.job.audioReference] ?? r.job.audioReference}`)
   const cost = costText(r.cost)
   if (cost) parts.push(cost)

@@ -53,6 +53,9 @@ export const el = (tag, props = {}, ...children) => {
   return node
 }
 
+/** A moment as the page shows it: the browser's medium date and short time ("Nov 29, 2026, 4:13 PM"). */
+export const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+
 /**
  * Seconds → "M:SS" or "H:MM:SS".
  * @param {number | null | undefined} seconds

@@ -2,10 +2,9 @@
 // The library list: every recording with status, duration, date, language, speakers and cost; search
 // results with the matching words marked (snippet parts come from the server as {text, match} and are
 // set as text, never as HTML); totals under the list.
-import { clock, el, isLocalOnly } from './dom.js'
+import { clock, dateTime, el, isLocalOnly } from './dom.js'
 import { languageName } from './languages.js'
 
-const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 4 })
 
 /** @typedef {import('./types.js').KnownRecording} KnownRecording */
@@ -80,7 +79,7 @@ export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch, 
           isLocalOnly(r)
             ? el('span', { class: 'chip local', text: 'on this computer', title: 'Saved here; not sent: RunPod is not set up' })
             : el('span', { class: `chip ${chipClass(r)}`, text: CHIP_TEXT[r.status] ?? r.status }),
-          ` ${r.duration ? clock(r.duration) : ''} · ${dateFmt.format(new Date(r.createdAt))}`,
+          ` ${r.duration ? clock(r.duration) : ''} · ${dateTime.format(new Date(r.createdAt))}`,
         ),
         facts ? el('span', { class: 'facts', text: facts }) : null,
         ...(r.matches ?? []).map((m) => snippet(m, (match) => onOpenMatch(r.id, match))),

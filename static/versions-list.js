@@ -2,7 +2,7 @@
 // The list of transcript versions: every worker result this recording had, with its edits; any can be made
 // current again (an undoable step).
 import { api } from './api.js'
-import { $, el } from './dom.js'
+import { $, dateTime, el } from './dom.js'
 
 /** @typedef {import('./types.js').VersionView} VersionView */
 /** @typedef {import('./edit-queue.js').EditQueue} EditQueue */
@@ -36,7 +36,7 @@ export class VersionsList {
 
   /** @param {VersionView} v */
   item(v) {
-    const when = new Date(v.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+    const when = dateTime.format(new Date(v.createdAt))
     const edits = v.edits === 1 ? '1 edit' : `${v.edits} edits`
     const names = v.renamedSpeakers ? ` · ${v.renamedSpeakers === 1 ? '1 name' : `${v.renamedSpeakers} names`}` : ''
     const item = el(
