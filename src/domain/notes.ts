@@ -22,7 +22,7 @@ export interface NoteUsage {
 /** Why a note failed: a stable code and a sentence that says what to do. */
 export interface NoteError {
   /** `truncated`: the note is done, but the model hit its answer limit and may have stopped early. */
-  code: LlmFailure | 'interrupted' | 'no_transcript' | 'truncated'
+  code: LlmFailure | 'interrupted' | 'truncated'
   message: string
 }
 
