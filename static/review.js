@@ -90,7 +90,7 @@ export function createReview(root, { id, player }) {
     const arrived = shown.t && t.transcriptVersion !== shown.t.transcriptVersion && t.step === undefined
     shown.t = t
     if (arrived) {
-      const named = t.speakers.filter((s) => !/^Speaker \d+$/.test(s.name)).map((s) => s.name)
+      const named = t.givenNames
       say(
         `Version ${t.transcriptVersion} arrived; the one before stays under Versions (Undo goes back to it).` +
           (named.length ? ` Names carried over: ${named.join(', ')}.` : ''),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { carrySpeakerNames, overlapSeconds, renamedSpeakerCount } from './speaker-carry.ts'
+import { carrySpeakerNames, givenSpeakerNames, overlapSeconds, renamedSpeakerCount } from './speaker-carry.ts'
 import type { Segment, Transcript } from './transcript.ts'
 
 const seg = (id: string, start: number, end: number, speaker: string | null, filtered = false): Segment => ({
@@ -81,5 +81,7 @@ describe('overlapSeconds and renamedSpeakerCount', () => {
   })
   it('counts names other than the default "Speaker N"', () => {
     expect(renamedSpeakerCount([{ id: 'SPEAKER_00', name: 'Speaker 1' }, { id: 'SPEAKER_01', name: 'Boris' }, { id: 'X', name: 'X' }])).toBe(1)
+    // "Speaker 2" on SPEAKER_00 is a name the user gave (the default there is "Speaker 1").
+    expect(givenSpeakerNames([{ id: 'SPEAKER_00', name: 'Speaker 2' }, { id: 'SPEAKER_01', name: 'Speaker 2' }, { id: 'SPEAKER_02', name: 'Anna' }])).toEqual(['Speaker 2', 'Anna'])
   })
 })

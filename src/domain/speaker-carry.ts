@@ -9,9 +9,14 @@ import { defaultSpeakerName, keptSegments, type Transcript } from './transcript.
 /** Share of a new speaker's speech (seconds) that must overlap one old speaker's for the name to carry over. */
 export const CARRY_MIN_OVERLAP = 0.5
 
-/** Speakers the user named (a name other than the default one derived from the diarization label). */
+/** Names the user gave speakers (a name other than the default one derived from the diarization label), in list order. */
+export function givenSpeakerNames(speakers: readonly { id: string; name: string }[]): string[] {
+  return speakers.filter((s) => s.name !== defaultSpeakerName(s.id)).map((s) => s.name)
+}
+
+/** How many speakers the user named (see givenSpeakerNames). */
 export function renamedSpeakerCount(speakers: readonly { id: string; name: string }[]): number {
-  return speakers.filter((s) => s.name !== defaultSpeakerName(s.id)).length
+  return givenSpeakerNames(speakers).length
 }
 
 /** Time intervals [start, end] in seconds of each speaker's kept segments, sorted by start. */

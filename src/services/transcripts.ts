@@ -6,7 +6,7 @@
  */
 import { AppError } from '../domain/errors.ts'
 import type { Logger } from '../domain/ports.ts'
-import { renamedSpeakerCount } from '../domain/speaker-carry.ts'
+import { givenSpeakerNames, renamedSpeakerCount } from '../domain/speaker-carry.ts'
 import { requireRecording, requireTranscript, type HistoryStepKind, type RecordingStore } from '../domain/store.ts'
 import { applyEditsCounting, type EditOp } from '../domain/transcript-edits.ts'
 import { nextSpeakerId, speakerNames, UNKNOWN_SPEAKER_NAME, type Transcript } from '../domain/transcript.ts'
@@ -23,6 +23,8 @@ export interface TranscriptView {
   redoable: number
   /** Display name of every speaker id the transcript uses (domain speakerNames()): the page shows these. */
   speakerNames: Record<string, string>
+  /** Names the user gave speakers (not the default "Speaker N"), in list order: what a new version carried over. */
+  givenNames: string[]
   /** What segments without a speaker are called. */
   unknownSpeakerName: string
   /** The id an `addSpeaker` edit should use for a speaker the user adds now. */
@@ -64,6 +66,7 @@ export class TranscriptService {
       undoable: t.undoable,
       redoable: t.redoable,
       speakerNames: speakerNames(t.transcript),
+      givenNames: givenSpeakerNames(t.transcript.speakers),
       unknownSpeakerName: UNKNOWN_SPEAKER_NAME,
       newSpeakerId: nextSpeakerId(t.transcript),
     }

@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { givenSpeakerNames } from '../../src/domain/speaker-carry.ts'
 import { nextSpeakerId, speakerNames, UNKNOWN_SPEAKER_NAME, type Segment, type Transcript } from '../../src/domain/transcript.ts'
 import type { TranscriptResponse } from '../../src/http/recordings.ts'
 import { launchBrowser } from '../support/browser.ts'
@@ -451,7 +452,7 @@ describe('review tools in Chromium', () => {
       }),
     }
     // Served as the server answers it: the transcript beside its revision and the speaker names.
-    const answer: TranscriptResponse = { ...long, version: 1, transcriptVersion: 1, undoable: 0, redoable: 0, speakerNames: speakerNames(long), unknownSpeakerName: UNKNOWN_SPEAKER_NAME, newSpeakerId: nextSpeakerId(long) }
+    const answer: TranscriptResponse = { ...long, version: 1, transcriptVersion: 1, undoable: 0, redoable: 0, speakerNames: speakerNames(long), givenNames: givenSpeakerNames(long.speakers), unknownSpeakerName: UNKNOWN_SPEAKER_NAME, newSpeakerId: nextSpeakerId(long) }
     await page.route(`**/api/recordings/${id}/transcript`, (route) =>
       route.request().method() === 'GET' ? route.fulfill({ json: answer }) : route.fallback(),
     )

@@ -82,9 +82,10 @@ describe('export options over HTTP', () => {
   })
 
   it('names the speakers in the transcript answer, so the page never works a name out itself', async () => {
-    const t = (await (await fetch(rec('/transcript'))).json()) as { speakers: { id: string; name: string }[]; speakerNames: Record<string, string>; unknownSpeakerName: string; newSpeakerId: string }
+    const t = (await (await fetch(rec('/transcript'))).json()) as { speakers: { id: string; name: string }[]; speakerNames: Record<string, string>; unknownSpeakerName: string; newSpeakerId: string; givenNames: string[] }
     expect(t.speakerNames).toEqual(Object.fromEntries(t.speakers.map((s) => [s.id, s.name])))
     expect(t.unknownSpeakerName).toBe('Unknown speaker')
+    expect(t.givenNames).toEqual([]) // nobody renamed yet: "Speaker 1", "Speaker 2" are the defaults
     expect(t.speakers.map((s) => s.id)).not.toContain(t.newSpeakerId)
     expect(t.newSpeakerId).toMatch(/^SPEAKER_\d\d$/)
   })
