@@ -53,12 +53,17 @@ export function recordedAtFromProbe(info: FfprobeInfo): string | null {
 
 /**
  * The compact copy for the GPU. WhisperX decodes every input to 16 kHz mono before anything else
- * (`whisperx/audio.py` `load_audio`: `ffmpeg … -ac 1 -ar 16000`, https://github.com/m-bain/whisperX), so
- * that is all the worker needs. Opus in Ogg is read by that same ffmpeg call. Complexity 0 and 60 ms
- * frames keep the encoder fast (about 7 s of one core per hour of audio here, against 40 s at the default
- * complexity 10); 24 kbit/s wideband is about 11 MB per hour. `-map 0:a:0`: the first audio track only.
+ * (`whisperx/audio.py` `load_audio`: `ffmpeg … -ac 1 -ar 16000`, https://github.com/m-bain/whisperX), so that is
+ * all the worker needs. Opus in Ogg is read by that same ffmpeg call. Complexity 0 and 60 ms frames keep the
+ * encoder fast (about 4.5 s of one core per hour of audio here, against 40 s at the default complexity 10);
+ * 24 kbit/s wideband is about 11 MB per hour. `-map 0:a:0`: the first audio track only.
+ *
+ * Two ffmpeg processes, so that decoding and encoding each have a core (ffmpeg 5 runs one audio chain on one
+ * thread): the first decodes to 16 kHz mono float PCM in NUT, which keeps each frame's timestamp, and the second
+ * encodes it. The copy decodes to exactly the samples one process would make (same timestamps, same duration).
  */
-const GPU_COPY_ARGS = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', '-ac', '1', '-ar', '16000', '-c:a', 'libopus', '-b:a', '24k', '-application', 'audio', '-compression_level', '0', '-frame_duration', '60', '-f', 'ogg']
+const GPU_DECODE_ARGS = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_f32le', '-f', 'nut']
+const GPU_ENCODE_ARGS = ['-map_metadata', '-1', '-c:a', 'libopus', '-b:a', '24k', '-application', 'audio', '-compression_level', '0', '-frame_duration', '60', '-f', 'ogg']
 
 /** Background ffmpeg work: let uploads, requests and the page have the CPU first (nice 10). */
 function lowPriority(child: ChildProcess): void {
@@ -105,34 +110,51 @@ export class FfmpegMedia implements MediaProbe {
   }
 
   transcodeForGpu(input: string | Readable): Transcode {
-    const child = spawn(this.bins.ffmpeg, ['-v', 'error', '-nostdin', '-i', typeof input === 'string' ? input : 'pipe:0', ...GPU_COPY_ARGS, 'pipe:1'], {
+    const decoder = spawn(this.bins.ffmpeg, ['-v', 'error', '-nostdin', '-i', typeof input === 'string' ? input : 'pipe:0', ...GPU_DECODE_ARGS, 'pipe:1'], {
       stdio: [typeof input === 'string' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
-    lowPriority(child)
+    const encoder = spawn(this.bins.ffmpeg, ['-v', 'error', '-nostdin', '-f', 'nut', '-i', 'pipe:0', ...GPU_ENCODE_ARGS, 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    lowPriority(decoder)
+    lowPriority(encoder)
     if (typeof input !== 'string') {
       // ffmpeg may stop reading early (an error, or the end of the audio before trailing chunks): not our error.
-      child.stdin!.on('error', () => {})
-      input.pipe(child.stdin!)
+      decoder.stdin!.on('error', () => {})
+      input.pipe(decoder.stdin!)
     }
-    let stderr = ''
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+    // A failed encoder is reported from its exit code; the decoder's write error is only its consequence.
+    encoder.stdin!.on('error', () => {})
+    decoder.stdout!.pipe(encoder.stdin!)
     let killed = false
-    const done = new Promise<void>((resolve, reject) => {
-      child.on('error', (err) => reject(new AppError('internal', `ffmpeg could not be started (${err.message}); install ffmpeg.`, { cause: err })))
-      child.on('close', (code) => {
-        if (code === 0) resolve()
-        else if (killed) reject(new AppError('upload_failed', 'The compact copy for the GPU was stopped.'))
-        else reject(new AppError('upload_failed', `The compact copy for the GPU could not be made (ffmpeg: ${firstLine(stderr) || `exit ${code}`}). Set UPLOAD_TRANSCODE=off to upload the original as it is.`))
+    const exited = (child: ChildProcess) => {
+      let stderr = ''
+      child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)))
+      return new Promise<void>((resolve, reject) => {
+        child.on('error', (err) => reject(new AppError('internal', `ffmpeg could not be started (${err.message}); install ffmpeg.`, { cause: err })))
+        child.on('close', (code) => {
+          if (code === 0) resolve()
+          else if (killed) reject(new AppError('upload_failed', 'The compact copy for the GPU was stopped.'))
+          else reject(new AppError('upload_failed', `The compact copy for the GPU could not be made (ffmpeg: ${firstLine(stderr) || `exit ${code}`}). Set UPLOAD_TRANSCODE=off to upload the original as it is.`))
+        })
       })
-    })
-    return {
-      output: child.stdout!,
-      done,
-      kill: () => {
-        killed = true
-        child.kill('SIGKILL')
-      },
     }
+    const kill = () => {
+      killed = true
+      decoder.kill('SIGKILL')
+      encoder.kill('SIGKILL')
+    }
+    // The first of the two to fail says why (a bad file stops the decoder; the encoder then only sees its input
+    // end), and stops the other: a copy is complete or not made.
+    let first: unknown = null
+    const watch = (p: Promise<void>) =>
+      p.catch((err: unknown) => {
+        first ??= err
+        kill()
+        throw err
+      })
+    const done = Promise.allSettled([watch(exited(decoder)), watch(exited(encoder))]).then((results) => {
+      if (results.some((r) => r.status === 'rejected')) throw first
+    })
+    return { output: encoder.stdout!, done, kill }
   }
 
   async remux(input: string, output: string): Promise<void> {
