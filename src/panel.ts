@@ -100,6 +100,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     queueWarningMs: rp.queueWarningSeconds * 1000,
     queueDiagnosis: rest && rp.endpointId ? ((endpointId) => () => diagnoseQueue(rest, endpointId))(rp.endpointId) : undefined,
     speechMap: (r) => uploads.speechMap(r),
+    storedSpeechMap: (r) => uploads.storedSpeechMap(r),
   })
   const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })
   const setup = createSetupService(config, logger, { objectStore, backend, rest })

@@ -313,13 +313,15 @@ function connectEvents() {
   })
   // A transcript changed (an edit here or in another tab, an undo): speaker names in the library, and the open
   // transcript when another tab changed it.
-  onServerEvent(source, 'transcript', ({ id, version }) => {
+  onServerEvent(source, 'transcript', ({ id, version, speechEvidence }) => {
     scheduleLibraryRefresh()
     // An edit made in this page announces itself too, often before its own answer has been drawn: wait for
     // that answer, and reload only a transcript still older than the announced one (another tab's change).
+    // The speech map's judgement arriving after the transcript keeps the revision: reload unless editing (the
+    // next edit's answer brings it then).
     setTimeout(() => {
       const review = state.detail?.id === id ? state.detail.review : null
-      if (review?.loaded && !review.editing && (review.version ?? 0) < version) void loadTranscript(id)
+      if (review?.loaded && !review.editing && ((review.version ?? 0) < version || speechEvidence)) void loadTranscript(id)
     }, 1000)
   })
   // Notes being written stream their text; the open recording's Notes tab shows it.

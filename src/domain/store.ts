@@ -129,6 +129,14 @@ export interface RecordingStore {
    */
   saveTranscript(recordingId: string, jobId: string, doc: Transcript): number
   getTranscript(recordingId: string): StoredTranscript | null
+  /**
+   * Completes a stored version in place with a judgement that arrived after it (the speech map's): `refine` gets
+   * the version's document and each document its history keeps for undo and redo, and returns the new one, or null
+   * to leave it. Not a step of the history and not a new revision: it changes only lines nobody touched, and edits
+   * apply by segment id, so a page holding the revision may still save. In one transaction.
+   * @returns whether the version is the current one and its document changed; false when there is no such version.
+   */
+  refineVersion(recordingId: string, version: number, refine: (doc: Transcript) => Transcript | null): boolean
   /** Every version of a recording's transcript, newest first. */
   listVersions(recordingId: string): StoredVersion[]
   /** Edits the current version (an undoable step). Returns the new revision. @throws Error when there is no transcript. */

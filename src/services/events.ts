@@ -12,8 +12,11 @@ export type PanelEvent =
   | { type: 'upload-progress'; id: string; sentBytes: number; totalBytes: number }
   | { type: 'job-progress'; id: string; progress: unknown }
   | { type: 'deleted'; id: string }
-  /** A recording's transcript changed (an edit, an undo): open pages refresh speaker names and stale copies. */
-  | { type: 'transcript'; id: string; version: number }
+  /**
+   * A recording's transcript changed (an edit, an undo): open pages refresh speaker names and stale copies.
+   * `speechEvidence`: the speech map's judgement completed the stored version without a new revision.
+   */
+  | { type: 'transcript'; id: string; version: number; speechEvidence?: true }
   /** A note of recording `id` was created or finished (done, failed, stopped). */
   | { type: 'note'; id: string; note: Note }
   /** Text a model streamed for a note; `reset`: a new step (`phase`: a part, combining) starts its text afresh. */

@@ -54,6 +54,8 @@ export interface JobDeps {
    * Absent or failing: the filter judges from the text alone and says so in each decision's evidence.
    */
   speechMap?: (r: StoredRecording) => Promise<SpeechMap | null>
+  /** The speech map if it is computed already; a transcript never waits for it (see speech-judgement.ts). */
+  storedSpeechMap?: (r: StoredRecording) => Promise<SpeechMap | null>
 }
 
 export class JobService {
@@ -64,7 +66,7 @@ export class JobService {
   constructor(deps: JobDeps) {
     const { store, backend, objectStore, events, logger } = deps
     const lifecycle = new RecordingLifecycle({ store, events, logger })
-    this.ingest = new ResultIngest({ store, backend, objectStore, lifecycle, exports: deps.exports, logger, outputDir: deps.outputDir, speechMap: deps.speechMap })
+    this.ingest = new ResultIngest({ store, backend, objectStore, lifecycle, events, exports: deps.exports, logger, outputDir: deps.outputDir, speechMap: deps.speechMap, storedSpeechMap: deps.storedSpeechMap })
     this.poller = new JobPoller({
       store,
       backend,

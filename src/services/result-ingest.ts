@@ -7,15 +7,16 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import pLimit from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
-import { filterHallucinations } from '../domain/hallucinations.ts'
 import type { JobReport, Logger, ObjectStore, TranscriptionBackend } from '../domain/ports.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
 import { parseJsonLenient } from '../adapters/runpod/python-json.ts'
 import { carrySpeakerNames } from '../domain/speaker-carry.ts'
 import type { SpeechMap } from '../domain/speech-map.ts'
+import type { EventBus } from './events.ts'
 import type { ExportService } from './exports.ts'
 import type { RecordingLifecycle } from './recording-lifecycle.ts'
+import { judgeResult } from './speech-judgement.ts'
 
 export interface ResultIngestDeps {
   store: RecordingStore
@@ -24,6 +25,8 @@ export interface ResultIngestDeps {
   /** The volume, where the worker's result file is; null when its settings are missing. */
   objectStore: ObjectStore | null
   lifecycle: RecordingLifecycle
+  /** Tells open pages when the speech map's judgement completes a stored transcript. */
+  events: EventBus
   exports: ExportService
   logger: Logger
   outputDir: string
@@ -32,10 +35,9 @@ export interface ResultIngestDeps {
    * Absent or failing: the filter judges from the text alone and says so in each decision's evidence.
    */
   speechMap?: (r: StoredRecording) => Promise<SpeechMap | null>
+  /** The speech map if it is computed already; a transcript never waits for it (see speech-judgement.ts). */
+  storedSpeechMap?: (r: StoredRecording) => Promise<SpeechMap | null>
 }
-
-/** How long a finished job waits for the speech map still being computed before filtering from text alone (ms). */
-const SPEECH_MAP_WAIT_MS = 10 * 60 * 1000
 
 /** The worker's result file: `result-<job id>.json` in the audio's folder on the volume (the worker contract). */
 function resultKey(r: StoredRecording, jobId: string): string {
@@ -125,15 +127,18 @@ export class ResultIngest {
     await mkdir(dir, { recursive: true })
     const output = await this.workerOutput(r, jobId, report.result, dir)
     if (output === null) return
+    let stored: () => Promise<void>
     try {
       const result = this.deps.backend.readResult(output)
-      const speech = await this.speechMapFor(r)
-      const transcript = filterHallucinations(normalizeWhisperX(result, { duration: r.duration }), { speech })
+      const judged = await judgeResult(this.deps, r, normalizeWhisperX(result, { duration: r.duration }))
+      const transcript = judged.transcript
       // A new result becomes a new version; the one it replaces stays restorable, and the names the user gave
       // its speakers carry over to the speakers of the new one that speak at the same times.
       const previous = this.deps.store.getTranscript(r.id)
       const carried = previous ? carrySpeakerNames(previous.transcript, transcript) : null
-      this.deps.store.saveTranscript(r.id, jobId, carried ? carried.transcript : transcript)
+      const doc = carried ? carried.transcript : transcript
+      const version = this.deps.store.saveTranscript(r.id, jobId, doc)
+      stored = () => judged.stored(version, doc)
       if (carried?.carried.length) this.deps.logger.info('speaker names carried over', { id: r.id, jobId, carried: carried.carried })
     } catch (err) {
       this.deps.logger.warn('worker output rejected', { id: r.id, jobId, error: err, dir })
@@ -142,27 +147,10 @@ export class ResultIngest {
     }
     this.deps.lifecycle.apply(this.deps.lifecycle.get(r.id), { type: 'ResultStored' })
     this.deps.logger.info('transcript stored', { id: r.id, jobId })
+    // The speech map's judgement, when it arrives after the transcript (it usually is there first).
+    void stored()
     // The copies in output/<id>/ follow; downloads render from the store and do not wait for them.
     this.deps.exports.writeFiles(r.id).catch((err: unknown) => this.deps.logger.warn('writing export files failed (downloads still work)', { id: r.id, error: err }))
-  }
-
-  /** The speech map, or null (no detector, failure, or still not ready after `SPEECH_MAP_WAIT_MS`). */
-  private async speechMapFor(r: StoredRecording): Promise<SpeechMap | null> {
-    if (!this.deps.speechMap) return null
-    let timer: NodeJS.Timeout | undefined
-    try {
-      return await Promise.race([
-        this.deps.speechMap(r),
-        new Promise<null>((resolve) => {
-          timer = setTimeout(() => resolve(null), SPEECH_MAP_WAIT_MS)
-        }),
-      ])
-    } catch (err) {
-      this.deps.logger.warn('no speech map: the filter judges from the text alone', { id: r.id, error: err })
-      return null
-    } finally {
-      clearTimeout(timer)
-    }
   }
 
   /**

@@ -445,6 +445,34 @@ export class SqliteStore implements RecordingStore {
     }
   }
 
+  refineVersion(recordingId: string, version: number, refine: (doc: Transcript) => Transcript | null): boolean {
+    return this.db.transaction(() => {
+      const raw = this.versionDocument(recordingId, version)
+      if (raw === null) return false
+      const refined = (json: string | null): string | null => {
+        if (json === null) return null
+        const next = refine(JSON.parse(json) as Transcript)
+        return next ? JSON.stringify(next) : null
+      }
+      // What undo and redo would bring back of this version's edits gets the same judgement.
+      const steps = this.db
+        .prepare("SELECT id, previous_document, next_document FROM transcript_history WHERE recording_id = ? AND kind = 'edit' AND version = ?")
+        .all(recordingId, version) as Pick<HistoryRow, 'id' | 'previous_document' | 'next_document'>[]
+      const update = this.db.prepare('UPDATE transcript_history SET previous_document = ?, next_document = ? WHERE id = ?')
+      for (const step of steps) {
+        const previous = refined(step.previous_document)
+        const next = refined(step.next_document)
+        if (previous !== null || next !== null) update.run(previous ?? step.previous_document, next ?? step.next_document, step.id)
+      }
+      const document = refined(raw)
+      if (document === null) return false
+      this.db.prepare('UPDATE transcript_versions SET document = ? WHERE recording_id = ? AND version = ?').run(document, recordingId, version)
+      if (this.currentRow(recordingId)?.current_version !== version) return false
+      indexTranscript(this.db, recordingId, JSON.parse(document) as Transcript)
+      return true
+    })()
+  }
+
   listVersions(recordingId: string): StoredVersion[] {
     const rows = this.db
       .prepare(
