@@ -292,7 +292,9 @@ export class UploadService {
       // "uploading" first would make the page show an upload that never happens.
       if (this.deps.objectStore) this.publish(stored)
       void this.computePeaks(stored)
-      void this.computeSpeechMap(stored).catch(() => undefined)
+      // A recording that goes to the GPU as the compact copy gets its speech map from the copy once the upload has
+      // made it, so the analysis does not take the CPU from the copy and the upload (nothing waits for the map).
+      if (!copy || !this.deps.objectStore) void this.computeSpeechMap(stored).catch(() => undefined)
       if (keepEarly) this.adoptEarlyUpload(stored, streaming)
       else {
         if (resumeEarly) this.deps.store.updateRecording(id, { multipartUploadId: streaming.uploadId })
@@ -509,8 +511,15 @@ export class UploadService {
     if (t.ignored) return this.deps.logger.warn('cloud upload finished too late', { id, reason: t.ignored })
     this.deps.store.applyLifecycle(id, t.patch)
     this.deps.logger.info('cloud upload done', { id, bytes: size })
-    this.publish(this.deps.store.getRecording(id)!)
+    const after = this.deps.store.getRecording(id)!
+    this.publish(after)
     if (t.effects.includes('dispatch')) this.deps.onUploaded?.(id)
+    this.speechMapAfterUpload(after)
+  }
+
+  /** Starts the speech map of a recording whose analysis waited for its upload (the compact copy). */
+  private speechMapAfterUpload(r: StoredRecording): void {
+    if (isGpuCopyKey(r.objectKey)) void this.speechMap(r).catch(() => undefined)
   }
 
   private cloudUploadFailed(id: string, ac: AbortController, err: unknown): void {
@@ -520,6 +529,7 @@ export class UploadService {
     this.deps.logger.warn('cloud upload failed', { id, error: err })
     // Its parts stay on the volume (multipartUploadId kept): the next start resumes from them.
     this.fail(current, err)
+    this.speechMapAfterUpload(current)
   }
 
   /**
@@ -622,13 +632,20 @@ export class UploadService {
    */
   async speechMap(r: StoredRecording): Promise<SpeechMap | null> {
     if (!this.deps.speech) return null
+    return (await this.storedSpeechMap(r)) ?? this.computeSpeechMap(r)
+  }
+
+  /**
+   * The recording's speech map if it has been computed (`speech.json`), else null: never starts the analysis.
+   * @returns null also when no detector is configured or the cached file is unreadable or of an older format.
+   */
+  async storedSpeechMap(r: Pick<StoredRecording, 'id'>): Promise<SpeechMap | null> {
+    if (!this.deps.speech) return null
     try {
-      const cached = parseSpeechMap(JSON.parse(await readFile(path.join(this.recordingDir(r.id), 'speech.json'), 'utf8')))
-      if (cached) return cached
+      return parseSpeechMap(JSON.parse(await readFile(path.join(this.recordingDir(r.id), 'speech.json'), 'utf8')))
     } catch {
-      // Not computed yet (or unreadable): compute below.
+      return null
     }
-    return this.computeSpeechMap(r)
   }
 
   private readonly speechJobs = new Map<string, Promise<SpeechMap | null>>()
@@ -639,12 +656,15 @@ export class UploadService {
     const running = this.speechJobs.get(r.id)
     if (running) return running
     const job = (async () => {
-      const file0 = this.audioPath(r)
+      // The compact copy, when there is one, is the same audio as the GPU hears, with the same duration, and far
+      // cheaper to decode than an hour of WAV or video.
+      const copy = path.join(this.recordingDir(r.id), GPU_COPY_FILE)
+      const file0 = isGpuCopyKey(r.objectKey) && existsSync(copy) ? copy : this.audioPath(r)
       const map = await detector.detect(file0, r.duration ?? (await this.deps.media.probe(file0)).duration)
       const file = path.join(this.recordingDir(r.id), 'speech.json')
       await writeFile(`${file}.tmp`, JSON.stringify(map))
       await rename(`${file}.tmp`, file)
-      this.deps.logger.info('speech map stored', { id: r.id, method: map.method, regions: map.regions.length, elapsedMs: map.elapsedMs })
+      this.deps.logger.info('speech map stored', { id: r.id, method: map.method, regions: map.regions.length, elapsedMs: map.elapsedMs, from: path.basename(file0) })
       return map
     })()
     this.speechJobs.set(r.id, job)

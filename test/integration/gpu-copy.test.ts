@@ -4,11 +4,14 @@
  * the millisecond. Inputs are made with ffmpeg from the bundled interview (real speech).
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SileroSpeechDetector } from '../../src/adapters/media/speech-detector.ts'
+import type { SpeechMap } from '../../src/domain/speech-map.ts'
+import { silentLogger } from '../../src/logger.ts'
 import { readObject } from '../../standins/s3/server.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
@@ -89,6 +92,14 @@ function bestLagMs(a: Int16Array, b: Int16Array, maxMs = 20): number {
   return best
 }
 
+/** Seconds of speech two maps agree on, over the seconds either hears speech (intersection over union). */
+function speechAgreement(a: SpeechMap, b: SpeechMap): number {
+  const total = (m: SpeechMap) => m.regions.reduce((n, [s, e]) => n + (e - s), 0)
+  let both = 0
+  for (const [s, e] of a.regions) for (const [t, u] of b.regions) both += Math.max(0, Math.min(e, u) - Math.max(s, t))
+  return both / (total(a) + total(b) - both)
+}
+
 describe('compact copy for the GPU (UPLOAD_TRANSCODE=auto)', () => {
   let stack: Stack
   let dir: string
@@ -158,6 +169,14 @@ describe('compact copy for the GPU (UPLOAD_TRANSCODE=auto)', () => {
     expect(stored.duration).toBeCloseTo(original, 3)
     const audio = Buffer.from(await (await fetch(`${stack.url}/api/recordings/${rec.id}/audio`)).arrayBuffer())
     expect(audio.equals(readFileSync(files.wav!))).toBe(true)
+    // The speech map is made from the copy (cheaper to decode than the WAV): it hears what the original holds.
+    const mapFile = path.join(stack.dirs.uploads, rec.id, 'speech.json')
+    await expect.poll(() => existsSync(mapFile), { timeout: 30_000 }).toBe(true)
+    const fromCopy = JSON.parse(readFileSync(mapFile, 'utf8')) as SpeechMap
+    const fromOriginal = await new SileroSpeechDetector({ logger: silentLogger }).detect(files.wav!, original)
+    expect(fromCopy.method).toBe('silero-vad')
+    expect(fromOriginal.regions.length).toBeGreaterThan(5)
+    expect(speechAgreement(fromCopy, fromOriginal)).toBeGreaterThan(0.95)
   }, 90_000)
 
   it('video (mp4, index first or last), FLAC and 160 kbit/s AAC get the copy; 64 kbit/s AAC goes as it is', async () => {
