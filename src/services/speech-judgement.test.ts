@@ -18,17 +18,9 @@ import { ExportService } from './exports.ts'
 import { judgeResult, type SpeechJudgementDeps } from './speech-judgement.ts'
 
 function seg(id: string, start: number, end: number, text: string, speaker: string | null): Segment {
-  const tokens = text.split(' ')
-  const step = (end - start) / tokens.length
-  return {
-    id,
-    start,
-    end,
-    speaker,
-    text,
-    words: tokens.map((t, i) => ({ text: t, start: start + i * step, end: start + (i + 1) * step, score: 0.9, estimated: false })),
-    filtered: null,
-  }
+  const at = (i: number, n: number) => start + (i * (end - start)) / n
+  const words = text.split(' ').map((t, i, all) => ({ text: t, start: at(i, all.length), end: at(i + 1, all.length), score: 0.9, estimated: false }))
+  return { id, start, end, speaker, text, words, filtered: null }
 }
 
 /** Speech from 0 to 10 s and 30 to 40 s; "x" and "y" are written over silence (Whisper's invention), with no speaker. */
