@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SqliteStore } from '../adapters/store/sqlite-store.ts'
+import { created } from '../domain/lifecycle.ts'
 import { applySpeechEvidence } from '../domain/speech-evidence.ts'
 import { SPEECH_MAP_VERSION, type SpeechMap } from '../domain/speech-map.ts'
 import type { StoredRecording } from '../domain/store.ts'
@@ -53,8 +54,8 @@ describe('the speech map arriving after the transcript', () => {
     store = new SqliteStore(path.join(dir, 'db.sqlite'))
     store.createRecording({
       id: 'r1', filename: 'talk.wav', extension: 'wav', contentType: 'audio/wav', size: 1, sha256: null, duration: 41,
-      createdAt: '2026-11-29T10:00:00.000Z', status: 'uploaded', upload: { sentBytes: 1, totalBytes: 1 }, objectKey: 'scribe-panel/r1/audio-16k-mono.ogg',
-    })
+      createdAt: '2026-11-29T10:00:00.000Z', upload: { sentBytes: 1, totalBytes: 1 }, objectKey: 'scribe-panel/r1/audio-16k-mono.ogg',
+    }, created())
     rec = store.getRecording('r1')!
     const bus = new EventBus()
     events = []
