@@ -65,6 +65,7 @@ export function emulatedWorkerId(endpointId: string): string {
 /** REST v2 `WorkerStatus` values the emulator reports. */
 export type WorkerState = 'RUNNING' | 'IDLE' | 'INITIALIZING' | 'THROTTLED'
 
+/** The endpoint's one GPU worker: whether it can take a job, and the state RunPod would report for it. */
 export class GpuWorker {
   /** When the worker became warm (epoch ms; 0 = warm from the start). */
   readyAt = 0

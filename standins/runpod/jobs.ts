@@ -99,6 +99,7 @@ export interface JobRequest {
   fault: NextJobFault | null
 }
 
+/** The endpoint's jobs and their runs; the queue API and the workers act on jobs only through it. */
 export class JobQueue {
   readonly jobs = new Map<string, EmulatedJob>()
   /** Jobs retried so far (`/health` `jobs.retried`). */

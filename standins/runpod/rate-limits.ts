@@ -20,6 +20,7 @@ export function rateOperation(route: string): RateLimitedOperation | null {
   return Object.hasOwn(DEFAULT_RATE_LIMITS, route) ? (route as RateLimitedOperation) : null
 }
 
+/** Sliding-window counters per operation, as RunPod's per-endpoint limits. */
 export class RateLimiter {
   private readonly hits = new Map<RateLimitedOperation, number[]>()
   private readonly limits: Record<RateLimitedOperation, number>

@@ -25,11 +25,13 @@ export type S3Operation =
   | 'Unsupported'
   | 'Other'
 
+/** The request header `name` (lower-case), several values joined with `,`. */
 export function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name]
   return Array.isArray(v) ? v.join(',') : v
 }
 
+/** A path-style path `/<bucket>/<key>` as its bucket (decoded) and key (still percent-encoded). */
 export function splitPath(rawPath: string): { bucket: string; key: string } {
   const trimmed = rawPath.replace(/^\/+/, '')
   const slash = trimmed.indexOf('/')
@@ -104,6 +106,7 @@ export function classify(
   }
 }
 
+/** The query string with signature values replaced by `REDACTED`, for the request log. */
 export function redactQuery(rawQuery: string): string {
   return rawQuery.replace(/(^|&)(X-Amz-Signature|Signature)=[^&]*/gi, '$1$2=REDACTED')
 }

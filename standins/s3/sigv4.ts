@@ -16,6 +16,7 @@ export interface SigningScope {
   service: string
 }
 
+/** The scope, signed headers and signature of an `Authorization: AWS4-HMAC-SHA256 …` header, or null. */
 export function parseHeaderScope(
   authorization: string,
 ): (SigningScope & { signedHeaders: string[]; signature: string }) | null {
@@ -29,6 +30,7 @@ export function parseHeaderScope(
   return { accessKeyId, date, region, service, signedHeaders: (m[2] ?? '').split(';'), signature: m[3] ?? '' }
 }
 
+/** The scope of a presigned (query-signed) request, or null. */
 export function parseQueryScope(query: URLSearchParams): SigningScope | null {
   if (query.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return null
   const [accessKeyId, date, region, service] = (query.get('X-Amz-Credential') ?? '').split('/')
