@@ -63,6 +63,20 @@ describe('LLM stand-in through the OpenAI SDK adapter', () => {
     expect(result.text).toHaveLength(80)
   })
 
+  it('asks again with max_completion_tokens when a model refuses max_tokens (OpenAI reasoning models)', async () => {
+    const strict = await startLlmStandIn({ apiKey: KEY, models: [{ id: 'o-strict', contextTokens: 8000, completionTokensOnly: true }], chunkDelayMs: 0 })
+    try {
+      const m = new OpenAiChatModel({ baseUrl: strict.url, apiKey: KEY, model: 'o-strict', contextTokens: 8000 })
+      await expect(run(m).done).resolves.toMatchObject({ finishReason: 'stop' })
+      await expect(run(m).done).resolves.toMatchObject({ finishReason: 'stop' })
+      // Refused once; the second note goes straight to max_completion_tokens.
+      expect(strict.requests.map((r) => r.limitParam)).toEqual(['max_tokens', 'max_completion_tokens', 'max_completion_tokens'])
+      expect(strict.requests.map((r) => r.maxTokens)).toEqual([500, 500, 500])
+    } finally {
+      await strict.close()
+    }
+  })
+
   it('refuses a transcript that names diarization labels instead of speakers', async () => {
     const bad = [note[0]!, { role: 'user' as const, content: 'Instruction (Summary):\nx\n\nSpeakers: SPEAKER_00\n\nTranscript:\n[00:01] SPEAKER_00: hello there' }]
     const err = await failure(run(model(), bad).done)

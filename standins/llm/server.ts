@@ -20,8 +20,11 @@ import { z } from 'zod'
 export interface LlmStandInOptions {
   /** The key requests must carry as `Authorization: Bearer <key>`. */
   apiKey: string
-  /** Models served, with their context length in tokens. Default: one `scribe-emulated-llm` with 32,768. */
-  models?: { id: string; contextTokens: number }[]
+  /**
+   * Models served, with their context length in tokens. Default: one `scribe-emulated-llm` with 32,768.
+   * `completionTokensOnly`: refuses `max_tokens` as OpenAI's reasoning models do (they take `max_completion_tokens`).
+   */
+  models?: { id: string; contextTokens: number; completionTokensOnly?: boolean }[]
   /** Add one invented quotation to each whole note (default true). */
   inventQuote?: boolean
   /** Wait between streamed chunks, ms (default 10). */
@@ -33,6 +36,8 @@ export interface RecordedRequest {
   model: string
   stream: boolean
   maxTokens: number | null
+  /** Which of the two answer limits the request used. */
+  limitParam: 'max_tokens' | 'max_completion_tokens' | null
   /** Estimated prompt tokens (4 characters a token). */
   promptTokens: number
   messages: { role: string; content: string }[]
@@ -85,7 +90,7 @@ function openAiError(res: ServerResponse, status: number, message: string, code:
 }
 
 /** Reads what a note request carries; null when the last user message has no transcript or notes to read. */
-function readRequest(body: z.infer<typeof RequestSchema>): Omit<RecordedRequest, 'model' | 'stream' | 'maxTokens' | 'promptTokens' | 'messages'> {
+function readRequest(body: z.infer<typeof RequestSchema>): Omit<RecordedRequest, 'model' | 'stream' | 'maxTokens' | 'limitParam' | 'promptTokens' | 'messages'> {
   const user = [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? ''
   const speakers = /^Speakers: (.*)$/m.exec(user)?.[1]?.split(', ').filter((s) => s !== 'none') ?? []
   const transcript = user.split('\nTranscript:\n')[1]
@@ -166,8 +171,12 @@ export async function startLlmStandIn(options: LlmStandInOptions): Promise<LlmSt
     }
     const maxTokens = body.max_tokens ?? body.max_completion_tokens ?? null
     const promptTokens = body.messages.reduce((n, m) => n + tokens(m.content) + 4, 3)
-    const recorded: RecordedRequest = { model: body.model, stream: body.stream === true, maxTokens, promptTokens, messages: body.messages, ...read }
+    const limitParam = body.max_tokens != null ? 'max_tokens' : body.max_completion_tokens != null ? 'max_completion_tokens' : null
+    const recorded: RecordedRequest = { model: body.model, stream: body.stream === true, maxTokens, limitParam, promptTokens, messages: body.messages, ...read }
     requests.push(recorded)
+    if (model.completionTokensOnly && body.max_tokens != null) {
+      return openAiError(res, 400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", 'unsupported_parameter')
+    }
     if (promptTokens + (maxTokens ?? 0) > model.contextTokens) {
       return openAiError(
         res,

@@ -41,6 +41,8 @@ export class OpenAiChatModel implements LanguageModel {
   readonly model: string
   private readonly client: OpenAI
   private readonly options: OpenAiChatOptions
+  /** Learned from the first refusal of `max_tokens`. */
+  private completionTokensOnly = false
 
   constructor(options: OpenAiChatOptions) {
     this.options = options
@@ -59,10 +61,18 @@ export class OpenAiChatModel implements LanguageModel {
     let usage: ChatResult['usage'] = null
     let finishReason: string | null = null
     try {
-      const stream = await this.client.chat.completions.create(
-        { model: this.model, messages: request.messages, max_tokens: request.maxTokens, stream: true, stream_options: { include_usage: true } },
-        { signal: request.signal },
-      )
+      const create = (limit: { max_tokens: number } | { max_completion_tokens: number }) =>
+        this.client.chat.completions.create({ model: this.model, messages: request.messages, ...limit, stream: true, stream_options: { include_usage: true } }, { signal: request.signal })
+      let stream: Awaited<ReturnType<typeof create>>
+      try {
+        // `max_tokens` is what vLLM, Ollama and llama.cpp read; OpenAI's reasoning models refuse it and take
+        // `max_completion_tokens` (https://platform.openai.com/docs/api-reference/chat/create).
+        stream = await create(this.completionTokensOnly ? { max_completion_tokens: request.maxTokens } : { max_tokens: request.maxTokens })
+      } catch (err) {
+        if (!(err instanceof OpenAI.BadRequestError && /max_completion_tokens/.test(upstreamMessage(err)))) throw err
+        this.completionTokensOnly = true
+        stream = await create({ max_completion_tokens: request.maxTokens })
+      }
       for await (const raw of stream) {
         const chunk = ChunkSchema.safeParse(raw)
         if (!chunk.success) throw new LlmError('llm_bad_response', `The API at ${this.host} sent a chunk that is not an OpenAI chat completion chunk; is LLM_BASE_URL an OpenAI-compatible API?`, { partial: text })
