@@ -1,9 +1,11 @@
 /**
  * What both emulated handlers share: fetching the job's audio (a URL or a `/runpod-volume/…` path) and
  * "transcribing" it without a GPU: the `*.script.json` whose sha256 matches the audio says what was said;
+ * a live-text window is answered with its measured length and the fixture words it matches (window-answer.ts);
  * other audio gets an honest placeholder as long as ffprobe's duration.
  */
 import type { EmulatedJob } from '../jobs.ts'
+import { windowAnswer } from '../window-answer.ts'
 import { placeholderSegments, scriptSegments, type Stages, type WhisperxSegment } from '../whisperx-output.ts'
 import {
   downloadUrl,
@@ -43,8 +45,9 @@ export async function fetchAudio(ref: string, fetchOpts: FetchOptions): Promise<
 }
 
 /**
- * What the GPU would hear: the matching script, else an honest placeholder from ffprobe's duration. Records the
- * audio's sha256 and the script on `job`.
+ * What the GPU would hear: the matching script; else, for a live-text window (`window`: a `whisperx` job without
+ * alignment and diarization), its length measured from the audio and the words of the fixture it is a stretch
+ * of; else an honest placeholder from ffprobe's duration. Records the audio's sha256 and the script on `job`.
  * @param undecodable - how the handler fails when the audio cannot be decoded (it throws).
  */
 export async function transcribe(
@@ -54,6 +57,7 @@ export async function transcribe(
   language: string | null,
   ctx: HandlerContext,
   undecodable: (msg: string) => never,
+  window = false,
 ): Promise<{ segments: WhisperxSegment[]; language: string; duration: number }> {
   const sha = sha256Hex(bytes)
   job.audioSha256 = sha
@@ -61,6 +65,14 @@ export async function transcribe(
   if (found) {
     job.script = found.file
     return { segments: scriptSegments(found.script, stages), language: language ?? found.script.language, duration: found.script.duration }
+  }
+  if (window) {
+    try {
+      const answer = await windowAnswer(bytes, ctx.scriptsDir)
+      return { segments: answer.segments, language: language ?? answer.language ?? 'en', duration: answer.duration }
+    } catch (err) {
+      return undecodable(err instanceof Error ? err.message : String(err))
+    }
   }
   let duration: number
   try {

@@ -22,9 +22,19 @@ export async function whisperxHandler(job: EmulatedJob, ctx: HandlerContext): Pr
   }
   const bytes = await fetchAudio(input.audio, ctx.fetch)
   const stages: Stages = { align: input.align, diarize: input.diarize }
-  const { segments, language, duration } = await transcribe(job, bytes, stages, input.language, ctx, (msg) => {
-    throw new RaisedException('RuntimeError', `Failed to load audio: ${msg}`, 'audio = whisperx.load_audio(audio_path)')
-  })
+  // No alignment and no diarization: a live-text window (window-answer.ts).
+  const window = !stages.align && !stages.diarize
+  const { segments, language, duration } = await transcribe(
+    job,
+    bytes,
+    stages,
+    input.language,
+    ctx,
+    (msg) => {
+      throw new RaisedException('RuntimeError', `Failed to load audio: ${msg}`, 'audio = whisperx.load_audio(audio_path)')
+    },
+    window,
+  )
   const resultPath = input.audio.startsWith(VOLUME_PREFIX) ? `${input.audio.slice(0, input.audio.lastIndexOf('/'))}/result-${job.id}.json` : null
   const output = whisperxOutput(segments, { language, duration, model: input.model, resultPath }, stages)
   return { kind: 'output', output, resultKey: resultPath?.slice(VOLUME_PREFIX.length) }
