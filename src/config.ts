@@ -104,6 +104,7 @@ const EnvSchema = z.object({
   POLL_INTERVAL_MS: positiveInt(2000),
   WHISPER_MODEL: z.preprocess(emptyToUndefined, z.string().trim().default('large-v3')),
   WHISPER_BATCH_SIZE: positiveInt(16),
+  LIVE_TEXT: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
   LLM_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default(OPENAI_BASE_URL)),
   LLM_API_KEY: optionalString,
@@ -135,6 +136,8 @@ export interface Config {
   }
   /** USD per second of GPU execution, for the cost estimate (set it to your endpoint's GPU price). */
   gpuPricePerSecond: number
+  /** `LIVE_TEXT`: microphone recordings show provisional text while they are made (short GPU jobs). */
+  liveText: boolean
   runpod: {
     apiKey: string | undefined
     endpointId: string | undefined
@@ -205,6 +208,7 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     paths: { uploadsDir: path.resolve(cwd, e.UPLOADS_DIR), outputDir: path.resolve(cwd, e.OUTPUT_DIR) },
     limits: { maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024, uploadConcurrency: e.UPLOAD_CONCURRENCY, uploadTranscode: e.UPLOAD_TRANSCODE, jobConcurrency: e.JOB_CONCURRENCY },
     gpuPricePerSecond: e.GPU_PRICE_PER_SECOND,
+    liveText: e.LIVE_TEXT === 'on',
     runpod: {
       apiKey: e.RUNPOD_API_KEY,
       endpointId: e.RUNPOD_ENDPOINT_ID,

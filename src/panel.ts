@@ -25,6 +25,9 @@ import { ExportService } from './services/exports.ts'
 import { JobService } from './services/jobs.ts'
 import { LiveRecordingService } from './services/live.ts'
 import { NotesService } from './services/notes.ts'
+import { LiveTextService } from './services/live-text.ts'
+import { backendWindowJobs } from './services/live-window-jobs.ts'
+import { FfmpegLiveAudio } from './adapters/media/live-audio.ts'
 import { TranscriptService } from './services/transcripts.ts'
 import { diagnoseQueue, SetupService } from './services/setup.ts'
 import { UploadService } from './services/uploads.ts'
@@ -102,7 +105,22 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     speechMap: (r) => uploads.speechMap(r),
     storedSpeechMap: (r) => uploads.storedSpeechMap(r),
   })
-  const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live') })
+  const liveText = new LiveTextService({
+    audio: new FfmpegLiveAudio(),
+    speech: new SileroSpeechDetector({ logger }),
+    jobs: objectStore && missingRunpodSettings(config).length === 0 ? backendWindowJobs({ backend, objectStore }) : null,
+    events,
+    logger,
+    enabled: config.liveText,
+    gpuPricePerSecond: config.gpuPricePerSecond,
+    pollIntervalMs: Math.min(rp.pollIntervalMs, 1000),
+    transcribe: (id, options) => jobService.start(id, options),
+    saveVersion: (id, jobId, transcript) => {
+      store.saveTranscript(id, jobId, transcript)
+      exports.writeFiles(id).catch((err: unknown) => logger.warn('writing export files failed', { id, error: err }))
+    },
+  })
+  const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live'), liveText })
   const setup = createSetupService(config, logger, { objectStore, backend, rest })
   const notes = new NotesService({
     store,
@@ -151,6 +169,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     },
     async close() {
       if (sweeper) clearInterval(sweeper)
+      liveText.stopAll()
       jobService.stop()
       uploads.stopAll()
       notes.stopAll()

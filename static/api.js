@@ -165,8 +165,17 @@ export const api = {
   stopNote: (id, noteId) => call('POST', `${rec(id)}/notes/${encodeURIComponent(noteId)}/stop`),
   /** @param {string} id @param {string} noteId */
   deleteNote: (id, noteId) => call('DELETE', `${rec(id)}/notes/${encodeURIComponent(noteId)}`),
-  /** @param {string} filename @returns {Promise<{ sessionId: string }>} */
-  liveStart: (filename) => call('POST', `/api/live?filename=${encodeURIComponent(filename)}`),
+  /**
+   * Starts a microphone session, with live text when `liveText` (and the panel has it).
+   * @param {string} filename @param {boolean} liveText
+   * @returns {Promise<{ sessionId: string, live: import('../src/domain/live-text.ts').LiveTextView | null }>}
+   */
+  liveStart: (filename, liveText) => call('POST', `/api/live?filename=${encodeURIComponent(filename)}&liveText=${liveText ? 'on' : 'off'}`),
+  /**
+   * The session's live text so far.
+   * @param {string} session @returns {Promise<import('../src/domain/live-text.ts').LiveTextView>}
+   */
+  liveText: (session) => call('GET', `/api/live/${encodeURIComponent(session)}`),
   /**
    * Stores one chunk of a live recording.
    * @param {string} session

@@ -12,6 +12,7 @@ import { arrange, deleteMany, jobOptionsFrom, setupLibraryTools, titleOf } from 
 import { costText, renderLibrary as drawLibrary, totalsText } from './library.js'
 import { createPlayer, RATES } from './player.js'
 import { setupRecorder } from './recorder.js'
+import { setupLiveText } from './live-text.js'
 import { initSetupView, openSetupIfNotConfigured } from './setup.js'
 import { createNotes } from './notes.js'
 import { createReview } from './review.js'
@@ -119,6 +120,7 @@ async function loadHealth() {
     find('#demo-banner', HTMLElement).hidden = !h.demo
     renderConfigBanner(find('#config-banner', HTMLElement), h)
     openSetupIfNotConfigured(h)
+    if (h.liveText) recorder.setLiveTextAvailable(h.liveText.available, h.liveText.reason)
     badge.className = 'health ' + (h.ok ? 'ok' : 'bad')
     badge.textContent = h.ok ? `Endpoint ${h.endpointId} ready` : h.configured ? 'Cloud unreachable' : 'Not configured'
     const current = state.selectedId && state.recordings.get(state.selectedId)
@@ -286,13 +288,16 @@ function connectEvents() {
       if (selected) updateDetailStatus(selected)
       else clearDetail()
     }
+    liveText.resync()
     loadHealth()
   })
+  onServerEvent(source, 'live-text', (e) => liveText.onEvent(e))
   onServerEvent(source, 'recording', ({ recording }) => {
     const before = state.recordings.get(recording.id)
     const merged = { ...before, ...recording }
     state.recordings.set(recording.id, merged)
     if (recording.status !== 'uploading') state.uploadProgress.delete(recording.id)
+    liveText.onRecording(recording)
     renderLibrary()
     // Cost, language and speakers change when a job ends, and waiting transcriptions are dispatched.
     if (!before || before.status !== recording.status) void refreshLibrary()
@@ -681,11 +686,12 @@ tools = setupLibraryTools({
 })
 setupDropzone()
 find('#search', HTMLElement).addEventListener('input', onSearch)
-setupRecorder(find('#record-button', HTMLButtonElement), find('#record-status', HTMLElement), (rec) => {
+const liveText = setupLiveText({ onStop: () => recorder.stop(), onShow: () => drawer.close() })
+const recorder = setupRecorder(find('#record-button', HTMLButtonElement), find('#record-status', HTMLElement), (rec) => {
   state.recordings.set(rec.id, rec)
   renderLibrary()
   void select(rec.id)
-}, { timer: find('#record-timer', HTMLElement), meter: find('#record-meter', HTMLElement) })
+}, { timer: find('#record-timer', HTMLElement), meter: find('#record-meter', HTMLElement), toggle: find('#live-toggle', HTMLInputElement), live: liveText })
 connectEvents()
 initSetupView({ onClose: () => void loadHealth() })
 void loadHealth()

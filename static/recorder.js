@@ -2,6 +2,8 @@
 // Recording an interview in the page. MediaRecorder hands over a chunk every 2 s; each chunk is sent
 // to the panel at once (in order, retried) and written to disk there, so closing the tab loses at
 // most the last few seconds. Stop finishes the session and the audio becomes a normal recording.
+// With live text (the toggle beside the button), the panel transcribes the newest speech as it comes
+// and the live-text panel shows it (live-text.js).
 import { api, messageOf } from './api.js'
 import { clock, plural } from './dom.js'
 
@@ -17,6 +19,8 @@ const TIMESLICE_MS = 2000
 const METER_INTERVAL_MS = 100
 // The meter spans -60 dBFS (silence) to 0 dBFS (clipping).
 const METER_FLOOR_DB = -60
+
+const LIVE_TEXT_KEY = 'scribe.liveText'
 
 /**
  * Shows the microphone's level in `meter` (its first child is the bar) until the returned function is called.
@@ -64,11 +68,16 @@ function mimeType() {
  * @param {HTMLButtonElement} button the toggle button
  * @param {HTMLElement} status a text element for what is saved
  * @param {(recording: import('./types.js').UploadedRecording) => void} onDone called with the new recording once the session is finished
- * @param {{ timer: HTMLElement, meter: HTMLElement }} view elements for the elapsed time and the level meter
+ * @param {{ timer: HTMLElement, meter: HTMLElement, toggle: HTMLInputElement, live: ReturnType<typeof import('./live-text.js').setupLiveText> }} view
+ *   elements for the elapsed time and the level meter, the live-text checkbox, and the live-text panel
+ * @returns {{ stop: () => void, setLiveTextAvailable: (available: boolean, reason: string | null) => void }}
  */
-export function setupRecorder(button, status, onDone, { timer, meter }) {
+export function setupRecorder(button, status, onDone, { timer, meter, toggle, live }) {
   /** @type {Session | null} */
   let session = null
+  const stored = localStorage.getItem(LIVE_TEXT_KEY)
+  if (stored !== null) toggle.checked = stored === 'on'
+  toggle.addEventListener('change', () => localStorage.setItem(LIVE_TEXT_KEY, toggle.checked ? 'on' : 'off'))
   const idle = () => {
     button.textContent = '● Record from microphone'
     button.classList.remove('recording')
@@ -87,7 +96,8 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
       return
     }
     const name = `Recording ${new Date().toLocaleString().replace(/[/:\\]/g, '-')}.webm`
-    const { sessionId } = await api.liveStart(name)
+    const { sessionId, live: liveView } = await api.liveStart(name, toggle.checked && !toggle.disabled)
+    live.start(sessionId, liveView)
     const recorder = new MediaRecorder(stream, mimeType() ? { mimeType: mimeType() } : undefined)
     /** @type {Session} */
     const s = { sessionId, recorder, stream, seq: 0, saved: 0, queue: Promise.resolve(), startedAt: Date.now(), timer: undefined, failed: null, stopMeter: () => {} }
@@ -104,6 +114,7 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
     timer.hidden = false
     const tick = () => {
       timer.textContent = clock((Date.now() - s.startedAt) / 1000)
+      live.tick((Date.now() - s.startedAt) / 1000)
       status.textContent = s.failed ? `Not saving: ${s.failed}` : `saved ${plural(s.saved, 'chunk')}`
     }
     tick()
@@ -147,8 +158,10 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
     try {
       const rec = await api.liveFinish(s.sessionId)
       status.textContent = ''
+      live.stopped(rec.id)
       onDone(rec)
     } catch (err) {
+      live.stopped(null)
       status.textContent = `The recording could not be saved: ${messageOf(err)}`
     }
   }
@@ -158,4 +171,13 @@ export function setupRecorder(button, status, onDone, { timer, meter }) {
     if (session) e.preventDefault() // the chunks already sent are kept either way
   })
   idle()
+  return {
+    /** Stops the recording (the live-text panel's Stop button). */
+    stop: () => (session ? stop() : undefined),
+    /** The panel says whether live text can run (LIVE_TEXT, RunPod set up); `reason` when it cannot. */
+    setLiveTextAvailable(available, reason) {
+      toggle.disabled = !available
+      toggle.parentElement.title = available ? 'Provisional text while you record: short GPU jobs on your endpoint (a few cents an hour)' : reason
+    },
+  }
 }

@@ -42,7 +42,8 @@ export class VersionsList {
     const item = el(
       'li',
       { class: v.current ? 'version current' : 'version', dataset: { version: String(v.version) } },
-      el('span', { class: 'version-name', text: `Version ${v.version}` }),
+      // A microphone recording's live text is kept as a version of its own (provisional: no speakers, no word times).
+      el('span', { class: 'version-name', text: v.jobId.startsWith('live-') ? `Version ${v.version} · live text` : `Version ${v.version}` }),
       el('span', { class: 'version-facts', text: `${when} · ${edits}${names}`, title: `Job ${v.jobId}` }),
     )
     if (v.current) item.append(el('span', { class: 'version-current', text: 'shown' }))

@@ -246,6 +246,34 @@ export interface SpeechDetector {
   status(): { method: SpeechMethod | 'not-loaded'; detail: string }
 }
 
+/** A growing recording decoded as it arrives: 16 kHz mono 16-bit PCM written to a file. */
+export interface PcmDecoder {
+  /** Seconds decoded so far (what the PCM file holds). */
+  readonly seconds: number
+  /** Feeds the next piece of the recording's byte stream, in order. */
+  write(bytes: Uint8Array): Promise<void>
+  /**
+   * Ends the stream and waits until everything is decoded.
+   * @throws AppError `unsupported_media` when the bytes could not be decoded.
+   */
+  end(): Promise<void>
+  /** Stops decoding at once (the PCM file keeps what was written). */
+  kill(): void
+}
+
+/** Audio for live text: decoding a microphone recording while it grows, and cutting windows out of it. */
+export interface LiveAudio {
+  /** Starts decoding into `pcmPath` (created, or emptied). */
+  openDecoder(pcmPath: string): PcmDecoder
+  /** Writes `[start, end)` seconds of the PCM as a WAV file (for the voice activity detector). */
+  writeWav(pcmPath: string, start: number, end: number, outPath: string): Promise<void>
+  /**
+   * Writes `[start, end)` seconds of the PCM as 16 kHz mono Opus in Ogg (a window for the GPU).
+   * @throws AppError `internal` when ffmpeg fails.
+   */
+  encodeWindow(pcmPath: string, start: number, end: number, outPath: string): Promise<void>
+}
+
 /** An endpoint's settings as RunPod's REST API reports them (only what the panel reads). */
 export interface EndpointFacts {
   id: string

@@ -39,6 +39,8 @@ export interface JobOptions {
   initialPrompt?: string | null
   /** WhisperX batch size, or null for the panel's WHISPER_BATCH_SIZE. */
   batchSize?: number | null
+  /** Word alignment (default true); live-text windows leave it off for speed. */
+  align?: boolean
 }
 
 export interface Recording {

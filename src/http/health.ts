@@ -88,6 +88,12 @@ export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | 
       s3: s3 === null ? { ok: false, error: { code: 'not_configured', message: 'Network volume settings are missing.' } } : s3.ok ? { ok: true } : { ok: false, error: s3.error },
       runpod:
         runpod.ok ? { ok: true, workers: runpod.value.workers, jobs: runpod.value.jobs } : { ok: false, error: runpod.error },
+      // Live text while recording from the microphone: LIVE_TEXT, and RunPod set up.
+      liveText: !deps.config.liveText
+        ? { available: false, reason: 'Live text is turned off (LIVE_TEXT=off in .env).' }
+        : missing.length > 0
+          ? { available: false, reason: 'Live text needs the RunPod settings (the endpoint and the network volume).' }
+          : { available: true, reason: null },
       // The hallucination filter's speech maps: Silero VAD, or the ffmpeg level fallback and why.
       speechDetector: deps.speech?.status() ?? null,
     })

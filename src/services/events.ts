@@ -5,7 +5,9 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Note } from '../domain/notes.ts'
+import type { LiveSegment } from '../domain/live-text.ts'
 import type { Recording } from '../domain/recording.ts'
+import type { LiveStatus } from './live-text.ts'
 
 export type PanelEvent =
   | { type: 'recording'; recording: Recording }
@@ -22,6 +24,11 @@ export type PanelEvent =
   /** Text a model streamed for a note; `reset`: a new step (`phase`: a part, combining) starts its text afresh. */
   | { type: 'note-text'; id: string; noteId: string; delta: string; reset: boolean; phase: string }
   | { type: 'note-deleted'; id: string; noteId: string }
+  /**
+   * A microphone recording's live text changed: `segments` replace the page's copy from index `from` on. A page
+   * whose last revision is not `revision - 1` missed one and reloads `GET /api/live/:session`.
+   */
+  | { type: 'live-text'; sessionId: string; revision: number; from: number; segments: LiveSegment[]; status: LiveStatus }
 
 export class EventBus {
   private readonly emitter = new EventEmitter()

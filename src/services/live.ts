@@ -4,28 +4,39 @@
  * at most the chunk in flight. Finishing (or, for an abandoned session, the idle sweep) joins the
  * chunks, remuxes them with ffmpeg (MediaRecorder's WebM has no duration) and adopts the result as an
  * ordinary recording, which then uploads and transcribes like a dropped file.
+ *
+ * With live text (live-text.ts), each stored chunk is also decoded and windowed for provisional text; the
+ * session's folder then stays until the live text is stored as the recording's first transcript version.
  */
 import { randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises'
 import path from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { AppError } from '../domain/errors.ts'
 import type { Logger, MediaProbe } from '../domain/ports.ts'
 import type { StoredRecording } from '../domain/store.ts'
+import type { LiveTextService, LiveTextView } from './live-text.ts'
 import { validateFilename, type UploadService } from './uploads.ts'
 
 /** Largest accepted chunk (bytes): a few seconds of Opus is tens of KB; 16 MB leaves room for video tracks. */
 const MAX_CHUNK_BYTES = 16 * 1024 * 1024
 const SESSION_ID = /^[0-9a-f-]{36}$/
 
+export interface LiveRecordingDeps {
+  uploads: UploadService
+  media: MediaProbe
+  logger: Logger
+  liveDir: string
+  /** Live text while recording; absent: recordings only. */
+  liveText?: LiveTextService
+}
+
 export class LiveRecordingService {
   private readonly finishing = new Map<string, Promise<{ recording: StoredRecording; duplicateOf: string | null }>>()
+  private readonly deps: LiveRecordingDeps
+  /** Live text being stored after a finish (tests and shutdown wait for it). */
+  private readonly finalizing = new Set<Promise<void>>()
 
-  private readonly deps: { uploads: UploadService; media: MediaProbe; logger: Logger; liveDir: string }
-  constructor(
-    deps: { uploads: UploadService; media: MediaProbe; logger: Logger; liveDir: string },
-  ) {
+  constructor(deps: LiveRecordingDeps) {
     this.deps = deps
   }
 
@@ -36,16 +47,33 @@ export class LiveRecordingService {
 
   /**
    * Starts a session.
-   * @returns its id; chunks go to `appendChunk(id, 0…)`.
+   * @param liveText - the page's wish for live text (it runs only when LIVE_TEXT is on and RunPod is set up).
+   * @returns its id (chunks go to `appendChunk(id, 0…)`) and its live text, when the panel has live text.
    * @throws AppError `bad_request` for a bad file name (same rules as uploads).
    */
-  async start(filenameRaw: string | undefined): Promise<{ sessionId: string }> {
+  async start(filenameRaw: string | undefined, liveText = true): Promise<{ sessionId: string; live: LiveTextView | null }> {
     const filename = validateFilename(filenameRaw ?? `Recording ${new Date().toISOString().slice(0, 19).replace('T', ' ').replace(/:/g, '-')}.webm`)
     const sessionId = randomUUID()
     const dir = path.join(this.deps.liveDir, sessionId)
     await mkdir(dir, { recursive: true })
     await writeFile(path.join(dir, 'session.json'), JSON.stringify({ filename, startedAt: new Date().toISOString() }))
-    return { sessionId }
+    const live = this.deps.liveText ? await this.deps.liveText.start(sessionId, dir, liveText) : null
+    return { sessionId, live }
+  }
+
+  /**
+   * The session's live text now.
+   * @throws AppError `not_found` for an unknown session or one without live text.
+   */
+  liveText(sessionId: string): Promise<LiveTextView> {
+    const dir = this.dir(sessionId)
+    if (!this.deps.liveText) throw new AppError('not_found', 'This panel has no live text.')
+    return this.deps.liveText.get(sessionId, dir)
+  }
+
+  /** Resolves when the live text of finished sessions is stored (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.finalizing.size > 0) await Promise.all([...this.finalizing])
   }
 
   /**
@@ -61,6 +89,7 @@ export class LiveRecordingService {
     const file = path.join(dir, `chunk-${String(seq).padStart(6, '0')}.part`)
     await writeFile(`${file}.tmp`, bytes)
     await rename(`${file}.tmp`, file)
+    if (this.deps.liveText) void this.deps.liveText.onChunk(sessionId, dir)
     return { received: (await this.chunks(dir)).length }
   }
 
@@ -86,14 +115,25 @@ export class LiveRecordingService {
       throw new AppError('bad_request', 'Nothing was recorded (no audio arrived from the microphone).')
     }
     const joined = path.join(dir, 'joined.webm')
-    const out = createWriteStream(joined)
-    for (const c of chunks) await pipeline(createReadStream(path.join(dir, c)), out, { end: false })
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))
+    // One append per chunk (a few KB each): no stream listeners pile up over an hour's 1800 chunks.
+    await writeFile(joined, new Uint8Array(0))
+    for (const c of chunks) await appendFile(joined, await readFile(path.join(dir, c)))
     const remuxed = path.join(dir, 'recording.webm')
     await this.deps.media.remux(joined, remuxed)
     const result = await this.deps.uploads.adoptFile(filename, remuxed)
-    await rm(dir, { recursive: true, force: true })
+    // No more chunks are taken (they answer "no such session"); the live text, if any, is stored next.
+    await rename(path.join(dir, 'session.json'), path.join(dir, 'finished.json'))
     this.deps.logger.info('microphone recording stored', { sessionId, id: result.recording.id, chunks: chunks.length })
+    const live = this.deps.liveText
+    if (live) {
+      const done: Promise<void> = live
+        .finish(sessionId, dir, result.recording.id)
+        .then(() => rm(dir, { recursive: true, force: true }))
+        .finally(() => this.finalizing.delete(done))
+      this.finalizing.add(done)
+    } else {
+      await rm(dir, { recursive: true, force: true })
+    }
     return result
   }
 
@@ -113,6 +153,11 @@ export class LiveRecordingService {
       if (!SESSION_ID.test(name) || this.finishing.has(name)) continue
       const dir = path.join(this.deps.liveDir, name)
       const files = await readdir(dir).catch(() => [] as string[])
+      // Finished; its live text is being stored (or was cut off by a restart: the recording is safe, clean up).
+      if (!files.includes('session.json')) {
+        if (files.includes('finished.json') && !this.deps.liveText?.has(name)) await this.cleanUpFinished(dir, idleMs)
+        continue
+      }
       let last = 0
       for (const f of files) last = Math.max(last, (await stat(path.join(dir, f)).catch(() => ({ mtimeMs: 0 }))).mtimeMs)
       if (Date.now() - last < idleMs) continue
@@ -125,6 +170,12 @@ export class LiveRecordingService {
       }
     }
     return adopted
+  }
+
+  /** Removes a finished session's folder left by a restart once it has been idle for `idleMs`. */
+  private async cleanUpFinished(dir: string, idleMs: number): Promise<void> {
+    const finished = await stat(path.join(dir, 'finished.json')).catch(() => null)
+    if (finished && Date.now() - finished.mtimeMs >= idleMs) await rm(dir, { recursive: true, force: true })
   }
 
   private async chunks(dir: string): Promise<string[]> {

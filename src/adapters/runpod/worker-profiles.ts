@@ -55,7 +55,7 @@ const whisperx: WorkerProfile = {
       audio,
       language: o.language ?? null,
       diarize: o.diarize,
-      align: true,
+      align: o.align ?? true,
       batch_size: o.batchSize ?? s.batchSize,
       model: (o.model ?? s.model) as WorkerInput['model'],
       ...(o.diarize && o.minSpeakers !== null ? { min_speakers: o.minSpeakers } : {}),
@@ -91,7 +91,7 @@ const whisperxHub: WorkerProfile = {
       ...(o.language ? { language: o.language } : {}),
       // The Hub worker's model is fixed (faster-whisper large-v3, §3.2): `model` is not sent.
       batch_size: o.batchSize ?? s.batchSize,
-      align_output: true,
+      align_output: o.align ?? true,
       diarization: o.diarize,
       ...speakerHints(o, 'min_speakers', 'max_speakers'),
       ...(o.initialPrompt ? { initial_prompt: o.initialPrompt } : {}),
