@@ -16,7 +16,7 @@ const ACTIVITY = {
   off: 'Live text is off',
   listening: 'Listening…',
   transcribing: 'Transcribing the newest speech…',
-  'gpu-starting': 'Waiting for a GPU to start (the endpoint has no warm worker; the first text can take a minute or two)…',
+  'gpu-starting': 'Waiting for a GPU to start…',
   finished: 'Stopped.',
 }
 
@@ -28,9 +28,10 @@ function costText(/** @type {LiveStatus} */ s) {
 
 /**
  * Wires the panel in `#live-panel`.
- * @param {{ onStop: () => void }} opts onStop: the panel's Stop button (the recorder stops)
+ * @param {{ onStop: () => void, onShow: () => void }} opts onStop: the panel's Stop button (the recorder stops);
+ *   onShow: the panel appears (a narrow page closes the library drawer so that it can be seen)
  */
-export function setupLiveText({ onStop }) {
+export function setupLiveText({ onStop, onShow }) {
   const panel = /** @type {HTMLElement} */ ($('#live-panel'))
   const lines = /** @type {HTMLElement} */ ($('.live-lines', panel))
   const activity = /** @type {HTMLElement} */ ($('.live-activity', panel))
@@ -64,6 +65,7 @@ export function setupLiveText({ onStop }) {
 
   function showStatus(/** @type {LiveStatus} */ s) {
     panel.dataset.activity = s.activity
+    activity.title = s.activity === 'gpu-starting' ? 'The endpoint has no warm worker: RunPod is starting one (a cold start, often one or two minutes). The audio waits and goes in one window when the GPU is up.' : ''
     activity.textContent = s.enabled || s.activity === 'finished' ? ACTIVITY[s.activity] : s.reason ?? ACTIVITY.off
     cost.textContent = s.windowsSent > 0 || s.enabled ? costText(s) : ''
     cost.hidden = cost.textContent === ''
@@ -94,6 +96,7 @@ export function setupLiveText({ onStop }) {
      * @param {string} sessionId @param {LiveTextView | null} view
      */
     start(sessionId, view) {
+      onShow()
       current = { sessionId, revision: view ? view.revision : 0, segments: view ? view.segments : [], recordingId: null }
       panel.hidden = false
       panel.classList.add('recording')

@@ -17,10 +17,12 @@ export function assertChromium(): void {
 
 /**
  * @param options.fakeMicrophone - grant microphone access and feed Chromium's fake audio device (a beep), for recording tests.
+ * @param options.microphoneFile - a WAV file the fake microphone plays instead of the beep, in a loop (Chromium's
+ *   `--use-file-for-fake-audio-capture`); implies `fakeMicrophone`.
  */
 export async function launchBrowser(
   downloadsPath?: string,
-  options: { fakeMicrophone?: boolean } = {},
+  options: { fakeMicrophone?: boolean; microphoneFile?: string } = {},
 ): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   assertChromium()
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'scribe-chromium-'))
@@ -39,7 +41,8 @@ export async function launchBrowser(
       '--disable-component-update',
       '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
-      ...(options.fakeMicrophone ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'] : []),
+      ...(options.fakeMicrophone || options.microphoneFile ? ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'] : []),
+      ...(options.microphoneFile ? [`--use-file-for-fake-audio-capture=${options.microphoneFile}`] : []),
     ],
   })
   return {

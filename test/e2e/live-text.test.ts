@@ -1,0 +1,102 @@
+/**
+ * Live text in the page: headless Chromium records from a fake microphone that plays the bundled interview
+ * (a real speech file, looped); the interview's words appear in grey with their times within seconds of being
+ * spoken, the cost so far shows, and after Stop the full transcript (with speakers) arrives and replaces the live
+ * text, which stays as a version. Then the same with a cold GPU: "waiting for a GPU to start" shows until the
+ * worker is up. Screenshots at three widths.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { launchBrowser } from '../support/browser.ts'
+import { layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
+import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
+
+/** Chromium's fake microphone reads WAV: the interview as 16 kHz mono PCM. */
+function interviewWav(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-mic-')), 'interview.wav')
+  execFileSync('ffmpeg', ['-v', 'error', '-i', path.join(FIXTURES, 'interview.m4a'), '-ac', '1', '-ar', '48000', '-c:a', 'pcm_s16le', file])
+  return file
+}
+
+const liveText = (page: Page) => page.evaluate(() => [...document.querySelectorAll('#live-panel .live-words')].map((e) => e.textContent).join(' '))
+
+describe('live text while recording', () => {
+  let stack: Stack
+  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  let page: Page
+  const errors: string[] = []
+
+  beforeAll(async () => {
+    stack = await startStack({ emulator: { queueDelayMs: 200, executionMs: 500, coldStartMs: 6000 } })
+    ;({ browser, page } = await openTestPage(errors, { microphoneFile: interviewWav() }))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await stack?.close()
+  })
+
+  it('shows the interview live, says when the GPU is starting, and after Stop the full transcript replaces it', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 })
+    await page.goto(stack.url)
+    await page.waitForSelector('#live-toggle:not([disabled])')
+    expect(await page.isChecked('#live-toggle')).toBe(true)
+    await page.click('#record-button')
+    const started = Date.now()
+    await page.waitForSelector('#live-panel:not([hidden])')
+    // No warm worker yet (a 6 s cold start): the page says so instead of looking stuck.
+    await page.waitForFunction(() => document.querySelector('#live-panel')?.getAttribute('data-activity') === 'gpu-starting', undefined, { timeout: 15_000 })
+    expect(await page.textContent('#live-panel .live-activity')).toContain('Waiting for a GPU to start')
+    await page.screenshot({ path: path.join(SHOTS, 'live-text-gpu-starting-1280.png') })
+    // The first words: "Good morning, and thanks for joining us." is spoken in the first 3 s of the file.
+    await page.waitForFunction(() => /Good morning/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 25_000 })
+    const firstWordsAfter = (Date.now() - started) / 1000
+    // 4 s of audio for the first window, a 6 s cold start, the job: well under 20 s.
+    expect(firstWordsAfter).toBeLessThan(20)
+    // Later speech follows within seconds of being spoken (warm worker now).
+    await page.waitForFunction(() => /carried away by monkeys/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 30_000 })
+    const text = await liveText(page)
+    expect(text).toContain('Weasels have eaten our phone system')
+    expect(text.split('Weasels have eaten our phone system').length - 1).toBe(1)
+    // Provisional: grey, each line with its time; the cost so far.
+    const look = await page.evaluate(() => {
+      const line = document.querySelector('#live-panel .live-line') as HTMLElement
+      return { color: getComputedStyle(line).color, time: line.querySelector('.live-time')?.textContent }
+    })
+    expect(look.color).toBe('rgb(122, 127, 135)')
+    expect(look.time).toMatch(/^\d+:\d\d$/)
+    expect(await page.textContent('#live-panel .live-cost')).toMatch(/≈ \$0\.\d{4} so far · \d+ windows? · \d+\.\d s of GPU/)
+    expect(await page.textContent('#live-panel .live-timer')).toMatch(/^0:\d\d$/)
+
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 800 })
+      await page.waitForTimeout(300)
+      // Narrow: the library drawer opens by itself while no recording is chosen; the live text is beside it.
+      if (await page.evaluate(() => document.body.classList.contains('drawer-open'))) await page.click('#drawer-close')
+      await page.waitForTimeout(300)
+      expect(await layoutProblems(page, ['#live-panel .live-words']), `${width} px`).toEqual([])
+      await page.screenshot({ path: path.join(SHOTS, `live-text-${width}.png`) })
+    }
+    await page.setViewportSize({ width: 1280, height: 900 })
+
+    // One window job at a time for this recording, in the emulator's own times.
+    const windowJobs = () => [...stack.emulator.jobs.values()].filter((j) => String(j.input.audio).includes('/live/')).sort((a, b) => a.submittedAt - b.submittedAt)
+    const jobs = windowJobs()
+    for (let i = 1; i < jobs.length; i++) expect(jobs[i]!.submittedAt).toBeGreaterThanOrEqual(jobs[i - 1]!.finishedAt ?? Number.POSITIVE_INFINITY)
+
+    await page.click('#live-panel .live-stop')
+    await page.waitForSelector('#live-panel .live-close:not([hidden])', { timeout: 20_000 })
+    await page.waitForFunction(() => /Stopped/.test(document.querySelector('#live-panel .live-activity')?.textContent ?? ''), undefined, { timeout: 30_000 })
+    await page.screenshot({ path: path.join(SHOTS, 'live-text-stopped-1280.png') })
+    // The full transcript arrives by itself and replaces the live text, which stays as version 1.
+    await page.waitForSelector('#detail .review:not([hidden]) .transcript .segment', { timeout: 40_000 })
+    await page.waitForSelector('#live-panel', { state: 'hidden' })
+    await page.waitForFunction(() => document.querySelectorAll('#detail .versions li').length === 2, undefined, { timeout: 10_000 })
+    expect(await page.textContent('#detail .versions')).toContain('live text')
+    await page.screenshot({ path: path.join(SHOTS, 'live-text-full-transcript-1280.png') })
+    expect(errors).toEqual([])
+  }, 150_000)
+})
