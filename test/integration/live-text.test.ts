@@ -102,4 +102,62 @@ describe('live text', () => {
     const transcript = (await (await fetch(`${stack.url}/api/recordings/${rec.id}/transcript`)).json()) as { speakers: unknown[] }
     expect(transcript.speakers.length).toBe(2)
   })
+
+  it('picks up where it stopped after a panel restart: no gap, no repeat', async () => {
+    const res = await fetch(`${stack.url}/api/live?filename=restart.webm`, { method: 'POST' })
+    const { sessionId } = (await res.json()) as { sessionId: string }
+    const pieces = webmPieces(30, 15)
+    const send = (i: number) => fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(pieces[i]!)]) })
+    for (let i = 0; i < 8; i++) {
+      expect((await send(i)).status).toBe(200)
+      await sleep(500)
+    }
+    const before = await get(sessionId)
+    expect(before.status.windowsSent).toBeGreaterThanOrEqual(1)
+    await stack.stopPanel()
+    await stack.restartPanel()
+    // The page's retries carry on where they were; the panel decodes the recording again from its chunks.
+    for (let i = 8; i < pieces.length; i++) {
+      expect((await send(i)).status).toBe(200)
+      await sleep(500)
+    }
+    const fin = await fetch(`${stack.url}/api/live/${sessionId}/finish`, { method: 'POST' })
+    const rec = (await fin.json()) as { id: string; duration: number }
+    await stack.panel.live.settled()
+    const after = await get(sessionId)
+    expect(after.windows.length).toBeGreaterThan(before.windows.length)
+    expect(coverageProblems(after.windows.filter((w) => w.state !== 'failed'), rec.duration, DEFAULT_WINDOW_RULES.overlapSeconds, 0.1)).toEqual([])
+    const text = after.segments.map((s) => s.text).join(' ')
+    for (const line of ['Good morning, and thanks for joining us.', 'Weasels have eaten our phone system', 'All representatives of the household']) {
+      expect(text.split(line).length - 1, line).toBe(1)
+    }
+  })
+
+  it('sends nothing when live text is off for a recording, and transcribes only on request', async () => {
+    const jobsBefore = stack.emulator.jobs.size
+    const res = await fetch(`${stack.url}/api/live?filename=quiet.webm&liveText=off`, { method: 'POST' })
+    const { sessionId, live } = (await res.json()) as { sessionId: string; live: LiveTextView }
+    expect(live.status).toMatchObject({ enabled: false, activity: 'off', reason: 'Live text is off for this recording.' })
+    const pieces = webmPieces(12, 6)
+    for (const [i, piece] of pieces.entries()) await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(piece)]) })
+    const rec = (await (await fetch(`${stack.url}/api/live/${sessionId}/finish`, { method: 'POST' })).json()) as { id: string }
+    await stack.panel.live.settled()
+    await waitForRecording(stack.url, rec.id, (r) => r.status === 'uploaded')
+    expect(stack.emulator.jobs.size).toBe(jobsBefore)
+    expect(await (await fetch(`${stack.url}/api/recordings/${rec.id}/versions`)).json()).toEqual([])
+  })
+})
+
+describe('live text turned off (LIVE_TEXT=off)', () => {
+  it('says so in /api/health and in every new session', async () => {
+    const stack = await startStack({ env: { LIVE_TEXT: 'off' } })
+    try {
+      const health = (await (await fetch(`${stack.url}/api/health`)).json()) as { liveText: { available: boolean; reason: string } }
+      expect(health.liveText).toEqual({ available: false, reason: 'Live text is turned off (LIVE_TEXT=off in .env).' })
+      const { live } = (await (await fetch(`${stack.url}/api/live?filename=x.webm`, { method: 'POST' })).json()) as { live: LiveTextView }
+      expect(live.status).toMatchObject({ enabled: false, reason: 'Live text is turned off (LIVE_TEXT=off).' })
+    } finally {
+      await stack.close()
+    }
+  })
 })
