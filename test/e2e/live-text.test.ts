@@ -44,6 +44,18 @@ describe('live text while recording', () => {
     await page.goto(stack.url)
     await page.waitForSelector('#live-toggle:not([disabled])')
     expect(await page.isChecked('#live-toggle')).toBe(true)
+    // When each live line appears, by the page's clock, to measure how long after its speech it shows.
+    await page.evaluate(() => {
+      const w = window as unknown as { liveSeen: { start: number; text: string; at: number }[] }
+      w.liveSeen = []
+      new MutationObserver(() => {
+        for (const line of document.querySelectorAll<HTMLElement>('#live-panel .live-line:not([data-seen])')) {
+          line.dataset.seen = '1'
+          w.liveSeen.push({ start: Number(line.dataset.start), text: line.textContent ?? '', at: Date.now() })
+        }
+      }).observe(document.body, { childList: true, subtree: true })
+    })
+    const clickedAt = await page.evaluate(() => Date.now())
     await page.click('#record-button')
     const started = Date.now()
     await page.waitForSelector('#live-panel:not([hidden])')
@@ -86,6 +98,15 @@ describe('live text while recording', () => {
     const windowJobs = () => [...stack.emulator.jobs.values()].filter((j) => String(j.input.audio).includes('/live/')).sort((a, b) => a.submittedAt - b.submittedAt)
     const jobs = windowJobs()
     for (let i = 1; i < jobs.length; i++) expect(jobs[i]!.submittedAt).toBeGreaterThanOrEqual(jobs[i - 1]!.finishedAt ?? Number.POSITIVE_INFINITY)
+
+    // How long after it was said each line showed (the fake microphone starts at the file's start): the first
+    // lines wait for the cold start; later ones for their window to end at a pause (10–20 s) and one job.
+    const seen = await page.evaluate(() => (window as unknown as { liveSeen: { start: number; text: string; at: number }[] }).liveSeen)
+    const lags = seen.filter((l) => !l.text.includes('[window:')).map((l) => ({ start: l.start, lag: (l.at - clickedAt) / 1000 - l.start }))
+    console.log('live text lag after the start of each line (s):', lags.map((l) => `${l.start.toFixed(1)}→${l.lag.toFixed(1)}`).join(' '))
+    const warm = lags.filter((l) => l.start > 10)
+    expect(warm.length).toBeGreaterThan(0)
+    for (const l of warm) expect(l.lag, `line at ${l.start} s`).toBeLessThan(25)
 
     await page.click('#live-panel .live-stop')
     await page.waitForSelector('#live-panel .live-close:not([hidden])', { timeout: 20_000 })
