@@ -7,8 +7,8 @@ import { api } from './api.js'
 import { $, clock, el } from './dom.js'
 
 /** @typedef {import('../src/domain/live-text.ts').LiveSegment} LiveSegment */
-/** @typedef {import('../src/services/live-text.ts').LiveStatus} LiveStatus */
-/** @typedef {import('../src/services/live-text.ts').LiveTextView} LiveTextView */
+/** @typedef {import('../src/domain/live-text.ts').LiveStatus} LiveStatus */
+/** @typedef {import('../src/domain/live-text.ts').LiveTextView} LiveTextView */
 /** @typedef {{ sessionId: string, revision: number, from: number, segments: LiveSegment[], status: LiveStatus }} LiveTextEvent */
 
 /** @type {Record<LiveStatus['activity'], string>} */
@@ -33,13 +33,13 @@ function costText(/** @type {LiveStatus} */ s) {
  */
 export function setupLiveText({ onStop, onShow }) {
   const panel = /** @type {HTMLElement} */ ($('#live-panel'))
-  const lines = /** @type {HTMLElement} */ ($('.live-lines', panel))
-  const activity = /** @type {HTMLElement} */ ($('.live-activity', panel))
-  const cost = /** @type {HTMLElement} */ ($('.live-cost', panel))
-  const timer = /** @type {HTMLElement} */ ($('.live-timer', panel))
-  const stop = /** @type {HTMLButtonElement} */ ($('.live-stop', panel))
-  const close = /** @type {HTMLButtonElement} */ ($('.live-close', panel))
-  const note = /** @type {HTMLElement} */ ($('.live-note', panel))
+  const lines = /** @type {HTMLElement} */ (panel.querySelector('.live-lines'))
+  const activity = /** @type {HTMLElement} */ (panel.querySelector('.live-activity'))
+  const cost = /** @type {HTMLElement} */ (panel.querySelector('.live-cost'))
+  const timer = /** @type {HTMLElement} */ (panel.querySelector('.live-timer'))
+  const stop = /** @type {HTMLButtonElement} */ (panel.querySelector('.live-stop'))
+  const close = /** @type {HTMLButtonElement} */ (panel.querySelector('.live-close'))
+  const note = /** @type {HTMLElement} */ (panel.querySelector('.live-note'))
   /** @type {{ sessionId: string, revision: number, segments: LiveSegment[], recordingId: string | null } | null} */
   let current = null
 

@@ -10,6 +10,8 @@
  * are replaced by the new window's reading, and those at the start of the new window are dropped.
  */
 
+import type { WindowRecord } from './live-windows.ts'
+
 /** One line of live text. Seconds from the start of the recording. */
 export interface LiveSegment {
   start: number
@@ -139,4 +141,30 @@ export function mergeWindowText(
 /** Rounds seconds to milliseconds. */
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000
+}
+
+/** The page's summary of a recording's live text. */
+export interface LiveStatus {
+  enabled: boolean
+  /** Why live text is off or stopped, in plain words (null while it runs). */
+  reason: string | null
+  /** `listening`: waiting for enough speech; `transcribing`: a window job runs; `gpu-starting`: a job waits for a worker to start. */
+  activity: 'off' | 'listening' | 'transcribing' | 'gpu-starting' | 'finished'
+  language: string | null
+  /** Seconds of the recording windowed so far. */
+  covered: number
+  windowsSent: number
+  gpuSeconds: number
+  costUsd: number
+  /** The last window's problem (the text skips it; the full transcript will not). */
+  lastError: string | null
+}
+
+/** `GET /api/live/:session` and what `live-text` events carry (events carry the segments from `from` on). */
+export interface LiveTextView {
+  sessionId: string
+  revision: number
+  segments: LiveSegment[]
+  windows: WindowRecord[]
+  status: LiveStatus
 }

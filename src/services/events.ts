@@ -5,9 +5,8 @@
  */
 import { EventEmitter } from 'node:events'
 import type { Note } from '../domain/notes.ts'
-import type { LiveSegment } from '../domain/live-text.ts'
+import type { LiveSegment, LiveStatus } from '../domain/live-text.ts'
 import type { Recording } from '../domain/recording.ts'
-import type { LiveStatus } from './live-text.ts'
 
 export type PanelEvent =
   | { type: 'recording'; recording: Recording }

@@ -17,7 +17,7 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
-import { mergeWindowText, type LiveSegment, type WindowSegment } from '../domain/live-text.ts'
+import { mergeWindowText, type LiveSegment, type LiveStatus, type LiveTextView, type WindowSegment } from '../domain/live-text.ts'
 import { DEFAULT_WINDOW_RULES, planWindow, type WindowRecord, type WindowRules } from '../domain/live-windows.ts'
 import type { LiveAudio, Logger, PcmDecoder, SpeechDetector } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
@@ -52,32 +52,6 @@ export interface WindowJobs {
   workerReady(): Promise<boolean | null>
   /** Removes a window's audio and the worker's result file for it from the volume (best effort). */
   cleanUp(key: string, jobId: string | null): Promise<void>
-}
-
-/** The page's summary of a recording's live text. */
-export interface LiveStatus {
-  enabled: boolean
-  /** Why live text is off or stopped, in plain words (null while it runs). */
-  reason: string | null
-  /** `listening`: waiting for enough speech; `transcribing`: a window job runs; `gpu-starting`: a job waits for a worker to start. */
-  activity: 'off' | 'listening' | 'transcribing' | 'gpu-starting' | 'finished'
-  language: string | null
-  /** Seconds of the recording windowed so far. */
-  covered: number
-  windowsSent: number
-  gpuSeconds: number
-  costUsd: number
-  /** The last window's problem (the text skips it; the full transcript will not). */
-  lastError: string | null
-}
-
-/** `GET /api/live/:session` and what `live-text` events carry (events carry the segments from `from` on). */
-export interface LiveTextView {
-  sessionId: string
-  revision: number
-  segments: LiveSegment[]
-  windows: WindowRecord[]
-  status: LiveStatus
 }
 
 /** What is kept on disk per session. */

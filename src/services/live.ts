@@ -14,7 +14,8 @@ import path from 'node:path'
 import { AppError } from '../domain/errors.ts'
 import type { Logger, MediaProbe } from '../domain/ports.ts'
 import type { StoredRecording } from '../domain/store.ts'
-import type { LiveTextService, LiveTextView } from './live-text.ts'
+import type { LiveTextView } from '../domain/live-text.ts'
+import type { LiveTextService } from './live-text.ts'
 import { validateFilename, type UploadService } from './uploads.ts'
 
 /** Largest accepted chunk (bytes): a few seconds of Opus is tens of KB; 16 MB leaves room for video tracks. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { coverageProblems, DEFAULT_WINDOW_RULES } from '../../src/domain/live-windows.ts'
-import type { LiveTextView } from '../../src/services/live-text.ts'
+import type { LiveTextView } from '../../src/domain/live-text.ts'
 import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 /** The interview as MediaRecorder would send it: one WebM/Opus stream, cut into `count` pieces of equal size. */
