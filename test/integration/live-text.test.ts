@@ -133,6 +133,27 @@ describe('live text', () => {
     }
   })
 
+  it('keeps the live text of a tab closed mid-recording: the swept recording gets it as a version and is transcribed', async () => {
+    const res = await fetch(`${stack.url}/api/live?filename=closed.webm`, { method: 'POST' })
+    const { sessionId } = (await res.json()) as { sessionId: string }
+    const pieces = webmPieces(20, 10)
+    for (const [i, piece] of pieces.entries()) {
+      await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(piece)]) })
+      await sleep(400)
+    }
+    // The tab is gone: no finish. The idle sweep adopts the recording.
+    expect(await stack.panel.live.sweepIdle(0)).toBe(1)
+    await stack.panel.live.settled()
+    const after = await get(sessionId)
+    expect(after.status.activity).toBe('finished')
+    expect(after.segments.map((s) => s.text).join(' ')).toContain('Weasels have eaten our phone system')
+    const list = (await (await fetch(`${stack.url}/api/recordings`)).json()) as { recordings: { id: string; filename: string }[] }
+    const rec = list.recordings.find((r) => r.filename === 'closed.webm')!
+    await waitForRecording(stack.url, rec.id, (r) => r.status === 'done', 30_000)
+    const versions = (await (await fetch(`${stack.url}/api/recordings/${rec.id}/versions`)).json()) as { jobId: string }[]
+    expect(versions.map((v) => v.jobId.startsWith('live-'))).toEqual([false, true])
+  })
+
   it('sends nothing when live text is off for a recording, and transcribes only on request', async () => {
     const jobsBefore = stack.emulator.jobs.size
     const res = await fetch(`${stack.url}/api/live?filename=quiet.webm&liveText=off`, { method: 'POST' })
