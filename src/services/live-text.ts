@@ -83,6 +83,8 @@ interface Session {
   gpuStarting: boolean
   pumping: boolean
   pumpAgain: boolean
+  /** Window planning runs one at a time per session (the pump and a finish may both ask). */
+  planLock: Promise<unknown>
   stopping: boolean
   /** Settles when the in-flight window job (if any) is done. */
   idle: Promise<void>
@@ -116,8 +118,6 @@ export interface LiveTextDeps {
 const MAX_FAILURES_IN_A_ROW = 3
 /** A window job waiting this long in the queue makes the panel ask whether a worker is ready (ms). */
 const QUEUE_CHECK_AFTER_MS = 1500
-/** Window jobs: short execution, and a time to live that outlasts a cold start (RunPod: ms, ≥ 5 s and ≥ 10 s). */
-const WINDOW_POLICY_NOTE = 'executionTimeout 5 min, ttl 1 h'
 
 export class LiveTextService {
   private readonly deps: LiveTextDeps
@@ -212,7 +212,7 @@ export class LiveTextService {
             await Promise.race([s.idle, sleep(Math.max(0, deadline - Date.now()))])
             continue
           }
-          const started = await this.nextWindow(s, true)
+          const started = await this.planNext(s, true)
           if (!started) break
         }
         if (s.inflight) this.deps.logger.warn('live text: the last window did not finish in time; stored what there is', { sessionId })
@@ -259,6 +259,7 @@ export class LiveTextService {
       gpuStarting: false,
       pumping: false,
       pumpAgain: false,
+      planLock: Promise.resolve(),
       stopping: false,
       idle: Promise.resolve(),
       markIdle: () => {},
@@ -331,7 +332,7 @@ export class LiveTextService {
         do {
           s.pumpAgain = false
           if (s.inflight || s.stopping || !s.data.enabled) break
-          while (!s.inflight && (await this.nextWindow(s, false))) {
+          while (!s.inflight && (await this.planNext(s, false))) {
             // skipped silent windows: look again
           }
         } while (s.pumpAgain)
@@ -341,6 +342,13 @@ export class LiveTextService {
         s.pumping = false
       }
     })()
+  }
+
+  /** `nextWindow`, one at a time per session: never two windows from the same point, never two jobs in flight. */
+  private planNext(s: Session, final: boolean): Promise<boolean> {
+    const run = s.planLock.then(() => (s.inflight ? false : this.nextWindow(s, final)))
+    s.planLock = run.catch(() => {})
+    return run
   }
 
   /**
@@ -391,7 +399,7 @@ export class LiveTextService {
       record.state = 'queued'
       await this.save(s)
       this.publish(s, s.data.segments.length)
-      this.deps.logger.debug('live text window sent', { sessionId: s.id, index, start: record.start, end: record.end, jobId: record.jobId, policy: WINDOW_POLICY_NOTE })
+      this.deps.logger.debug('live text window sent', { sessionId: s.id, index, start: record.start, end: record.end, jobId: record.jobId })
       this.follow(s, record)
     } catch (err) {
       await this.windowFailed(s, record, err)
