@@ -56,6 +56,16 @@ describe('mergeWindowText', () => {
     expect(r.segments.map((s) => s.text)).toEqual(['Good morning, and thanks for joining us.', 'Wow.'])
   })
 
+  it('drops a segment heard wholly inside the overlap that repeats the last words, even beside other text', () => {
+    const thanks: LiveSegment[] = [{ start: 18.7, end: 19.3, text: 'Thank you.', window: 1 }]
+    const r = mergeWindowText(thanks, { index: 2, start: 19.1, overlapEnd: 19.6 }, [
+      { start: 0, end: 0.5, text: '[window:5.532s]' },
+      { start: 0, end: 0.2, text: 'you.' },
+      { start: 0.8, end: 5, text: 'All representatives of the household' },
+    ])
+    expect(r.segments.map((s) => s.text)).toEqual(['Thank you.', '[window:5.532s]', 'All representatives of the household'])
+  })
+
   it('a window whose text is all repeat adds nothing', () => {
     const r = mergeWindowText(first, { index: 1, start: 7.4, overlapEnd: 7.9 }, [{ start: 0, end: 0.5, text: 'joining us.' }])
     expect(r.segments).toEqual(first)

@@ -7,7 +7,8 @@
  * the longest run of words that ends the text so far and begins the new window's text, compared without case
  * and punctuation. A word cut by a window's edge is often misheard on the side that got half of it, so up to
  * two words may be left over on either side of the match: the half-heard ones at the end of the text so far
- * are replaced by the new window's reading, and those at the start of the new window are dropped.
+ * are replaced by the new window's reading, and those at the start of the new window are dropped. A lone
+ * segment that lies wholly inside the overlap and only repeats the last words is dropped by its times.
  */
 
 import type { WindowRecord } from './live-windows.ts'
@@ -122,6 +123,12 @@ export function mergeWindowText(
     .filter((s) => s.text.length > 0)
   let kept = existing.map((s) => ({ ...s }))
   const overlapping = window.overlapEnd > window.start
+  if (overlapping && kept.length > 0) {
+    // A segment heard wholly inside the overlap repeats words the previous window already gave (often the
+    // second half of a word or phrase cut there): dropped when its words are among the last ones so far.
+    const lastWords = new Set(kept.flatMap((s) => words(s.text)).slice(-2 * MAX_LEFTOVER).map(comparable))
+    fresh = fresh.filter((s) => !(s.end <= window.overlapEnd + 0.05 && words(s.text).every((w) => lastWords.has(comparable(w)))))
+  }
   if (overlapping && kept.length > 0 && fresh.length > 0) {
     // Only text near the boundary is compared: the end of what came before, the start of what came now.
     const near = window.start - 5
