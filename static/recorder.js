@@ -4,13 +4,13 @@
 // most the last few seconds. Stop finishes the session and the audio becomes a normal recording.
 // With live text (the toggle beside the button), the panel transcribes the newest speech as it comes
 // and the live-text panel shows it (live-text.js).
-import { api, messageOf } from './api.js'
+import { api, ApiError, messageOf } from './api.js'
 import { clock, plural } from './dom.js'
 
 /**
  * One recording session: the recorder, its chunks (sent in order) and what the status line says.
  * @typedef {{ sessionId: string, recorder: MediaRecorder, stream: MediaStream, seq: number, saved: number, queue: Promise<void>,
- *   startedAt: number, timer: ReturnType<typeof setInterval> | undefined, failed: string | null, stopMeter: () => void }} Session
+ *   startedAt: number, timer: ReturnType<typeof setInterval> | undefined, failed: string | null, ended: boolean, stopMeter: () => void }} Session
  */
 
 const TIMESLICE_MS = 2000
@@ -100,7 +100,7 @@ export function setupRecorder(button, status, onDone, { timer, meter, toggle, li
     live.start(sessionId, liveView)
     const recorder = new MediaRecorder(stream, mimeType() ? { mimeType: mimeType() } : undefined)
     /** @type {Session} */
-    const s = { sessionId, recorder, stream, seq: 0, saved: 0, queue: Promise.resolve(), startedAt: Date.now(), timer: undefined, failed: null, stopMeter: () => {} }
+    const s = { sessionId, recorder, stream, seq: 0, saved: 0, queue: Promise.resolve(), startedAt: Date.now(), timer: undefined, failed: null, ended: false, stopMeter: () => {} }
     session = s
     recorder.addEventListener('dataavailable', (e) => {
       if (!e.data || e.data.size === 0) return
@@ -122,21 +122,28 @@ export function setupRecorder(button, status, onDone, { timer, meter, toggle, li
   }
 
   /**
-   * Sends one chunk, retrying with back-off (0.5, 1, 2, 4, 8 s); the status line says while it fails.
+   * Sends one chunk, retried until the panel stores it (every 5 s at most, in order), so a connection lost for a
+   * while loses nothing while the tab stays open; the live text then picks up where it stopped. Only a session
+   * the panel has ended (404: it heard nothing for a minute and kept what it had as a recording) stops the sending.
    * @param {Session} s
    * @param {number} seq
    * @param {Blob} blob
    */
   async function sendChunk(s, seq, blob) {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0; !s.ended; attempt++) {
       try {
         await api.liveChunk(s.sessionId, seq, blob)
         s.saved++
         s.failed = null
         return
       } catch (err) {
+        if (err instanceof ApiError && err.status === 404) {
+          s.ended = true
+          s.failed = 'the panel ended this session (nothing arrived for a minute) and kept what it had as a recording; stop and record again'
+          return
+        }
         s.failed = messageOf(err)
-        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt))
+        await new Promise((r) => setTimeout(r, Math.min(5000, 500 * 2 ** attempt)))
       }
     }
   }

@@ -1,7 +1,8 @@
 /**
  * Live text in the page: headless Chromium records from a fake microphone that plays the bundled interview
  * (a real speech file, looped); the interview's words appear in grey with their times within seconds of being
- * spoken, the cost so far shows, and after Stop the full transcript (with speakers) arrives and replaces the live
+ * spoken, the cost so far shows, a 6 s loss of the connection loses nothing (the windows still cover the whole
+ * recording), and after Stop the full transcript (with speakers) arrives and replaces the live
  * text, which stays as a version. Then the same with a cold GPU: "waiting for a GPU to start" shows until the
  * worker is up. Screenshots at three widths.
  */
@@ -11,6 +12,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { coverageProblems, DEFAULT_WINDOW_RULES } from '../../src/domain/live-windows.ts'
+import type { LiveTextView } from '../../src/domain/live-text.ts'
 import type { launchBrowser } from '../support/browser.ts'
 import { layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
 import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
@@ -64,10 +67,17 @@ describe('live text while recording', () => {
     expect(await page.textContent('#live-panel .live-activity')).toContain('Waiting for a GPU to start')
     await page.screenshot({ path: path.join(SHOTS, 'live-text-gpu-starting-1280.png') })
     // The first words: "Good morning, and thanks for joining us." is spoken in the first 3 s of the file.
-    await page.waitForFunction(() => /Good morning/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 25_000 })
+    await page.waitForFunction(() => /Good morning/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 35_000 })
     const firstWordsAfter = (Date.now() - started) / 1000
-    // 4 s of audio for the first window, a 6 s cold start, the job: well under 20 s.
-    expect(firstWordsAfter).toBeLessThan(20)
+    // While still recording: the first window (cut at the first pause after 4 s, here 8.3 s), a 6 s cold start,
+    // the job. The bound is loose (a loaded test machine); the measured lags are printed below.
+    expect(firstWordsAfter).toBeLessThan(35)
+    // The connection to the panel drops for 6 s: the page keeps the chunks and sends them when it is back.
+    await page.route('**/api/live/*/chunks/*', (route) => route.abort('internetdisconnected'))
+    await page.waitForFunction(() => /Not saving/.test(document.querySelector('#record-status')?.textContent ?? ''), undefined, { timeout: 10_000 })
+    await page.waitForTimeout(6000)
+    await page.unroute('**/api/live/*/chunks/*')
+    await page.waitForFunction(() => /saved \d+ chunks/.test(document.querySelector('#record-status')?.textContent ?? ''), undefined, { timeout: 15_000 })
     // Later speech follows within seconds of being spoken (warm worker now).
     await page.waitForFunction(() => /carried away by monkeys/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 30_000 })
     const text = await liveText(page)
@@ -106,12 +116,19 @@ describe('live text while recording', () => {
     console.log('live text lag after the start of each line (s):', lags.map((l) => `${l.start.toFixed(1)}→${l.lag.toFixed(1)}`).join(' '))
     const warm = lags.filter((l) => l.start > 10)
     expect(warm.length).toBeGreaterThan(0)
-    for (const l of warm) expect(l.lag, `line at ${l.start} s`).toBeLessThan(25)
+    for (const l of warm) expect(l.lag, `line at ${l.start} s`).toBeLessThan(35)
 
     await page.click('#live-panel .live-stop')
     await page.waitForSelector('#live-panel .live-close:not([hidden])', { timeout: 20_000 })
     await page.waitForFunction(() => /Stopped/.test(document.querySelector('#live-panel .live-activity')?.textContent ?? ''), undefined, { timeout: 30_000 })
     await page.screenshot({ path: path.join(SHOTS, 'live-text-stopped-1280.png') })
+    // The windows cover the whole recording, the lost connection included: no gap, no repeat.
+    const sessionId = /\/live\/([0-9a-f-]{36})\//.exec(String(jobs[0]!.input.audio))![1]!
+    await stack.panel.live.settled()
+    const view = (await (await fetch(`${stack.url}/api/live/${sessionId}`)).json()) as LiveTextView
+    const recordingEnd = Math.max(...view.windows.map((w) => w.end))
+    expect(coverageProblems(view.windows.filter((w) => w.state !== 'failed'), recordingEnd, DEFAULT_WINDOW_RULES.overlapSeconds)).toEqual([])
+    expect(recordingEnd).toBeGreaterThan(20)
     // The full transcript arrives by itself and replaces the live text, which stays as version 1.
     await page.waitForSelector('#detail .review:not([hidden]) .transcript .segment', { timeout: 40_000 })
     await page.waitForSelector('#live-panel', { state: 'hidden' })
