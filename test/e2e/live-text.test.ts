@@ -34,7 +34,7 @@ describe('live text while recording', () => {
   const errors: string[] = []
 
   beforeAll(async () => {
-    stack = await startStack({ emulator: { queueDelayMs: 200, executionMs: 500, coldStartMs: 6000 } })
+    stack = await startStack({ emulator: { queueDelayMs: 200, executionMs: 500, coldStartMs: 8000 } })
     ;({ browser, page } = await openTestPage(errors, { microphoneFile: interviewWav() }))
   })
   afterAll(async () => {
@@ -62,16 +62,16 @@ describe('live text while recording', () => {
     await page.click('#record-button')
     const started = Date.now()
     await page.waitForSelector('#live-panel:not([hidden])')
-    // No warm worker yet (a 6 s cold start): the page says so instead of looking stuck.
-    await page.waitForFunction(() => document.querySelector('#live-panel')?.getAttribute('data-activity') === 'gpu-starting', undefined, { timeout: 15_000 })
+    // No warm worker yet (an 8 s cold start): the page says so instead of looking stuck.
+    await page.waitForFunction(() => document.querySelector('#live-panel')?.getAttribute('data-activity') === 'gpu-starting', undefined, { timeout: 40_000 })
     expect(await page.textContent('#live-panel .live-activity')).toContain('Waiting for a GPU to start')
     await page.screenshot({ path: path.join(SHOTS, 'live-text-gpu-starting-1280.png') })
     // The first words: "Good morning, and thanks for joining us." is spoken in the first 3 s of the file.
-    await page.waitForFunction(() => /Good morning/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 35_000 })
+    await page.waitForFunction(() => /Good morning/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 45_000 })
     const firstWordsAfter = (Date.now() - started) / 1000
-    // While still recording: the first window (cut at the first pause after 4 s, here 8.3 s), a 6 s cold start,
+    // While still recording: the first window (cut at the first pause after 4 s, here 8.3 s), an 8 s cold start,
     // the job. The bound is loose (a loaded test machine); the measured lags are printed below.
-    expect(firstWordsAfter).toBeLessThan(35)
+    expect(firstWordsAfter).toBeLessThan(45)
     // The connection to the panel drops for 6 s: the page keeps the chunks and sends them when it is back.
     await page.route('**/api/live/*/chunks/*', (route) => route.abort('internetdisconnected'))
     await page.waitForFunction(() => /Not saving/.test(document.querySelector('#record-status')?.textContent ?? ''), undefined, { timeout: 10_000 })
@@ -79,7 +79,7 @@ describe('live text while recording', () => {
     await page.unroute('**/api/live/*/chunks/*')
     await page.waitForFunction(() => /saved \d+ chunks/.test(document.querySelector('#record-status')?.textContent ?? ''), undefined, { timeout: 15_000 })
     // Later speech follows within seconds of being spoken (warm worker now).
-    await page.waitForFunction(() => /carried away by monkeys/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 30_000 })
+    await page.waitForFunction(() => /carried away by monkeys/.test(document.querySelector('#live-panel .live-lines')?.textContent ?? ''), undefined, { timeout: 45_000 })
     const text = await liveText(page)
     expect(text).toContain('Weasels have eaten our phone system')
     expect(text.split('Weasels have eaten our phone system').length - 1).toBe(1)
@@ -116,7 +116,7 @@ describe('live text while recording', () => {
     console.log('live text lag after the start of each line (s):', lags.map((l) => `${l.start.toFixed(1)}→${l.lag.toFixed(1)}`).join(' '))
     const warm = lags.filter((l) => l.start > 10)
     expect(warm.length).toBeGreaterThan(0)
-    for (const l of warm) expect(l.lag, `line at ${l.start} s`).toBeLessThan(35)
+    for (const l of warm) expect(l.lag, `line at ${l.start} s`).toBeLessThan(45)
 
     await page.click('#live-panel .live-stop')
     await page.waitForSelector('#live-panel .live-close:not([hidden])', { timeout: 20_000 })
@@ -136,5 +136,5 @@ describe('live text while recording', () => {
     expect(await page.textContent('#detail .versions')).toContain('live text')
     await page.screenshot({ path: path.join(SHOTS, 'live-text-full-transcript-1280.png') })
     expect(errors).toEqual([])
-  }, 150_000)
+  }, 240_000)
 })
