@@ -169,7 +169,9 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     },
     async close() {
       if (sweeper) clearInterval(sweeper)
+      // Live text stops sending; finishes in progress end (their folders stay for the next start's sweep).
       liveText.stopAll()
+      await live.settled()
       jobService.stop()
       uploads.stopAll()
       notes.stopAll()

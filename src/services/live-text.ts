@@ -125,6 +125,8 @@ export class LiveTextService {
   /** The last view of recently finished sessions (their folders are gone), for a page that reloads it. */
   private readonly finished = new Map<string, LiveTextView>()
   private readonly rules: WindowRules
+  /** The panel is shutting down: no new window, no new job. */
+  private closed = false
 
   constructor(deps: LiveTextDeps) {
     this.deps = deps
@@ -190,14 +192,17 @@ export class LiveTextService {
    * The recording stopped and became `recordingId`: windows the rest, waits for the last window (at most
    * `finalWaitMs`), stores the live text as a transcript version and, when live text was on at the start,
    * starts the full transcription (with diarization, in the language live text detected).
-   * Resolves when done; never throws (problems are logged: the recording itself is already safe).
+   * Never throws (problems are logged: the recording itself is already safe).
+   * @returns true when done (or there was nothing to do), false when the panel shut down first: the session's
+   *   folder must then stay, and a later `finish` (after the restart) completes it.
    */
-  async finish(sessionId: string, dir: string, recordingId: string): Promise<void> {
+  async finish(sessionId: string, dir: string, recordingId: string): Promise<boolean> {
+    if (this.closed) return false
     let s: Session
     try {
       s = await this.session(sessionId, dir)
     } catch {
-      return
+      return true
     }
     s.stopping = true
     try {
@@ -207,7 +212,7 @@ export class LiveTextService {
         s.decoder = null
         const deadline = Date.now() + (this.deps.finalWaitMs ?? 120_000)
         // The rest of the audio, window by window, one job at a time.
-        while (Date.now() < deadline && s.data.enabled) {
+        while (Date.now() < deadline && s.data.enabled && !this.closed) {
           if (s.inflight) {
             await Promise.race([s.idle, sleep(Math.max(0, deadline - Date.now()))])
             continue
@@ -215,6 +220,7 @@ export class LiveTextService {
           const started = await this.planNext(s, true)
           if (!started) break
         }
+        if (this.closed) return false
         if (s.inflight) this.deps.logger.warn('live text: the last window did not finish in time; stored what there is', { sessionId })
       }
       const already = s.data.finished
@@ -225,6 +231,9 @@ export class LiveTextService {
         this.deps.saveVersion(recordingId, `live-${sessionId}`, liveTranscript(s.data))
       }
       if (s.data.transcribeWhenDone && this.deps.transcribe) {
+        // Asked once: a finish resumed after a restart does not start a second transcription.
+        s.data.transcribeWhenDone = false
+        await this.save(s)
         const options: JobOptions = { language: s.data.language, diarize: true, minSpeakers: null, maxSpeakers: null }
         await this.deps.transcribe(recordingId, options).catch((err: unknown) => this.deps.logger.warn('the full transcription of a microphone recording could not start', { id: recordingId, error: err }))
       }
@@ -233,6 +242,7 @@ export class LiveTextService {
     } finally {
       this.close(s)
     }
+    return true
   }
 
   /** Whether this session has live text running (the recorder keeps its folder until `finish` ends). */
@@ -240,8 +250,9 @@ export class LiveTextService {
     return this.sessions.has(sessionId)
   }
 
-  /** Stops every session's timers and decoders (shutdown). */
+  /** Stops every session's timers and decoders, and ends finishes in progress (shutdown). */
   stopAll(): void {
+    this.closed = true
     for (const s of this.sessions.values()) this.close(s)
   }
 
@@ -346,7 +357,7 @@ export class LiveTextService {
 
   /** `nextWindow`, one at a time per session: never two windows from the same point, never two jobs in flight. */
   private planNext(s: Session, final: boolean): Promise<boolean> {
-    const run = s.planLock.then(() => (s.inflight ? false : this.nextWindow(s, final)))
+    const run = s.planLock.then(() => (s.inflight || this.closed ? false : this.nextWindow(s, final)))
     s.planLock = run.catch(() => {})
     return run
   }

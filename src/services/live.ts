@@ -34,8 +34,9 @@ export interface LiveRecordingDeps {
 export class LiveRecordingService {
   private readonly finishing = new Map<string, Promise<{ recording: StoredRecording; duplicateOf: string | null }>>()
   private readonly deps: LiveRecordingDeps
-  /** Live text being stored after a finish (tests and shutdown wait for it). */
+  /** Live text being stored after a finish (tests and shutdown wait for it), and for which sessions. */
   private readonly finalizing = new Set<Promise<void>>()
+  private readonly finalizingIds = new Set<string>()
 
   constructor(deps: LiveRecordingDeps) {
     this.deps = deps
@@ -123,19 +124,29 @@ export class LiveRecordingService {
     await this.deps.media.remux(joined, remuxed)
     const result = await this.deps.uploads.adoptFile(filename, remuxed)
     // No more chunks are taken (they answer "no such session"); the live text, if any, is stored next.
-    await rename(path.join(dir, 'session.json'), path.join(dir, 'finished.json'))
+    await writeFile(path.join(dir, 'finished.json'), JSON.stringify({ filename, recordingId: result.recording.id }))
+    await rm(path.join(dir, 'session.json'))
     this.deps.logger.info('microphone recording stored', { sessionId, id: result.recording.id, chunks: chunks.length })
-    const live = this.deps.liveText
-    if (live) {
-      const done: Promise<void> = live
-        .finish(sessionId, dir, result.recording.id)
-        .then(() => rm(dir, { recursive: true, force: true }))
-        .finally(() => this.finalizing.delete(done))
-      this.finalizing.add(done)
-    } else {
-      await rm(dir, { recursive: true, force: true })
-    }
+    if (this.deps.liveText) this.finalize(sessionId, dir, result.recording.id)
+    else await rm(dir, { recursive: true, force: true })
     return result
+  }
+
+  /**
+   * Stores a finished session's live text in the background, then removes its folder. A panel stopped
+   * meanwhile leaves the folder; the sweep after the restart finishes it.
+   */
+  private finalize(sessionId: string, dir: string, recordingId: string): void {
+    this.finalizingIds.add(sessionId)
+    const done: Promise<void> = this.deps
+      .liveText!.finish(sessionId, dir, recordingId)
+      .then((complete) => (complete ? rm(dir, { recursive: true, force: true }) : undefined))
+      .catch((err: unknown) => this.deps.logger.warn('storing the live text failed', { sessionId, error: err }))
+      .finally(() => {
+        this.finalizing.delete(done)
+        this.finalizingIds.delete(sessionId)
+      })
+    this.finalizing.add(done)
   }
 
   /**
@@ -154,9 +165,9 @@ export class LiveRecordingService {
       if (!SESSION_ID.test(name) || this.finishing.has(name)) continue
       const dir = path.join(this.deps.liveDir, name)
       const files = await readdir(dir).catch(() => [] as string[])
-      // Finished; its live text is being stored (or was cut off by a restart: the recording is safe, clean up).
+      // Finished; its live text is being stored, or was cut off by a restart: store it now.
       if (!files.includes('session.json')) {
-        if (files.includes('finished.json') && !this.deps.liveText?.has(name)) await this.cleanUpFinished(dir, idleMs)
+        if (files.includes('finished.json') && !this.deps.liveText?.has(name)) await this.resumeFinished(name, dir)
         continue
       }
       let last = 0
@@ -173,10 +184,12 @@ export class LiveRecordingService {
     return adopted
   }
 
-  /** Removes a finished session's folder left by a restart once it has been idle for `idleMs`. */
-  private async cleanUpFinished(dir: string, idleMs: number): Promise<void> {
-    const finished = await stat(path.join(dir, 'finished.json')).catch(() => null)
-    if (finished && Date.now() - finished.mtimeMs >= idleMs) await rm(dir, { recursive: true, force: true })
+  /** A finished session whose live text a restart cut off: stores it now (or removes the folder when it has none). */
+  private async resumeFinished(sessionId: string, dir: string): Promise<void> {
+    if (this.finalizingIds.has(sessionId)) return
+    const { recordingId } = JSON.parse(await readFile(path.join(dir, 'finished.json'), 'utf8').catch(() => '{}')) as { recordingId?: string }
+    if (this.deps.liveText && recordingId) this.finalize(sessionId, dir, recordingId)
+    else await rm(dir, { recursive: true, force: true })
   }
 
   private async chunks(dir: string): Promise<string[]> {

@@ -107,7 +107,17 @@ describe('live text', () => {
     const res = await fetch(`${stack.url}/api/live?filename=restart.webm`, { method: 'POST' })
     const { sessionId } = (await res.json()) as { sessionId: string }
     const pieces = webmPieces(30, 15)
-    const send = (i: number) => fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(pieces[i]!)]) })
+    // Like the page: a chunk whose request fails (a connection cut by the restart) is sent again.
+    const send = async (i: number): Promise<Response> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(pieces[i]!)]) })
+        } catch (err) {
+          if (attempt >= 3) throw err
+          await sleep(200)
+        }
+      }
+    }
     for (let i = 0; i < 8; i++) {
       expect((await send(i)).status).toBe(200)
       await sleep(500)
@@ -127,6 +137,7 @@ describe('live text', () => {
     const rec = (await fin.json()) as { id: string; duration: number }
     await stack.panel.live.settled()
     const after = await get(sessionId)
+    expect(after.status.activity).toBe('finished')
     expect(after.windows.length).toBeGreaterThan(before.windows.length)
     expect(coverageProblems(after.windows.filter((w) => w.state !== 'failed'), rec.duration, DEFAULT_WINDOW_RULES.overlapSeconds, 0.1)).toEqual([])
     const text = after.segments.map((s) => s.text).join(' ')
@@ -152,6 +163,24 @@ describe('live text', () => {
     const list = (await (await fetch(`${stack.url}/api/recordings`)).json()) as { recordings: { id: string; filename: string }[] }
     const rec = list.recordings.find((r) => r.filename === 'closed.webm')!
     await waitForRecording(stack.url, rec.id, (r) => r.status === 'done', 30_000)
+    const versions = (await (await fetch(`${stack.url}/api/recordings/${rec.id}/versions`)).json()) as { jobId: string }[]
+    expect(versions.map((v) => v.jobId.startsWith('live-'))).toEqual([false, true])
+  }, 120_000)
+
+  it('a panel stopped while it stores the live text completes it after the restart', async () => {
+    const res = await fetch(`${stack.url}/api/live?filename=interrupted.webm`, { method: 'POST' })
+    const { sessionId } = (await res.json()) as { sessionId: string }
+    const pieces = webmPieces(16, 8)
+    for (const [i, piece] of pieces.entries()) {
+      await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(piece)]) })
+      await sleep(300)
+    }
+    const rec = (await (await fetch(`${stack.url}/api/live/${sessionId}/finish`, { method: 'POST' })).json()) as { id: string }
+    // Stopped at once: the last windows are not sent, the session's folder stays.
+    await stack.stopPanel()
+    await stack.restartPanel()
+    // The start's sweep finishes it: the live text becomes the recording's first version, the transcription follows.
+    await waitForRecording(stack.url, rec.id, (r) => r.status === 'done', 60_000)
     const versions = (await (await fetch(`${stack.url}/api/recordings/${rec.id}/versions`)).json()) as { jobId: string }[]
     expect(versions.map((v) => v.jobId.startsWith('live-'))).toEqual([false, true])
   }, 120_000)
