@@ -184,7 +184,8 @@ export function setupRecorder(button, status, onDone, { timer, meter, toggle, li
     /** The panel says whether live text can run (LIVE_TEXT, RunPod set up); `reason` when it cannot. */
     setLiveTextAvailable(available, reason) {
       toggle.disabled = !available
-      toggle.parentElement.title = available ? 'Provisional text while you record: short GPU jobs on your endpoint (a few cents an hour)' : reason
+      const label = toggle.parentElement
+      if (label) label.title = available ? 'Provisional text while you record: short GPU jobs on your endpoint (a few cents an hour)' : (reason ?? '')
     },
   }
 }

@@ -64,6 +64,8 @@ export interface HealthResponse {
   volumeId: string | null
   s3: Reachability
   runpod: Reachability<Awaited<ReturnType<TranscriptionBackend['health']>>>
+  /** Live text while recording from the microphone: whether it can run (LIVE_TEXT on, RunPod set up), or why not. */
+  liveText: { available: boolean; reason: string | null }
   speechDetector: ReturnType<SpeechDetector['status']> | null
 }
 
