@@ -136,7 +136,12 @@ describe.skipIf(pythonWorker === null)("main flow through worker/handler.py unde
   })
 
   it('returns a normalized transcript that tolerates the WhisperX quirks and filters the hallucinated tail', async () => {
-    transcript = await json<ApiTranscript>(await fetch(`${stack.url}/api/recordings/${rec.id}/transcript`))
+    // The transcript does not wait for the speech map (computed on this computer); when the map comes after it, its
+    // judgement completes the stored version moments later. Under load that is after Done: wait for it.
+    const load = async () => json<ApiTranscript>(await fetch(`${stack.url}/api/recordings/${rec.id}/transcript`))
+    const heard = (t: ApiTranscript) => t.segments.some((s) => s.filtered?.evidence?.speechMethod === 'silero-vad')
+    await expect.poll(async () => heard(await load()), { timeout: 60_000, interval: 200 }).toBe(true)
+    transcript = await load()
     expect(transcript.language).toBe('en')
     expect(transcript.speakers.map((s) => s.id)).toEqual(['SPEAKER_00', 'SPEAKER_01'])
     const kept = transcript.segments.filter((s) => s.filtered === null)
