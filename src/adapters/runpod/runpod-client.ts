@@ -9,7 +9,7 @@ import { request, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import { RUNPOD_JOB_STATUSES } from '../../domain/recording.ts'
 import type { Logger } from '../../domain/ports.ts'
-import { parseJsonLenient } from './python-json.ts'
+import { parseJsonLenient } from '../../domain/python-json.ts'
 
 /** A non-2xx answer from RunPod. `body` is the raw text (RunPod does not document its error bodies). */
 export class RunpodApiError extends Error {
