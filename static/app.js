@@ -494,6 +494,8 @@ function updateDetailStatus(r) {
   why.hidden = notSetUp === null
   why.textContent = notSetUp ?? ''
   cancel.hidden = !r.actions.includes('cancel')
+  // A job on RunPod, or a transcription still waiting for its upload or a free job slot.
+  cancel.textContent = r.groups.includes('running') ? 'Cancel job' : 'Cancel transcription'
 }
 
 /**
