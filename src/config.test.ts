@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, missingLlmSettings, missingRunpodSettings, parseConfig, S3_DATACENTERS } from './config.ts'
 
+/** The volume ID and S3 key that, with a datacenter, complete the S3 settings. */
+const VOLUME_KEYS = { RUNPOD_VOLUME_ID: '7z79eg0uur', RUNPOD_S3_ACCESS_KEY: 'user_abc', RUNPOD_S3_SECRET_KEY: 'rps_abc' }
+
 describe('parseConfig', () => {
   it('gives working defaults with no settings, and names what RunPod needs', () => {
     const c = parseConfig({}, '/work')
@@ -25,10 +28,17 @@ describe('parseConfig', () => {
     expect(both.filter((m) => m.includes('RUNPOD_DATACENTER'))).toEqual([])
   })
 
-  it('derives the S3 endpoint and region from the datacenter (reference/runpod.md §2.1, §2.2)', () => {
-    const c = parseConfig({ RUNPOD_DATACENTER: 'eu-ro-1', RUNPOD_VOLUME_ID: '7z79eg0uur' })
-    expect(c.s3.endpoint).toBe('https://s3api-eu-ro-1.runpod.io')
-    expect(c.s3.region).toBe('EU-RO-1')
+  it('derives the S3 endpoint and region from the datacenter (https://docs.runpod.io/storage/s3-api)', () => {
+    const c = parseConfig({ RUNPOD_DATACENTER: 'eu-ro-1', ...VOLUME_KEYS })
+    expect(c.s3).toEqual({ endpoint: 'https://s3api-eu-ro-1.runpod.io', region: 'EU-RO-1', bucket: '7z79eg0uur', accessKeyId: 'user_abc', secretAccessKey: 'rps_abc' })
+    expect(c.volume).toEqual({ id: '7z79eg0uur', datacenter: 'EU-RO-1', s3Endpoint: 'https://s3api-eu-ro-1.runpod.io' })
+  })
+
+  it('has no S3 settings while any of them is missing, and still knows the volume', () => {
+    const c = parseConfig({ RUNPOD_DATACENTER: 'eu-ro-1', RUNPOD_VOLUME_ID: '7z79eg0uur', RUNPOD_S3_ACCESS_KEY: 'user_abc' })
+    expect(c.s3).toBeNull()
+    expect(c.volume.id).toBe('7z79eg0uur')
+    expect(missingRunpodSettings(c)).toContain('RUNPOD_S3_SECRET_KEY')
   })
 
   it('UPLOAD_TRANSCODE: auto by default, off when set, anything else named as a problem', () => {
@@ -60,7 +70,7 @@ describe('parseConfig', () => {
   })
 
   it('accepts only datacenters with RunPod\'s S3 API, and lists them in the message', () => {
-    expect(parseConfig({ RUNPOD_DATACENTER: 'us-ks-2' }).s3.region).toBe('US-KS-2')
+    expect(parseConfig({ RUNPOD_DATACENTER: 'us-ks-2', ...VOLUME_KEYS }).s3?.region).toBe('US-KS-2')
     let error: unknown
     try {
       parseConfig({ RUNPOD_DATACENTER: 'US-TX-3' })

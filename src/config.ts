@@ -115,6 +115,21 @@ const EnvSchema = z.object({
   SCRIBE_DEMO: z.preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false']).default('0')),
 })
 
+/** The network volume's S3-compatible API, complete. */
+export interface S3Settings {
+  /**
+   * The RUNPOD_S3_ENDPOINT override, else `https://s3api-<datacenter>.runpod.io`
+   * (https://docs.runpod.io/storage/s3-api, "Datacenter availability").
+   */
+  endpoint: string
+  /** SigV4 region: RUNPOD_S3_REGION, else the datacenter ID in upper case, as RunPod's S3 API docs use it. */
+  region: string
+  /** The bucket: the network volume ID. */
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+}
+
 /** The parsed configuration, grouped by concern. Paths are absolute. */
 export interface Config {
   server: {
@@ -151,16 +166,18 @@ export interface Config {
     model: string
     batchSize: number
   }
-  s3: {
+  /** The network volume as far as it is configured (the setup check and /api/health name it even without S3 keys). */
+  volume: {
+    id: string | undefined
+    /** Datacenter ID, upper case (e.g. `EU-RO-1`). */
     datacenter: string | undefined
-    volumeId: string | undefined
-    accessKeyId: string | undefined
-    secretAccessKey: string | undefined
-    /** Explicit endpoint, else derived from the datacenter (reference/runpod.md §2.1). */
-    endpoint: string | undefined
-    /** SigV4 region: the datacenter ID, upper case (reference/runpod.md §2.2). */
-    region: string | undefined
+    /** Its S3 API endpoint as set or derived (`S3Settings.endpoint`), known before the keys are. */
+    s3Endpoint: string | undefined
   }
+  /** The volume's S3 API, or null while any of its settings is missing (`missing` names them). */
+  s3: S3Settings | null
+  /** Settings transcription still needs, by name (empty = ready); see `missingRunpodSettings`. */
+  missing: string[]
   audioReference: AudioReferenceMode
   /** The chat model that writes notes (any OpenAI-compatible API). */
   llm: {
@@ -203,6 +220,20 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
     ])
   }
   const datacenter = e.RUNPOD_DATACENTER?.toUpperCase()
+  const endpoint = e.RUNPOD_S3_ENDPOINT ?? (datacenter ? `https://s3api-${datacenter.toLowerCase()}.runpod.io` : undefined)
+  const region = e.RUNPOD_S3_REGION ?? datacenter
+  const volumeId = e.RUNPOD_VOLUME_ID
+  const accessKeyId = e.RUNPOD_S3_ACCESS_KEY
+  const secretAccessKey = e.RUNPOD_S3_SECRET_KEY
+  const missing: string[] = []
+  if (!e.RUNPOD_API_KEY) missing.push('RUNPOD_API_KEY')
+  if (!e.RUNPOD_ENDPOINT_ID) missing.push('RUNPOD_ENDPOINT_ID')
+  if (!volumeId) missing.push('RUNPOD_VOLUME_ID')
+  if (!accessKeyId) missing.push('RUNPOD_S3_ACCESS_KEY')
+  if (!secretAccessKey) missing.push('RUNPOD_S3_SECRET_KEY')
+  // Both come from the datacenter: name it once, with whichever override is also missing.
+  const overrides = [endpoint ? null : 'RUNPOD_S3_ENDPOINT', region ? null : 'RUNPOD_S3_REGION'].filter(Boolean)
+  if (overrides.length) missing.push(`RUNPOD_DATACENTER (or ${overrides.join(' and ')})`)
   return {
     server: { host: e.HOST, port: e.PORT, demo: e.SCRIBE_DEMO === '1' || e.SCRIBE_DEMO === 'true', password: e.PANEL_PASSWORD },
     paths: { uploadsDir: path.resolve(cwd, e.UPLOADS_DIR), outputDir: path.resolve(cwd, e.OUTPUT_DIR) },
@@ -220,14 +251,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
       model: e.WHISPER_MODEL,
       batchSize: e.WHISPER_BATCH_SIZE,
     },
-    s3: {
-      datacenter,
-      volumeId: e.RUNPOD_VOLUME_ID,
-      accessKeyId: e.RUNPOD_S3_ACCESS_KEY,
-      secretAccessKey: e.RUNPOD_S3_SECRET_KEY,
-      endpoint: e.RUNPOD_S3_ENDPOINT ?? (datacenter ? `https://s3api-${datacenter.toLowerCase()}.runpod.io` : undefined),
-      region: e.RUNPOD_S3_REGION ?? datacenter,
-    },
+    volume: { id: volumeId, datacenter, s3Endpoint: endpoint },
+    s3: volumeId && accessKeyId && secretAccessKey && endpoint && region ? { endpoint, region, bucket: volumeId, accessKeyId, secretAccessKey } : null,
+    missing,
     audioReference: e.AUDIO_REFERENCE,
     llm: {
       baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''),
@@ -245,9 +271,9 @@ export function parseConfig(env: Record<string, string | undefined>, cwd = proce
  * S3-compatible store set with RUNPOD_S3_ENDPOINT (AWS, R2, MinIO).
  */
 export function isRunpodS3(config: Config): boolean {
-  if (!config.s3.endpoint) return false
+  if (!config.volume.s3Endpoint) return false
   try {
-    return /(^|\.)runpod\.io$/i.test(new URL(config.s3.endpoint).hostname)
+    return /(^|\.)runpod\.io$/i.test(new URL(config.volume.s3Endpoint).hostname)
   } catch {
     return false
   }
@@ -255,16 +281,7 @@ export function isRunpodS3(config: Config): boolean {
 
 /** Names of the RunPod settings that are still missing for transcription to work (empty = ready). */
 export function missingRunpodSettings(config: Config): string[] {
-  const missing: string[] = []
-  if (!config.runpod.apiKey) missing.push('RUNPOD_API_KEY')
-  if (!config.runpod.endpointId) missing.push('RUNPOD_ENDPOINT_ID')
-  if (!config.s3.volumeId) missing.push('RUNPOD_VOLUME_ID')
-  if (!config.s3.accessKeyId) missing.push('RUNPOD_S3_ACCESS_KEY')
-  if (!config.s3.secretAccessKey) missing.push('RUNPOD_S3_SECRET_KEY')
-  // Both come from the datacenter: name it once, with whichever override is also missing.
-  const overrides = [config.s3.endpoint ? null : 'RUNPOD_S3_ENDPOINT', config.s3.region ? null : 'RUNPOD_S3_REGION'].filter(Boolean)
-  if (overrides.length) missing.push(`RUNPOD_DATACENTER (or ${overrides.join(' and ')})`)
-  return missing
+  return [...config.missing]
 }
 
 /**

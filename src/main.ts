@@ -4,11 +4,12 @@
  */
 import { configFromEnvironment } from './environment.ts'
 import { createLogger } from './logger.ts'
-import { createPanel, listen } from './panel.ts'
+import { createAdapters, createPanel, listen } from './panel.ts'
 
 const config = configFromEnvironment()
 const logger = createLogger(config.logLevel)
-const panel = createPanel(config, logger)
+// The adapters to RunPod and the volume are chosen here, once: each is null while its settings are missing.
+const panel = createPanel(config, logger, {}, createAdapters(config, logger))
 panel.start()
 const { server, port } = await listen(panel.app, config.server.host, config.server.port)
 const shown = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host

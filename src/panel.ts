@@ -59,8 +59,11 @@ export interface PanelOverrides {
   noteSaveEveryMs?: number
 }
 
-/** Builds the panel. Creates the uploads and output folders and the database `output/scribe.db`. */
-export function createPanel(config: Config, logger: Logger, overrides: PanelOverrides = {}): Panel {
+/**
+ * Builds the panel. Creates the uploads and output folders and the database `output/scribe.db`.
+ * @param adapters - RunPod's and the volume's adapters, chosen by the caller (`main.ts`); built from `config` when absent.
+ */
+export function createPanel(config: Config, logger: Logger, overrides: PanelOverrides = {}, adapters: Adapters = createAdapters(config, logger, overrides)): Panel {
   mkdirSync(config.paths.uploadsDir, { recursive: true })
   mkdirSync(config.paths.outputDir, { recursive: true })
   const store = new SqliteStore(path.join(config.paths.outputDir, 'scribe.db'))
@@ -68,7 +71,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   const media = new FfmpegMedia()
   const speech = new SileroSpeechDetector({ logger })
 
-  const { objectStore, backend, rest } = createAdapters(config, logger, overrides)
+  const { objectStore, backend, rest } = adapters
   const rp = config.runpod
 
   const exports = new ExportService({ store, outputDir: config.paths.outputDir, notes: store.notes })
@@ -193,14 +196,9 @@ export interface Adapters {
 
 /** Builds the S3, queue API and REST API adapters from the configuration (the panel and `npm run check` share them). */
 export function createAdapters(config: Config, logger: Logger, overrides: PanelOverrides = {}): Adapters {
-  const s = config.s3
-  const objectStore: ObjectStore | null =
-    s.volumeId && s.accessKeyId && s.secretAccessKey && s.endpoint && s.region
-      ? new S3ObjectStore(createS3Client({ endpoint: s.endpoint, region: s.region, bucket: s.volumeId, accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }), {
-          bucket: s.volumeId,
-          audioReference: { mode: config.audioReference, runpodS3: isRunpodS3(config), logger },
-        })
-      : null
+  const objectStore: ObjectStore | null = config.s3
+    ? new S3ObjectStore(createS3Client(config.s3), { bucket: config.s3.bucket, audioReference: { mode: config.audioReference, runpodS3: isRunpodS3(config), logger } })
+    : null
   const rp = config.runpod
   const backend: TranscriptionBackend =
     rp.apiKey && rp.endpointId

@@ -86,7 +86,7 @@ export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | 
       worker: deps.config.runpod.worker,
       audioReference: deps.config.audioReference,
       endpointId: deps.config.runpod.endpointId ?? null,
-      volumeId: deps.config.s3.volumeId ?? null,
+      volumeId: deps.config.volume.id ?? null,
       s3: s3 === null ? { ok: false, error: { code: 'not_configured', message: 'Network volume settings are missing.' } } : s3.ok ? { ok: true } : { ok: false, error: s3.error },
       runpod:
         runpod.ok ? { ok: true, workers: runpod.value.workers, jobs: runpod.value.jobs } : { ok: false, error: runpod.error },

@@ -211,7 +211,7 @@ export class SetupService {
   }
 
   private async checkVolumeAttached(endpoint: EndpointFacts, set: SetCheck): Promise<void> {
-    const volumeId = this.deps.config.s3.volumeId
+    const volumeId = this.deps.config.volume.id
     const link: SetupFix = { kind: 'link', label: 'Edit the endpoint', url: consoleEndpointUrl(endpoint.id) }
     if (!volumeId) return set('volume-attached', 'fail', 'RUNPOD_VOLUME_ID is not set. Put the network volume\'s ID in .env (console → Storage) and restart.')
     if (!endpoint.networkVolumes.includes(volumeId)) {
@@ -225,7 +225,7 @@ export class SetupService {
       const e = asAppError(err)
       return set('volume-attached', e.code === 'runpod_not_found' ? 'fail' : 'warn', e.code === 'runpod_not_found' ? `Your account has no network volume ${volumeId}. Check RUNPOD_VOLUME_ID (console → Storage).` : `Could not read the volume: ${e.message}`)
     }
-    const configured = this.deps.config.s3.datacenter
+    const configured = this.deps.config.volume.datacenter
     if (configured && configured !== dataCenter) {
       return set('volume-attached', 'fail', `Volume ${volumeId} is in datacenter ${dataCenter}, but RUNPOD_DATACENTER is ${configured}: the panel would upload through the wrong datacenter's S3 API. Set RUNPOD_DATACENTER=${dataCenter} in .env and restart.`)
     }

@@ -10,20 +10,15 @@ import type { Readable } from 'node:stream'
 import { AbortMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import type { S3Settings } from '../../config.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { AudioReference, ObjectStore, ResumedUpload, UploadOptions } from '../../domain/ports.ts'
 import { resolveAudioReference, type AudioReferenceSettings } from './audio-reference.ts'
 import { resumeMultipartUpload } from './multipart-resume.ts'
 import { addRunpodS3Quirks, VolumeFullError } from './runpod-s3-quirks.ts'
 
-export interface S3Settings {
-  endpoint: string
-  /** SigV4 region: the RunPod datacenter ID, e.g. `EU-RO-1` (reference/runpod.md §2.2). */
-  region: string
-  /** Bucket = network volume ID. */
-  bucket: string
-  accessKeyId: string
-  secretAccessKey: string
+/** The volume's S3 settings, and how the client sends. */
+export interface S3ClientOptions extends S3Settings {
   /** SDK attempts per request (retries with exponential backoff and jitter are the SDK's). RunPod advises more on 502s (§2.4). */
   maxAttempts?: number
   /** Multipart part size in bytes (RunPod: max 500 MB, no 5 MB minimum; §2.4). */
@@ -33,7 +28,7 @@ export interface S3Settings {
 }
 
 /** Builds the S3 client the way RunPod's S3 API needs it (reference/runpod.md §2.5). */
-export function createS3Client(s: S3Settings): S3Client {
+export function createS3Client(s: S3ClientOptions): S3Client {
   const client = new S3Client({
     endpoint: s.endpoint,
     region: s.region,
@@ -60,7 +55,7 @@ export class S3ObjectStore implements ObjectStore {
    */
   constructor(
     client: S3Client,
-    settings: Pick<S3Settings, 'bucket' | 'partSize' | 'queueSize'> & { audioReference?: AudioReferenceSettings },
+    settings: Pick<S3ClientOptions, 'bucket' | 'partSize' | 'queueSize'> & { audioReference?: AudioReferenceSettings },
   ) {
     this.client = client
     this.audioReference = settings.audioReference ?? null
