@@ -12,8 +12,6 @@
  * and until the page has answered a click on that segment's last word (the frame after the click
  * handler ran). Also from navigation start to that answer. Timestamps are the page's own clock.
  */
-import { existsSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type { Server } from 'node:http'
 import { parseConfig } from '../src/config.ts'
@@ -66,14 +64,13 @@ export async function benchReview(log: (line: string) => void): Promise<ResultRo
       const rec = await putFile(url, file, name)
       await waitFor(`${name} uploaded`, async () => ((await callJson<RecordingJson>('GET', `${url}/api/recordings/${rec.id}`)).status === 'uploaded' ? true : undefined), 120_000, 100)
       // The upload computes the peaks in the background and caches them beside the audio.
-      const cache = path.join(p.uploads.recordingDir(rec.id), 'peaks.json')
-      await waitFor(`${name} peaks cached`, () => (existsSync(cache) ? true : undefined), 120_000, 100).catch(() => log(`  (no ${cache}: the peaks cache moved; "first" below may be cached)`))
+      await waitFor(`${name} peaks cached`, async () => ((await p.files.readSidecar(rec.id, 'peaks')) !== null ? true : undefined), 120_000, 100).catch(() => log(`  (no peaks cached for ${name}; "first" below may be cached)`))
       return rec
     }
 
     // Peaks of the one-hour file: drop the cache the upload made, then time a computing and a cached request.
     const hour = await uploaded(oneHour, 'one hour.m4a')
-    await rm(path.join(p.uploads.recordingDir(hour.id), 'peaks.json'), { force: true })
+    await p.files.removeSidecar(hour.id, 'peaks')
     const peakTimes: number[] = []
     let bins = 0
     for (let i = 0; i < 4; i++) {

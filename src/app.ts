@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono } from 'hono'
 import type { Config } from './config.ts'
-import type { Logger, ObjectStore, SpeechDetector, TranscriptionBackend } from './domain/ports.ts'
+import type { Logger, ObjectStore, RecordingFiles, SpeechDetector, TranscriptionBackend } from './domain/ports.ts'
 import type { RecordingStore } from './domain/store.ts'
 import { errorHandler } from './http/errors.ts'
 import { eventRoutes } from './http/events.ts'
@@ -40,6 +40,7 @@ export interface AppDeps {
   events: EventBus
   objectStore: ObjectStore | null
   backend: TranscriptionBackend
+  files: RecordingFiles
   setup: SetupService
   notes: NotesService
   logger: Logger
@@ -79,7 +80,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route('/api/recordings/:id/notes', recordingNotesRoutes(deps))
   app.route('/api/notes', notesStatusRoutes(deps))
-  app.route('/api/recordings', recordingRoutes({ ...deps, outputDir: deps.config.paths.outputDir, gpuPricePerSecond: deps.config.gpuPricePerSecond }))
+  app.route('/api/recordings', recordingRoutes({ ...deps, gpuPricePerSecond: deps.config.gpuPricePerSecond }))
   app.route('/api/live', liveRoutes(deps))
   app.route('/api/events', eventRoutes(deps))
   app.route('/api/health', healthRoutes(deps))

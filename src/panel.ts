@@ -3,14 +3,13 @@
  * Hono app. `main.ts` serves it; tests and `npm run demo` build it the same way against the local
  * stand-ins, so what is tested is what runs.
  */
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { isRunpodS3, missingLlmSettings, missingRunpodSettings, type Config } from './config.ts'
 import type { EndpointManager, Logger, ObjectStore, TranscriptionBackend } from './domain/ports.ts'
 import { notConfiguredModel, type LanguageModel } from './domain/notes.ts'
 import { OpenAiChatModel } from './adapters/llm/openai-chat.ts'
+import { LocalFiles } from './adapters/files/local-files.ts'
 import { FfmpegMedia } from './adapters/media/ffmpeg-media.ts'
 import { SileroSpeechDetector } from './adapters/media/speech-detector.ts'
 import { RunpodClient } from './adapters/runpod/runpod-client.ts'
@@ -40,6 +39,8 @@ export interface Panel {
   live: LiveRecordingService
   events: EventBus
   notes: NotesService
+  /** The recordings' local files (uploads/ and output/). */
+  files: LocalFiles
   /** Resumes unfinished uploads and jobs and starts the poller. */
   start(): void
   /** Stops the poller and closes the database. */
@@ -64,9 +65,8 @@ export interface PanelOverrides {
  * @param adapters - RunPod's and the volume's adapters, chosen by the caller (`main.ts`); built from `config` when absent.
  */
 export function createPanel(config: Config, logger: Logger, overrides: PanelOverrides = {}, adapters: Adapters = createAdapters(config, logger, overrides)): Panel {
-  mkdirSync(config.paths.uploadsDir, { recursive: true })
-  mkdirSync(config.paths.outputDir, { recursive: true })
-  const store = new SqliteStore(path.join(config.paths.outputDir, 'scribe.db'))
+  const files = new LocalFiles(config.paths)
+  const store = new SqliteStore(files.databasePath)
   const events = new EventBus()
   const media = new FfmpegMedia()
   const speech = new SileroSpeechDetector({ logger })
@@ -74,7 +74,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
   const { objectStore, backend, rest } = adapters
   const rp = config.runpod
 
-  const exports = new ExportService({ store, outputDir: config.paths.outputDir, notes: store.notes })
+  const exports = new ExportService({ store, files, notes: store.notes })
   const transcripts = new TranscriptService({ store, exports, logger })
   let jobs: JobService | null = null
   const uploads = new UploadService({
@@ -84,7 +84,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     objectStore,
     events,
     logger,
-    uploadsDir: config.paths.uploadsDir,
+    files,
     maxUploadBytes: config.limits.maxUploadBytes,
     uploadConcurrency: config.limits.uploadConcurrency,
     transcode: config.limits.uploadTranscode,
@@ -98,7 +98,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     events,
     exports,
     logger,
-    outputDir: config.paths.outputDir,
+    files,
     pollIntervalMs: rp.pollIntervalMs,
     jobConcurrency: config.limits.jobConcurrency,
     maxStatusPerSecond: overrides.maxStatusPerSecond,
@@ -123,7 +123,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
       exports.writeFiles(id).catch((err: unknown) => logger.warn('writing export files failed', { id, error: err }))
     },
   })
-  const live = new LiveRecordingService({ uploads, media, logger, liveDir: path.join(config.paths.uploadsDir, 'live'), liveText })
+  const live = new LiveRecordingService({ uploads, media, logger, liveDir: files.liveDir, liveText })
   const setup = createSetupService(config, logger, { objectStore, backend, rest })
   const notes = new NotesService({
     store,
@@ -136,7 +136,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     emulated: config.server.demo,
     saveEveryMs: overrides.noteSaveEveryMs,
   })
-  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, backend, setup, notes, logger, speech })
+  const app = createApp({ config, store, uploads, jobs, live, transcripts, exports, events, objectStore, backend, files, setup, notes, logger, speech })
   let sweeper: NodeJS.Timeout | null = null
   const jobService = jobs
 
@@ -148,6 +148,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     live,
     events,
     notes,
+    files,
     start() {
       const missing = missingRunpodSettings(config)
       if (missing.length > 0) logger.warn(`RunPod is not configured; missing: ${missing.join(', ')}. The page works; transcription needs these settings.`)

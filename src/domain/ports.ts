@@ -177,6 +177,43 @@ export interface TranscriptionBackend {
   assertConfigured(): void
 }
 
+/** A small JSON file kept beside a recording's audio: waveform peaks, the speech map, a multipart upload's id. */
+export type RecordingSidecar = 'peaks' | 'speech' | 'multipart'
+
+/** Which copy of a worker's output: RunPod's `output` as it came (`raw`), or the worker's result file from the volume. */
+export type WorkerOutputKind = 'raw' | 'result'
+
+/**
+ * A recording's local files: where each one lives and how it is written. Small files are written atomically
+ * (old or new, never half); big ones (the audio, the compact copy) are streamed by the services to the paths given
+ * here. Implemented by `adapters/files/local-files.ts`, which holds the folder layout.
+ */
+export interface RecordingFiles {
+  /** The original, as the user dropped it. */
+  audioPath(r: { id: string; extension: string }): string
+  /** Where the bytes of a PUT go while they arrive. */
+  incomingPath(id: string): string
+  /** The compact copy for the GPU. */
+  gpuCopyPath(id: string): string
+  /** Creates the recording's folder. */
+  createRecordingDir(id: string): Promise<void>
+  /** Keeps the arrived bytes as the recording's audio; returns its path. */
+  keepIncoming(id: string, extension: string): Promise<string>
+  /** Recording folders on disk (with or without a recording in the store), with when each last changed (epoch ms). */
+  listRecordingDirs(): Promise<{ id: string; changedMs: number }[]>
+  /** Removes every local file of the recording (audio, caches, worker outputs, copies); nothing there is not an error. */
+  removeRecording(id: string): Promise<void>
+  /** A sidecar's JSON, or null when it is missing or unreadable (a cache to rebuild). */
+  readSidecar(id: string, sidecar: RecordingSidecar): Promise<unknown>
+  /** Writes a sidecar atomically. @throws the file system's error. */
+  writeSidecar(id: string, sidecar: RecordingSidecar, value: unknown): Promise<void>
+  removeSidecar(id: string, sidecar: RecordingSidecar): Promise<void>
+  /** Saves a job's output before it is parsed (atomically); returns the file's path. @throws the file system's error. */
+  saveWorkerOutput(id: string, jobId: string, kind: WorkerOutputKind, data: string | Uint8Array): Promise<string>
+  /** Saves a copy of the current transcript in one format (atomically); returns the file's path. */
+  saveTranscriptCopy(id: string, extension: string, body: string | Uint8Array): Promise<string>
+}
+
 /** What ffprobe tells about a recording's file. */
 export interface MediaInfo {
   /** seconds */

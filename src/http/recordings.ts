@@ -3,8 +3,6 @@
  * and answer JSON; errors are thrown as AppError and mapped in `http/errors.ts`.
  */
 import { createReadStream } from 'node:fs'
-import { rm } from 'node:fs/promises'
-import path from 'node:path'
 import { Readable } from 'node:stream'
 import type { HttpBindings } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
@@ -13,7 +11,7 @@ import parseRange from 'range-parser'
 import { z } from 'zod'
 import { AppError, recordingNotFound } from '../domain/errors.ts'
 import type { NoteHit } from '../domain/notes.ts'
-import type { Logger, ObjectStore } from '../domain/ports.ts'
+import type { Logger, ObjectStore, RecordingFiles } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions, type Recording } from '../domain/recording.ts'
 import type { RecordingStore, SegmentHit, StoredRecording } from '../domain/store.ts'
 import { EditRequestSchema } from '../domain/transcript-edits.ts'
@@ -97,7 +95,7 @@ export interface RecordingRoutesDeps {
   objectStore: ObjectStore | null
   events: EventBus
   logger: Logger
-  outputDir: string
+  files: RecordingFiles
   gpuPricePerSecond: number
   /** Library search in notes' text too (optional: the routes work without notes). */
   notes?: { search(q: string): NoteHit[] }
@@ -268,8 +266,7 @@ export function recordingRoutes(deps: RecordingRoutesDeps): Hono {
     const folder = r.objectKey.lastIndexOf('/') > 0 ? r.objectKey.slice(0, r.objectKey.lastIndexOf('/') + 1) : null
     if (deps.objectStore) await (folder ? deps.objectStore.deletePrefix(folder) : deps.objectStore.deleteObject(r.objectKey))
     deps.store.deleteRecording(r.id)
-    await rm(deps.uploads.recordingDir(r.id), { recursive: true, force: true })
-    await rm(path.join(deps.outputDir, r.id), { recursive: true, force: true })
+    await deps.files.removeRecording(r.id)
     deps.events.publish({ type: 'deleted', id: r.id })
     return c.json({ deleted: r.id })
   })

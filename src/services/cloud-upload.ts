@@ -5,17 +5,16 @@
  * Nothing local is removed on failure.
  */
 import { existsSync } from 'node:fs'
-import { readdir, readFile, rm, stat } from 'node:fs/promises'
-import path from 'node:path'
+import { stat } from 'node:fs/promises'
 import pLimit, { type LimitFunction } from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import { transition } from '../domain/lifecycle.ts'
-import type { Logger, MediaProbe, ObjectStore } from '../domain/ports.ts'
+import type { Logger, MediaProbe, ObjectStore, RecordingFiles } from '../domain/ports.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { toRecording } from '../domain/store.ts'
-import { MULTIPART_FILE, type EarlyUpload } from './early-upload.ts'
+import type { EarlyUpload } from './early-upload.ts'
 import type { EventBus } from './events.ts'
-import { GPU_COPY_CONTENT_TYPE, GPU_COPY_FILE, GPU_COPY_PART_SIZE, isGpuCopyKey, makeGpuCopyFile, streamGpuCopy } from './gpu-copy.ts'
+import { GPU_COPY_CONTENT_TYPE, GPU_COPY_PART_SIZE, isGpuCopyKey, makeGpuCopyFile, streamGpuCopy } from './gpu-copy.ts'
 
 export interface CloudUploadDeps {
   store: RecordingStore
@@ -25,10 +24,8 @@ export interface CloudUploadDeps {
   objectStore: ObjectStore | null
   events: EventBus
   logger: Logger
-  uploadsDir: string
-  /** Folder of a recording's local files, and the path of its stored audio. */
-  recordingDir: (id: string) => string
-  audioPath: (r: Pick<StoredRecording, 'id' | 'extension'>) => string
+  /** The recording's local files: its audio, the compact copy, the multipart note. */
+  files: RecordingFiles
   /** Cloud uploads running at once (UPLOAD_CONCURRENCY); more wait their turn, shown as uploading at 0 %. */
   uploadConcurrency: number
   /**
@@ -43,7 +40,11 @@ export interface CloudUploadDeps {
   afterUpload?: (r: StoredRecording) => void
 }
 
-const RECORDING_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** The `multipart` note's `{key, uploadId}`, or null when there is none (or it is not that shape). */
+function multipartNote(value: unknown): { key: string; uploadId: string } | null {
+  const v = value as { key?: unknown; uploadId?: unknown } | null
+  return v && typeof v.key === 'string' && typeof v.uploadId === 'string' ? { key: v.key, uploadId: v.uploadId } : null
+}
 
 /** A cloud upload running in this process. */
 interface ActiveUpload {
@@ -95,7 +96,7 @@ export class CloudUploads {
   /** Ends an active upload's entry (if it is still the current one) and runs `then`. */
   private finishActive(id: string, entry: ActiveUpload, then: () => void): void {
     if (this.active.get(id) === entry) this.active.delete(id)
-    void rm(path.join(this.deps.recordingDir(id), MULTIPART_FILE), { force: true })
+    this.deps.files.removeSidecar(id, 'multipart').catch((err: unknown) => this.deps.logger.warn('could not remove the multipart note of a finished upload', { id, error: err }))
     then()
   }
 
@@ -140,14 +141,13 @@ export class CloudUploads {
     const { id } = r
     const signal = entry.ac.signal
     const copy = isGpuCopyKey(r.objectKey)
-    const copyPath = path.join(this.deps.recordingDir(id), GPU_COPY_FILE)
-    const file = copy ? copyPath : this.deps.audioPath(r)
-    const sidecar = path.join(this.deps.recordingDir(id), MULTIPART_FILE)
-    const fromFile = await readFile(sidecar, 'utf8').then((t) => JSON.parse(t) as { key: string; uploadId: string }, () => null)
+    const copyPath = this.deps.files.gpuCopyPath(id)
+    const file = copy ? copyPath : this.deps.files.audioPath(r)
+    const fromFile = multipartNote(await this.deps.files.readSidecar(id, 'multipart'))
     let uploadId = r.multipartUploadId ?? (fromFile?.key === r.objectKey ? fromFile.uploadId : null)
     // An upload begun during the PUT for another object (the original, before the probe chose the copy) is not resumed.
     if (fromFile && fromFile.uploadId !== uploadId) await os.abortMultipartUpload(fromFile.key, fromFile.uploadId)
-    await rm(sidecar, { force: true })
+    await this.deps.files.removeSidecar(id, 'multipart')
     const setUploadId = (u: string | null) => {
       uploadId = u
       entry.uploadId = u
@@ -160,7 +160,7 @@ export class CloudUploads {
     for (let attempt = 0; ; attempt++) {
       try {
         if (uploadId) {
-          if (copy && !existsSync(copyPath)) await makeGpuCopyFile(this.deps.media, this.deps.audioPath(r), copyPath, signal)
+          if (copy && !existsSync(copyPath)) await makeGpuCopyFile(this.deps.media, this.deps.files.audioPath(r), copyPath, signal)
           const resumed = await os.resumeUpload(r.objectKey, file, uploadId, { partSize, onProgress, signal })
           if (resumed) {
             this.deps.logger.info('resumed an interrupted upload', { id, ...resumed })
@@ -169,7 +169,7 @@ export class CloudUploads {
           this.deps.logger.info('the volume no longer has the interrupted upload; starting it again', { id })
           setUploadId(null)
         }
-        if (copy && !existsSync(copyPath)) return await streamGpuCopy({ media: this.deps.media, objectStore: os }, this.deps.audioPath(r), r.objectKey, copyPath, handlers)
+        if (copy && !existsSync(copyPath)) return await streamGpuCopy({ media: this.deps.media, objectStore: os }, this.deps.files.audioPath(r), r.objectKey, copyPath, handlers)
         await os.uploadFile(r.objectKey, file, { contentType: copy ? GPU_COPY_CONTENT_TYPE : r.contentType, partSize, ...handlers })
         return (await stat(file)).size
       } catch (err) {
@@ -231,25 +231,19 @@ export class CloudUploads {
    * @returns how many folders were removed.
    */
   async sweepOrphans(): Promise<number> {
-    let names: string[]
-    try {
-      names = await readdir(this.deps.uploadsDir)
-    } catch {
-      return 0
-    }
     let removed = 0
-    for (const name of names) {
-      if (!RECORDING_ID.test(name) || this.deps.store.getRecording(name)) continue
-      const dir = this.deps.recordingDir(name)
-      const changed = await stat(dir).then((st) => st.mtimeMs, () => Infinity)
-      if (changed >= this.startedAt) continue // an upload of this process, still arriving
-      try {
-        const { key, uploadId } = JSON.parse(await readFile(path.join(dir, MULTIPART_FILE), 'utf8')) as { key: string; uploadId: string }
-        await this.deps.objectStore?.abortMultipartUpload(key, uploadId)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.deps.logger.warn('could not abort an orphaned multipart upload', { dir: name, error: err })
+    for (const { id, changedMs } of await this.deps.files.listRecordingDirs()) {
+      if (this.deps.store.getRecording(id)) continue
+      if (changedMs >= this.startedAt) continue // an upload of this process, still arriving
+      const note = multipartNote(await this.deps.files.readSidecar(id, 'multipart'))
+      if (note) {
+        try {
+          await this.deps.objectStore?.abortMultipartUpload(note.key, note.uploadId)
+        } catch (err) {
+          this.deps.logger.warn('could not abort an orphaned multipart upload', { dir: id, error: err })
+        }
       }
-      await rm(dir, { recursive: true, force: true })
+      await this.deps.files.removeRecording(id)
       removed++
     }
     if (removed) this.deps.logger.info('removed folders of uploads interrupted by a crash', { removed })

@@ -3,16 +3,11 @@
  * the two legs overlap instead of adding up. Its multipart UploadId goes to `multipart.json` beside the
  * incoming file at once, so a crash before the recording is stored can be cleaned up.
  */
-import { rename, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { fileTypeFromBuffer } from 'file-type'
 import type { LimitFunction } from 'p-limit'
-import type { Logger, MediaProbe, ObjectStore } from '../domain/ports.ts'
-import { GPU_COPY_FILE, gpuCopyKey, losslessContainer, pipeReadableVideo, streamGpuCopy, type UploadTranscode } from './gpu-copy.ts'
-
-/** Beside an upload in progress: the multipart UploadId, until the recording is stored. */
-export const MULTIPART_FILE = 'multipart.json'
+import type { Logger, MediaProbe, ObjectStore, RecordingFiles } from '../domain/ports.ts'
+import { gpuCopyKey, losslessContainer, pipeReadableVideo, streamGpuCopy, type UploadTranscode } from './gpu-copy.ts'
 
 /** Object key of a recording's audio on the volume. */
 export function objectKeyFor(id: string, extension: string): string {
@@ -28,8 +23,8 @@ export interface EarlyUploadDeps {
   limit: LimitFunction
   uploadConcurrency: number
   transcode?: UploadTranscode
-  /** Folder of a recording's local files. */
-  recordingDir: (id: string) => string
+  /** Where the compact copy and the multipart note go. */
+  files: RecordingFiles
 }
 
 export /**
@@ -122,16 +117,15 @@ export async function startEarlyUpload(deps: EarlyUploadDeps, id: string, head: 
   const video = type.mime.startsWith('video/')
   const copy = auto && (losslessContainer(type.mime) || (video && pipeReadableVideo(type.mime, head)))
   if (auto && video && !copy) return null
-  const dir = deps.recordingDir(id)
   const early = new EarlyUpload(copy ? gpuCopyKey(id) : objectKeyFor(id, type.ext), copy)
   const handlers = {
     signal: early.ac.signal,
     onMultipartStarted: (uploadId: string) => {
       early.uploadId = uploadId
-      // Written whole then renamed, so a crash never leaves a half-written file.
-      const file = path.join(dir, MULTIPART_FILE)
-      void writeFile(`${file}.tmp`, JSON.stringify({ key: early.key, uploadId }))
-        .then(() => rename(`${file}.tmp`, file))
+      // Not awaited (the upload goes on), but never unwatched: without the note a crash before the recording is
+      // stored would leave the parts on the volume.
+      deps.files
+        .writeSidecar(id, 'multipart', { key: early.key, uploadId })
         .catch((err: unknown) => deps.logger.warn('could not note the multipart upload beside the incoming file', { id, error: err }))
       early.onUploadId?.(uploadId)
     },
@@ -142,7 +136,7 @@ export async function startEarlyUpload(deps: EarlyUploadDeps, id: string, head: 
   }
   early.done = deps.limit(async () => {
     if (!copy) return os.uploadFile(early.key, early.stream, { contentType: type.mime, ...handlers })
-    early.copyBytes = await streamGpuCopy({ media: deps.media, objectStore: os }, early.stream, early.key, path.join(dir, GPU_COPY_FILE), handlers)
+    early.copyBytes = await streamGpuCopy({ media: deps.media, objectStore: os }, early.stream, early.key, deps.files.gpuCopyPath(id), handlers)
   })
   early.watch()
   early.forward(head, () => {})

@@ -2,10 +2,9 @@
  * Renders exports from the stored transcript (with every rename, merge, edit and filter decision
  * applied) and keeps copies in `output/<id>/` (json, md, docx) after each change.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { AppError } from '../domain/errors.ts'
 import type { NoteStore } from '../domain/notes.ts'
+import type { RecordingFiles } from '../domain/ports.ts'
 import { requireRecording, requireTranscript, type RecordingStore, type StoredRecording } from '../domain/store.ts'
 import { EXPORTERS, exportFileName, getExporter, withoutMediaExtension } from '../exporters/index.ts'
 import type { TimestampMode } from '../exporters/stamps.ts'
@@ -19,8 +18,8 @@ export function exportTitle(r: StoredRecording): string {
 export const FILE_FORMATS = ['json', 'md', 'docx'] as const
 
 export class ExportService {
-  private readonly deps: { store: RecordingStore; outputDir: string; notes?: NoteStore }
-  constructor(deps: { store: RecordingStore; outputDir: string; notes?: NoteStore }) {
+  private readonly deps: { store: RecordingStore; files: RecordingFiles; notes?: NoteStore }
+  constructor(deps: { store: RecordingStore; files: RecordingFiles; notes?: NoteStore }) {
     this.deps = deps
   }
 
@@ -54,15 +53,11 @@ export class ExportService {
     return { body, fileName: exportFileName(title, exporter), contentType: exporter.contentType }
   }
 
-  /** Writes the json, md and docx exports to `output/<id>/transcript.<ext>` (atomic rename per file). */
+  /** Writes the json, md and docx exports beside the worker's output (`RecordingFiles.saveTranscriptCopy`, atomic per file). */
   async writeFiles(id: string): Promise<void> {
-    const dir = path.join(this.deps.outputDir, id)
-    await mkdir(dir, { recursive: true })
     for (const format of FILE_FORMATS) {
       const { body } = await this.render(id, format)
-      const file = path.join(dir, `transcript.${getExporter(format)!.extension}`)
-      await writeFile(`${file}.tmp`, body)
-      await rename(`${file}.tmp`, file)
+      await this.deps.files.saveTranscriptCopy(id, getExporter(format)!.extension, body)
     }
   }
 }

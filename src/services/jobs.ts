@@ -5,7 +5,7 @@
  * is written to the store before it is acted on; `resume()` picks everything up again after a restart.
  */
 import type { ErrorInfo } from '../domain/errors.ts'
-import type { Logger, ObjectStore, TranscriptionBackend } from '../domain/ports.ts'
+import type { Logger, ObjectStore, RecordingFiles, TranscriptionBackend } from '../domain/ports.ts'
 import type { JobOptions } from '../domain/recording.ts'
 import type { SpeechMap } from '../domain/speech-map.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
@@ -27,7 +27,8 @@ export interface JobDeps {
   events: EventBus
   exports: ExportService
   logger: Logger
-  outputDir: string
+  /** Where the worker's output is saved before it is parsed. */
+  files: RecordingFiles
   /** Poll each job at most this often (ms). */
   pollIntervalMs: number
   /** RunPod jobs in flight at once; further transcriptions wait in the panel (JOB_CONCURRENCY). */
@@ -66,7 +67,7 @@ export class JobService {
   constructor(deps: JobDeps) {
     const { store, backend, objectStore, events, logger } = deps
     const lifecycle = new RecordingLifecycle({ store, events, logger })
-    this.ingest = new ResultIngest({ store, backend, objectStore, lifecycle, events, exports: deps.exports, logger, outputDir: deps.outputDir, speechMap: deps.speechMap, storedSpeechMap: deps.storedSpeechMap })
+    this.ingest = new ResultIngest({ store, backend, objectStore, lifecycle, events, exports: deps.exports, logger, files: deps.files, speechMap: deps.speechMap, storedSpeechMap: deps.storedSpeechMap })
     this.poller = new JobPoller({
       store,
       backend,

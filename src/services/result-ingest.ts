@@ -3,11 +3,10 @@
  * normalized, filtered for hallucinations and stored as a new transcript version; export copies follow.
  * The raw output is on disk before it is parsed, so nothing paid for is lost if reading it fails.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import pLimit from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
-import type { JobReport, Logger, ObjectStore, TranscriptionBackend } from '../domain/ports.ts'
+import type { JobReport, Logger, ObjectStore, RecordingFiles, TranscriptionBackend } from '../domain/ports.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
 import { parseJsonLenient } from '../domain/python-json.ts'
@@ -29,7 +28,8 @@ export interface ResultIngestDeps {
   events: EventBus
   exports: ExportService
   logger: Logger
-  outputDir: string
+  /** Where the worker's output is saved before it is parsed. */
+  files: RecordingFiles
   /**
    * The recording's speech map for the hallucination filter (computed on upload; computed now if missing).
    * Absent or failing: the filter judges from the text alone and says so in each decision's evidence.
@@ -55,10 +55,6 @@ function isOmitted(output: unknown): boolean {
   return typeof output === 'object' && output !== null && (output as { segments_omitted?: unknown }).segments_omitted === true
 }
 
-async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
-  await writeFile(`${file}.tmp`, data)
-  await rename(`${file}.tmp`, file)
-}
 
 /** Why a COMPLETED job has no transcript to read, and what to do. */
 function missingResult(key: string, why: 'no-output' | 'omitted'): AppError {
@@ -123,9 +119,7 @@ export class ResultIngest {
   private async complete(r: StoredRecording, report: JobReport): Promise<void> {
     const jobId = r.job!.id
     // The raw output is saved before it is parsed, so nothing paid for is lost if parsing fails.
-    const dir = path.join(this.deps.outputDir, r.id)
-    await mkdir(dir, { recursive: true })
-    const output = await this.workerOutput(r, jobId, report.result, dir)
+    const output = await this.workerOutput(r, jobId, report.result)
     if (output === null) return
     let stored: () => Promise<void>
     try {
@@ -141,7 +135,7 @@ export class ResultIngest {
       stored = () => judged.stored(version, doc)
       if (carried?.carried.length) this.deps.logger.info('speaker names carried over', { id: r.id, jobId, carried: carried.carried })
     } catch (err) {
-      this.deps.logger.warn('worker output rejected', { id: r.id, jobId, error: err, dir })
+      this.deps.logger.warn('worker output rejected (its raw copy is kept in the output folder)', { id: r.id, jobId, error: err })
       this.fail(r.id, err instanceof AppError ? err : new AppError('invalid_output', 'The worker output could not be read; the raw output was kept.', { cause: err }))
       return
     }
@@ -154,16 +148,15 @@ export class ResultIngest {
   }
 
   /**
-   * The COMPLETED job's output with its segments, each source saved in `dir` before it is parsed: RunPod's
-   * `output` as `raw-<job>.json`; when it has no segments (no output at all: RunPod lost it or it was over its
-   * size limit; or `segments_omitted`: the worker left them out over 9 MB), the worker's result file from the
-   * volume as `result-<job>.json`.
+   * The COMPLETED job's output with its segments, each source saved before it is parsed: RunPod's `output` as
+   * the `raw` copy; when it has no segments (no output at all: RunPod lost it or it was over its size limit; or
+   * `segments_omitted`: the worker left them out over 9 MB), the worker's result file from the volume as the
+   * `result` copy (`RecordingFiles.saveWorkerOutput`).
    * @returns the output to read, or null when the recording was failed (or left to retry) here.
    */
-  private async workerOutput(r: StoredRecording, jobId: string, output: unknown, dir: string): Promise<unknown> {
-    const safeId = jobId.replace(/[^A-Za-z0-9_-]/g, '_')
+  private async workerOutput(r: StoredRecording, jobId: string, output: unknown): Promise<unknown> {
     const given = output !== undefined && output !== null
-    if (given) await writeAtomic(path.join(dir, `raw-${safeId}.json`), JSON.stringify(output))
+    if (given) await this.deps.files.saveWorkerOutput(r.id, jobId, 'raw', JSON.stringify(output))
     if (hasSegments(output)) return output
     const file = await this.readResultFile(r, jobId)
     if (file === 'retry') return null
@@ -173,7 +166,7 @@ export class ResultIngest {
       this.fail(r.id, missingResult(resultKey(r, jobId), given ? 'omitted' : 'no-output'))
       return null
     }
-    await writeAtomic(path.join(dir, `result-${safeId}.json`), file)
+    await this.deps.files.saveWorkerOutput(r.id, jobId, 'result', file)
     try {
       return parseJsonLenient(file.toString('utf8'))
     } catch (err) {

@@ -15,6 +15,7 @@ import type { StoredRecording } from '../domain/store.ts'
 import { applyEdits, type EditOp } from '../domain/transcript-edits.ts'
 import type { Segment, Transcript } from '../domain/transcript.ts'
 import { EventBus, type PanelEvent } from './events.ts'
+import { LocalFiles } from '../adapters/files/local-files.ts'
 import { ExportService } from './exports.ts'
 import { judgeResult, type SpeechJudgementDeps } from './speech-judgement.ts'
 
@@ -64,7 +65,7 @@ describe('the speech map arriving after the transcript', () => {
     deps = {
       store,
       events: bus,
-      exports: new ExportService({ store, outputDir: path.join(dir, 'output') }),
+      exports: new ExportService({ store, files: new LocalFiles({ uploadsDir: path.join(dir, 'uploads'), outputDir: path.join(dir, 'output') }) }),
       logger: { debug() {}, info() {}, warn() {}, error() {} },
       storedSpeechMap: async () => null,
       speechMap: () => pending,

@@ -5,20 +5,20 @@
  */
 import { randomUUID } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync } from 'node:fs'
-import { mkdir, rename, rm, writeFile, readFile, stat } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { fileTypeFromFile } from 'file-type'
 import { AppError } from '../domain/errors.ts'
-import type { Logger, MediaProbe, ObjectStore, SpeechDetector } from '../domain/ports.ts'
+import type { Logger, MediaProbe, ObjectStore, RecordingFiles, SpeechDetector } from '../domain/ports.ts'
 import { parseSpeechMap, type SpeechMap } from '../domain/speech-map.ts'
 import { toRecording, type NewRecording, type RecordingStore, type StoredRecording } from '../domain/store.ts'
 import { created } from '../domain/lifecycle.ts'
 import { CloudUploads } from './cloud-upload.ts'
 import { discardEarlyUpload, objectKeyFor, startEarlyUpload, type EarlyUpload } from './early-upload.ts'
 import type { EventBus } from './events.ts'
-import { estimatedCopyBytes, GPU_COPY_FILE, gpuCopyKey, isGpuCopyKey, needsGpuCopy, type UploadTranscode } from './gpu-copy.ts'
+import { estimatedCopyBytes, gpuCopyKey, isGpuCopyKey, needsGpuCopy, type UploadTranscode } from './gpu-copy.ts'
 import { IngestMeter } from './ingest-meter.ts'
 
 export interface UploadDeps {
@@ -30,7 +30,8 @@ export interface UploadDeps {
   objectStore: ObjectStore | null
   events: EventBus
   logger: Logger
-  uploadsDir: string
+  /** Where the recording's local files live (the original, the compact copy, peaks, speech map, sidecars). */
+  files: RecordingFiles
   maxUploadBytes: number
   /** Cloud uploads running at once (UPLOAD_CONCURRENCY); more wait their turn, shown as uploading at 0 %. */
   uploadConcurrency: number
@@ -85,9 +86,7 @@ export class UploadService {
       objectStore: deps.objectStore,
       events: deps.events,
       logger: deps.logger,
-      uploadsDir: deps.uploadsDir,
-      recordingDir: (id) => this.recordingDir(id),
-      audioPath: (r) => this.audioPath(r),
+      files: deps.files,
       uploadConcurrency: deps.uploadConcurrency,
       uploadRetryDelaysMs: deps.uploadRetryDelaysMs,
       onUploaded: deps.onUploaded,
@@ -95,14 +94,9 @@ export class UploadService {
     })
   }
 
-  /** Folder of a recording's local files. */
-  recordingDir(id: string): string {
-    return path.join(this.deps.uploadsDir, id)
-  }
-
   /** Absolute path of the stored audio. */
   audioPath(r: Pick<StoredRecording, 'id' | 'extension'>): string {
-    return path.join(this.recordingDir(r.id), `audio.${r.extension}`)
+    return this.deps.files.audioPath(r)
   }
 
   /**
@@ -133,10 +127,10 @@ export class UploadService {
 
   private async ingest(filename: string, source: Readable): Promise<{ recording: StoredRecording; duplicateOf: string | null }> {
     const id = randomUUID()
-    const dir = this.recordingDir(id)
-    await mkdir(dir, { recursive: true })
-    const partPath = path.join(dir, 'incoming.part')
-    const earlyDeps = { ...this.deps, limit: this.cloud.limit, recordingDir: (rid: string) => this.recordingDir(rid) }
+    const files = this.deps.files
+    await files.createRecordingDir(id)
+    const partPath = files.incomingPath(id)
+    const earlyDeps = { ...this.deps, limit: this.cloud.limit }
     // The early cloud upload, when one starts, is the meter's consumer of the bytes after the head.
     const meter = new IngestMeter<EarlyUpload>(this.deps.maxUploadBytes, (head) => startEarlyUpload(earlyDeps, id, head))
     try {
@@ -153,7 +147,7 @@ export class UploadService {
       const info = await this.deps.media.probe(partPath)
       const { duration, recordedAt } = info
       const extension = type.ext
-      await rename(partPath, path.join(dir, `audio.${extension}`))
+      await files.keepIncoming(id, extension)
 
       const duplicates = this.deps.store.findBySha256(sha256)
       // Decided here, after probing; an upload begun during the PUT is kept only when it sends what was decided.
@@ -195,7 +189,7 @@ export class UploadService {
     } catch (err) {
       const refused = meter.consumer
       if (refused) await discardEarlyUpload(this.deps, refused)
-      await rm(dir, { recursive: true, force: true })
+      await files.removeRecording(id)
       throw err
     }
   }
@@ -205,12 +199,8 @@ export class UploadService {
    * @returns `{duration (s), peaks: number[] in [0, 1]}`.
    */
   async peaks(r: StoredRecording): Promise<{ duration: number; peaks: number[] }> {
-    const file = path.join(this.recordingDir(r.id), 'peaks.json')
-    try {
-      return JSON.parse(await readFile(file, 'utf8')) as { duration: number; peaks: number[] }
-    } catch {
-      return this.computePeaks(r)
-    }
+    const cached = (await this.deps.files.readSidecar(r.id, 'peaks')) as { duration: number; peaks: number[] } | null
+    return cached ?? this.computePeaks(r)
   }
 
   private readonly peakJobs = new Map<string, Promise<{ duration: number; peaks: number[] }>>()
@@ -220,9 +210,7 @@ export class UploadService {
     if (running) return running
     const job = (async () => {
       const result = await this.deps.media.peaks(this.audioPath(r), PEAK_BINS)
-      const file = path.join(this.recordingDir(r.id), 'peaks.json')
-      await writeFile(`${file}.tmp`, JSON.stringify(result))
-      await rename(`${file}.tmp`, file)
+      await this.deps.files.writeSidecar(r.id, 'peaks', result)
       return result
     })()
     this.peakJobs.set(r.id, job)
@@ -247,11 +235,7 @@ export class UploadService {
    */
   async storedSpeechMap(r: Pick<StoredRecording, 'id'>): Promise<SpeechMap | null> {
     if (!this.deps.speech) return null
-    try {
-      return parseSpeechMap(JSON.parse(await readFile(path.join(this.recordingDir(r.id), 'speech.json'), 'utf8')))
-    } catch {
-      return null
-    }
+    return parseSpeechMap(await this.deps.files.readSidecar(r.id, 'speech'))
   }
 
   private readonly speechJobs = new Map<string, Promise<SpeechMap | null>>()
@@ -264,12 +248,10 @@ export class UploadService {
     const job = (async () => {
       // The compact copy, when there is one, is the same audio as the GPU hears, with the same duration, and far
       // cheaper to decode than an hour of WAV or video.
-      const copy = path.join(this.recordingDir(r.id), GPU_COPY_FILE)
+      const copy = this.deps.files.gpuCopyPath(r.id)
       const file0 = isGpuCopyKey(r.objectKey) && existsSync(copy) ? copy : this.audioPath(r)
       const map = await detector.detect(file0, r.duration ?? (await this.deps.media.probe(file0)).duration)
-      const file = path.join(this.recordingDir(r.id), 'speech.json')
-      await writeFile(`${file}.tmp`, JSON.stringify(map))
-      await rename(`${file}.tmp`, file)
+      await this.deps.files.writeSidecar(r.id, 'speech', map)
       this.deps.logger.info('speech map stored', { id: r.id, method: map.method, regions: map.regions.length, elapsedMs: map.elapsedMs, from: path.basename(file0) })
       return map
     })()
