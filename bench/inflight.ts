@@ -12,7 +12,7 @@
  *
  * Measured: every recording reaching `done` (events on /api/events), the most jobs in flight at once
  * (emulator records), the panel's request rate to the emulator (most /status and /run requests in any
- * 10 s window vs RunPod's 2000 and 1000, §1.7), and the panel process's RSS (sampled every 100 ms).
+ * 10 s window vs RunPod's 2000 and 1000, https://docs.runpod.io/serverless/endpoints/send-requests), and the panel process's RSS (sampled every 100 ms).
  */
 import { randomUUID } from 'node:crypto'
 import { link, mkdir } from 'node:fs/promises'

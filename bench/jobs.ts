@@ -2,7 +2,7 @@
  * Benchmark 2: how fast the poller notices a finished job. The panel runs as a child process with the
  * default POLL_INTERVAL_MS (2000) and status cap (100/s), JOB_CONCURRENCY=50; 50 recordings of the bundled interview are
  * uploaded, then transcribed against the emulator in two rounds:
- * - A (issue 5's setting): all 50 submitted at once, queue 200 ms + execution 300 ms;
+ * - A (a batch of interviews dropped together): all 50 submitted at once, queue 200 ms + execution 300 ms;
  * - B: 50 submitted one after another with queue delays spread evenly over 0.2–4.2 s (execution
  *   300 ms), so completions fall at every phase of the 2 s poll cycle, the case a user meets when a
  *   job's length is not known in advance.
@@ -45,7 +45,7 @@ export async function benchJobs(log: (line: string) => void): Promise<ResultRow[
         if (jobId && !storedAt.has(jobId)) storedAt.set(jobId, Date.parse(m[1]!))
       }
     }
-    // JOB_CONCURRENCY=50: all 50 on RunPod at once, as issue 5 describes (the default, 4, queues the rest in the panel).
+    // JOB_CONCURRENCY=50: all 50 on RunPod at once (the default, 4, queues the rest in the panel).
     panel = await startPanelProcess(
       { ...standIns.env, UPLOADS_DIR: path.join(root, 'uploads'), OUTPUT_DIR: path.join(root, 'output'), JOB_CONCURRENCY: String(JOBS), LOG_LEVEL: 'info' },
       { onOutput },

@@ -27,7 +27,7 @@ const BENCHMARKS: [string, string, Bench][] = [
   ['review', '4. Review page and waveform peaks', benchReview],
   ['inflight', '5. 1,000 jobs in flight', benchInflight],
   ['speech', '6. Speech map (voice activity) of a one-hour recording', benchSpeech],
-  ['drop', '7. Drop → transcript on a 20 Mbit/s uplink, and a resumed 1 GB upload (issue 15)', benchDrop],
+  ['drop', '7. Drop → transcript on a 20 Mbit/s uplink, and a resumed 1 GB upload', benchDrop],
   ['notes', '8. Notes: split a 3-hour transcript by turns, check 30 quotations', benchNotes],
 ]
 

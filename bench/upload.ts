@@ -1,6 +1,5 @@
 /**
- * Benchmark 1: upload through the panel vs a direct multipart upload (issue 5; issue 2's closing note
- * for the small sizes). For the bundled sample (346 KB), a 100 MB and a 1 GB WAV:
+ * Benchmark 1: upload through the panel vs a direct multipart upload, the small sizes included. For the bundled sample (346 KB), a 100 MB and a 1 GB WAV:
  * - direct: a lib-storage `Upload` of the file to the S3 stand-in from this process, with the panel's
  *   client settings, 8 MiB parts and queueSize 3 (what `S3ObjectStore.uploadFile` uses);
  * - panel: a fresh panel child process per size; time from the start of `PUT /api/recordings` until
@@ -156,7 +155,7 @@ async function runCase(c: Case, standIns: StandIns, root: string, log: (line: st
   const p = median(panelTimes)
   const put = median(putTimes)
   const ratio = p / d
-  // Peak over the PUT and cloud-upload phases (the window issue 5 names); the whole run is logged too.
+  // Peak over the PUT and cloud-upload phases (the window users wait through); the whole run is logged too.
   const peak = Math.max(...putPeaks, ...cloudPeaks)
   const growth = peak - memory.baseline
   log(`    direct ${direct.map(ms).join(', ')}; panel ${panelTimes.map(ms).join(', ')}`)

@@ -1,5 +1,5 @@
 /**
- * Configuration: one zod schema over the environment (names from DESIGN.md "Configuration").
+ * Configuration: one zod schema over the environment (the names the README lists under "Configuration").
  *
  * `parseConfig(env)` is pure: it never reads `process.env` (only `main.ts` does) and reports every
  * problem at once. RunPod settings are optional at this stage: without them the panel still serves
@@ -13,7 +13,10 @@ const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional
 const optionalUrl = z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional())
 const positiveInt = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(fallback))
 
-/** Worker contracts the panel can speak (reference/runpod.md §3.1, §3.2). */
+/**
+ * Worker contracts the panel can speak: `whisperx`, this repository's worker/; `whisperx-hub`, RunPod Hub's WhisperX worker
+ * (https://github.com/kodxana/whisperx-worker, `src/rp_schema.py`).
+ */
 export const WORKER_KINDS = ['whisperx', 'whisperx-hub'] as const
 export type WorkerKind = (typeof WORKER_KINDS)[number]
 
@@ -46,7 +49,7 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
 }
 
-/** How the worker is told where the audio is (DESIGN.md, `AUDIO_REFERENCE`). */
+/** How the worker is told where the audio is (`AUDIO_REFERENCE`). */
 export const AUDIO_REFERENCE_MODES = ['auto', 'presigned', 'volume-path'] as const
 export type AudioReferenceMode = (typeof AUDIO_REFERENCE_MODES)[number]
 

@@ -1,7 +1,7 @@
 /**
  * The panel's one logger: one line per event on stderr, `time level msg {fields}`.
  * Field values that look like URLs lose their query string, so a presigned URL (whose query is
- * the credential) is never written out (DESIGN.md "Rules of the house").
+ * the credential) is never written out.
  */
 import type { Logger } from './domain/ports.ts'
 

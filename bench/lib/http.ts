@@ -1,5 +1,5 @@
 /**
- * HTTP helpers for driving a panel the way scripts do (DESIGN.md "The HTTP API"): a streamed file
+ * HTTP helpers for driving a panel the way scripts do (the panel's HTTP API): a streamed file
  * PUT, JSON calls, and an SSE listener on `/api/events` that timestamps every event on arrival.
  */
 import { createReadStream, statSync } from 'node:fs'

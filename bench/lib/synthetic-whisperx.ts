@@ -1,5 +1,5 @@
 /**
- * A long, realistic WhisperX result built in memory (reference/runpod.md §4.1–4.4): aligned and
+ * A long, realistic WhisperX result built in memory (the shape of m-bain/whisperX `whisperx/schema.py`, with the quirks of its `alignment.py` and `diarize.py`): aligned and
  * diarized segments of 10–15 words with word times and scores, two speakers taking turns, and the
  * quirks real output has: unalignable numerals without times, segments without a speaker, a failed
  * alignment (`words: []`), non-finite segment times, extra keys, plus a few hallucinations the filter
@@ -26,7 +26,7 @@ const CONTENT_WORDS = (
 
 const ENDINGS = ['.', '.', '.', '?', ',', '.', '!']
 
-/** A WhisperX word as the worker sends it (§4.1); missing keys are the §4.4 quirks. */
+/** A WhisperX word as the worker sends it (`SingleWordSegment`); missing keys are WhisperX's quirks. */
 export interface RawWord {
   word: string
   start?: number
@@ -35,7 +35,7 @@ export interface RawWord {
   speaker?: string
 }
 
-/** A WhisperX segment as the worker sends it; `start` may be null or "NaN" (§4.4). */
+/** A WhisperX segment as the worker sends it; `start` may be null or "NaN" (https://github.com/Nyralei/whisperx-api-server/issues/36). */
 export interface RawSegment {
   start: number | string | null
   end: number | string | null
@@ -92,7 +92,7 @@ export function syntheticWhisperX(opts: SyntheticOptions = {}): { segments: RawS
     const n = 10 + Math.floor(rnd() * 6)
     const tokens: string[] = []
     for (let k = 0; k < n; k++) {
-      // Numerals are written as digits and have no alignable characters (§4.4): no times, no score.
+      // Numerals are written as digits and have no alignable characters (whisperX `alignment.py`, issues #1104, #1115): no times, no score.
       tokens.push(rnd() < 0.02 ? pick(['2016', '3', '12', '1990s', '40%']) : pick(rnd() < 0.5 ? FUNCTION_WORDS : CONTENT_WORDS))
     }
     tokens[0] = tokens[0]!.charAt(0).toUpperCase() + tokens[0]!.slice(1)
@@ -119,7 +119,7 @@ export function syntheticWhisperX(opts: SyntheticOptions = {}): { segments: RawS
     const seg: RawSegment = { start: r3(start), end: r3(start + speech), text: ` ${tokens.join(' ')}`, words }
     if (!noSpeaker) seg.speaker = speaker
     const quirk = rnd()
-    if (quirk < 0.004) seg.words = [] // failed alignment (§4.4): words: [] and chars: null
+    if (quirk < 0.004) seg.words = [] // failed alignment (whisperX `alignment.py` "resorting to original"): words: [] and chars: null
     if (quirk < 0.004) seg.chars = null
     else if (quirk < 0.006) seg.start = null
     else if (quirk < 0.008) seg.end = 'NaN'
@@ -127,7 +127,7 @@ export function syntheticWhisperX(opts: SyntheticOptions = {}): { segments: RawS
     segments.push(seg)
   }
 
-  // Hallucinations (reference/hallucinations.md): what the filter is there for.
+  // Hallucinations Whisper is known for (subtitle credits, loops, stock phrases): what the filter is there for.
   const at = (k: number) => segments[Math.min(segments.length - 1, k)]!
   // A decoding loop inside a segment.
   const loopSeg = at(Math.floor(count * 0.3))

@@ -1,6 +1,6 @@
 /**
  * A labelled evaluation of the filter on interview-shaped transcripts: hallucinations Whisper is
- * known to produce (reference/hallucinations.md §1) inserted where it produces them (silence, music,
+ * known to produce (the public lists of Vexa-ai/vexa, kadirnar/voice-agent-next and DSP-AGH/ICASSP2025_Whisper_Hallucination) inserted where it produces them (silence, music,
  * the end of the file), among real interview speech that contains the same words. Every line is
  * labelled; the test fails on any wrong decision. The counts are quoted in the closing note.
  */

@@ -188,7 +188,7 @@ describe('filterHallucinations on a realistic interview', () => {
 })
 
 describe('filterHallucinations on normalizeWhisperX output', () => {
-  it('judges a raw WhisperX result with §4.4 quirks', () => {
+  it('judges a raw WhisperX result with its quirks (untimed words, no speaker, NaN)', () => {
     const raw = {
       language: 'ru',
       segments: [
@@ -308,7 +308,8 @@ describe('media-artifact', () => {
     'Дякую за перегляд!',
   ])('hides %s', (text) => {
     expect(ruleFor(text, NONE)).toBe('media-artifact')
-    // The string is what identifies them: even with a speaker and good scores (hallucinations.md §0.2).
+    // The string is what identifies them: even with a speaker and good scores (Vexa-ai/vexa hallucination-gate.ts:
+    // "What identifies them is the STRING").
     expect(ruleFor(text, A)).toBe('media-artifact')
   })
 
@@ -657,7 +658,7 @@ describe('filter mechanics', () => {
     expect(summarizeFilter(t)).toEqual({ removed: 0, byRule: {} })
   })
 
-  it('FILTER_RULES lists every rule once, each with a description and a source', () => {
+  it('FILTER_RULES lists every rule once, each with a description and a public source', () => {
     expect(FILTER_RULES.map((r) => r.id)).toEqual([
       'media-artifact',
       'no-speech-text',
@@ -669,7 +670,9 @@ describe('filter mechanics', () => {
     ])
     for (const r of FILTER_RULES) {
       expect(r.description.length).toBeGreaterThan(20)
-      expect(r.source).toMatch(/hallucinations\.md/)
+      // A URL, a paper (arXiv) or a public repository (owner/name); never a note the repository does not hold.
+      expect(r.source, r.id).toMatch(/https:\/\/|arXiv \d{4}\.\d{4,5}|\b[\w.-]+\/[\w.-]+\b/)
+      expect(r.source, r.id).not.toMatch(/hallucinations\.md|reference\/|§/)
     }
     expect(FILTER_THRESHOLDS.loopMinTokenRepeats).toBe(6)
   })

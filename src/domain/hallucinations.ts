@@ -37,7 +37,7 @@ export interface FilterRule {
   id: FilterRuleId
   /** Plain English: what the rule hides and when. */
   description: string
-  /** Where the rule and its thresholds come from (reference/hallucinations.md and its sources). */
+  /** Where the rule and its thresholds come from: public repositories (owner/name and file), papers, URLs. */
   source: string
 }
 
@@ -46,18 +46,18 @@ export interface FilterRule {
  * Exported so the README/UI can quote them and tests can pin them.
  */
 export const FILTER_THRESHOLDS = {
-  /** A glued credit is at most this many words (hallucinations.md §3 row 2: `INVENTED_LIMIT = 12`). */
+  /** A glued credit is at most this many words (`INVENTED_LIMIT = 12` of a public Russian transcript cleaner). */
   tailCreditMaxWords: 12,
-  /** A phrase of 2–6 words repeated this many times in a row is a loop (§3 row 5, voice-agent-next / Scicom). */
+  /** A phrase of 2–6 words repeated this many times in a row is a loop (kadirnar/voice-agent-next `stt_guard`; Scicom-AI-Enterprise-Organization/Whisper-Hallucination DATASET_CARD). */
   loopMinPhraseRepeats: 4,
   /**
    * A single word repeated this many times in a row is a loop. Scicom DATASET_CARD: "a correct transcript
    * essentially never repeats one token six times"; lower counts ("да, да, да", "no, no, no, no") are speech.
    */
   loopMinTokenRepeats: 6,
-  /** A loop covering at least this share of a segment's words hides the whole segment (§3 row 5: Teams ≥ 80%). */
+  /** A loop covering at least this share of a segment's words hides the whole segment (the ≥ 80 % coverage variant of a Teams transcript cleaner). */
   loopWholeSegmentShare: 0.8,
-  /** Identical consecutive segments: from this many in a row, all but the first `duplicateKeep` hide (§3 row 7). */
+  /** Identical consecutive segments: from this many in a row, all but the first `duplicateKeep` hide (tartakynov/whispercpp-scripts `remove_hallucinations.py`; meizhong986/WhisperJAV `DEDUP_THRESHOLD 3`). */
   duplicateMinRun: 3,
   duplicateKeep: 2,
   /**
@@ -67,24 +67,26 @@ export const FILTER_THRESHOLDS = {
    */
   duplicateShortWords: 3,
   duplicateShortMinRun: 6,
-  /** Letters and digits per second above which speech is impossible (§3 row 8: WhisperJAV TimingConstants). */
+  /** Letters and digits per second above which speech is impossible (meizhong986/WhisperJAV `TimingConstants`: remove > 30 cps). */
   maxCharsPerSecond: 30,
   /** …measured only over segments at least this long (seconds), so rounding of short segments does not fire it. */
   charsPerSecondMinDuration: 1.0,
   /**
    * More than `burstMaxWords` words in under `burstMaxDuration` seconds is impossible. Project threshold: that is
-   * under 0.0625 s a word, less than half of Whisper's 0.133 s "too short word" anomaly limit (§2.1).
+   * under 0.0625 s a word, less than half of Whisper's 0.133 s "too short word" anomaly limit (openai/whisper `transcribe.py`, `word_anomaly_score`).
    */
   burstMaxWords: 8,
   burstMaxDuration: 0.5,
   /**
    * Silence (seconds) on both sides that makes a suspect phrase "isolated": the low end of the 2–8 s advised for
-   * Whisper's hallucination_silence_threshold (§2.1) and Silero's 2 s min_silence_duration (§2.2).
+   * Whisper's hallucination_silence_threshold (openai/whisper PR #1838) and the 2 s min_silence_duration_ms of
+   * faster-whisper's Silero options (SYSTRAN/faster-whisper `faster_whisper/vad.py`).
    */
   isolationSeconds: 2,
   /**
    * Mean wav2vec2 alignment score under which a suspect phrase's words "do not match the audio". Project choice:
-   * no published threshold exists (§3 row 10, §5), and real words can score 0.3 (whisperX #398), so it is only
+   * no published threshold for WhisperX's `score` exists (Barański et al., arXiv 2501.11378, only name alignment
+   * as a mitigation), and real words can score 0.3 (whisperX #398), so it is only
    * ever one piece of evidence next to "no speaker".
    */
   lowAlignmentScore: 0.4,
@@ -122,14 +124,14 @@ export const FILTER_RULES: readonly FilterRule[] = [
       'matched against the whole segment in any language. A credit glued to the end of real speech is split off ' +
       'and hidden on its own; the speech stays.',
     source:
-      'reference/hallucinations.md §1 and §3 rows 1–2: Vexa-ai/vexa gmeet ru.txt and mixed-pipeline mixed.txt, ' +
+      'Vexa-ai/vexa gmeet ru.txt and mixed-pipeline mixed.txt (https://github.com/Vexa-ai/vexa), ' +
       'DSP-AGH/ICASSP2025_Whisper_Hallucination BoH.csv, NeMo Granary common_phrases, ScrAIbe, voice-agent-next ' +
       '(see src/domain/hallucination-data/media-artifacts.ts for each pattern)',
   },
   {
     id: 'no-speech-text',
     description: 'Segments with no letters or digits at all: only dots, "…", "♪" or brackets.',
-    source: 'reference/hallucinations.md §3 row 3 (voice-agent-next rule 1; Vexa)',
+    source: 'kadirnar/voice-agent-next stt_guard rule 1 (https://github.com/kadirnar/voice-agent-next); Vexa-ai/vexa hallucination-filter.ts',
   },
   {
     id: 'repetition-loop',
@@ -138,8 +140,8 @@ export const FILTER_RULES: readonly FilterRule[] = [
       'If the loop is at least 80% of the segment, the segment is hidden; otherwise the speech before it and the ' +
       "phrase's first occurrence stay and the repeats become a separate hidden segment.",
     source:
-      'reference/hallucinations.md §3 row 5 (Scicom DATASET_CARD "token run ≥ 6"; voice-agent-next n-gram loops; ' +
-      'Vexa hallucination-gate.ts; Teams variant ≥ 80% coverage)',
+      'Scicom-AI-Enterprise-Organization/Whisper-Hallucination DATASET_CARD ("token run ≥ 6"); kadirnar/voice-agent-next ' +
+      'n-gram loops; Vexa-ai/vexa hallucination-gate.ts; a Teams transcript cleaner (≥ 80% coverage)',
   },
   {
     id: 'duplicate-segment',
@@ -147,15 +149,15 @@ export const FILTER_RULES: readonly FilterRule[] = [
       'The same text as separate segments 3+ times in a row by the same speaker (6+ for texts under 3 words): ' +
       'the first 2 stay, the rest are hidden.',
     source:
-      'reference/hallucinations.md §3 row 7 (raj-iup/cp-whisperx-app, tartakynov/whispercpp-scripts ' +
-      'remove_hallucinations.py, WhisperJAV DEDUP_THRESHOLD 3)',
+      'raj-iup/cp-whisperx-app, tartakynov/whispercpp-scripts remove_hallucinations.py, ' +
+      'meizhong986/WhisperJAV DEDUP_THRESHOLD 3 (https://github.com/meizhong986/WhisperJAV)',
   },
   {
     id: 'speech-rate',
     description:
       'Text that cannot fit its time: more than 30 letters/digits per second over a segment of 1 s or more, ' +
       'or more than 8 words in under 0.5 s.',
-    source: 'reference/hallucinations.md §3 row 8 (meizhong986/WhisperJAV TimingConstants: remove > 30 cps)',
+    source: 'meizhong986/WhisperJAV TimingConstants: remove > 30 cps (https://github.com/meizhong986/WhisperJAV)',
   },
   {
     id: 'suspect-phrase',
@@ -165,8 +167,8 @@ export const FILTER_RULES: readonly FilterRule[] = [
       'sides, or come after the last speech in the recording, or their words aligned poorly (mean score < 0.4). ' +
       'Needs diarization: without any speaker labels the rule does nothing.',
     source:
-      'reference/hallucinations.md §0.1, §2.3, §3 rows 4, 11, 12 (voice-agent-next suspects; Bakuutin/mycelia ' +
-      'remove_if_lonely; OpenWhispr #1458 tails; m-bain/whisperX #1224; AGH hallucination_list.csv)',
+      'kadirnar/voice-agent-next SUSPECTS_BY_LANGUAGE; Bakuutin/mycelia remove_if_lonely; OpenWhispr #1458 (tails); ' +
+      'https://github.com/m-bain/whisperX/issues/1224; DSP-AGH/ICASSP2025_Whisper_Hallucination hallucination_list.csv',
   },
   {
     id: 'no-speech-audio',
@@ -175,7 +177,7 @@ export const FILTER_RULES: readonly FilterRule[] = [
       'Kept only when diarization put a speaker under it and its words aligned well (mean score 0.6 or more). ' +
       'Needs the speech map computed on upload; with the ffmpeg level fallback it hides only lines over silence.',
     source:
-      'reference/hallucinations.md §3 row 11; Silero VAD (snakers4/silero-vad) on the panel; the mining rule "words emitted where a VAD finds no speech" ' +
+      'Silero VAD (https://github.com/snakers4/silero-vad) on the panel; the mining rule "words emitted where a VAD finds no speech" ' +
       '(Scicom-AI-Enterprise-Organization/Whisper-Hallucination DATASET_CARD); Barański et al., ICASSP 2025, ' +
       'arXiv 2501.11378 (hallucinations on non-speech audio)',
   },
@@ -769,7 +771,7 @@ function suspectPhrasePass(segments: Segment[], duration: number, ctx: Ctx): Seg
     }
     return segments
   }
-  // Without diarization "no speaker" means nothing (hallucinations.md §2.3, §5): no evidence, no decision.
+  // Without diarization "no speaker" means nothing (every segment lacks one): no evidence, no decision.
   if (!segments.some((s) => s.speaker !== null)) return segments
   const isSuspect = (s: Segment) => s.filtered === null && SUSPECT_PHRASES.has(matchKey(s.text))
   const suspects = segments.filter((s) => isSuspect(s) && s.speaker === null)

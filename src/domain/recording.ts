@@ -1,6 +1,6 @@
 /**
  * Recordings and their jobs: the state machine the panel persists and the page displays.
- * Shapes from DESIGN.md ("A recording is …"). Sizes in bytes, durations in seconds, RunPod times
+ * Sizes in bytes, durations in seconds, RunPod times
  * (`delayTime`, `executionTime`) in milliseconds as RunPod reports them.
  */
 import type { ErrorInfo } from './errors.ts'
@@ -8,7 +8,7 @@ import type { RecordingAction, RecordingGroup, RecordingStatus } from './lifecyc
 
 export type { RecordingStatus } from './lifecycle.ts'
 
-/** Job states as RunPod names them (reference/runpod.md §1.4). */
+/** Job states as RunPod names them (https://docs.runpod.io/serverless/endpoints/job-states). */
 export const RUNPOD_JOB_STATUSES = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const
 export type RunpodJobStatus = (typeof RUNPOD_JOB_STATUSES)[number]
 

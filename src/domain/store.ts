@@ -17,7 +17,7 @@ export interface StoredRecording extends Omit<Recording, 'groups' | 'actions'> {
   /** Object key on the network volume. */
   objectKey: string
   jobOptions: JobOptions | null
-  /** Last progress update the worker sent during IN_PROGRESS (reference/runpod.md §1.5), if any. */
+  /** Last progress update the worker sent during IN_PROGRESS (runpod-python's `progress_update`), if any. */
   jobProgress: unknown
   /** UploadId of a multipart upload to the volume that has started and not finished (crash recovery). */
   multipartUploadId: string | null

@@ -2,7 +2,6 @@
  * Edits a user makes while reviewing: speaker renames and merges, per-segment speaker fixes,
  * splits, text edits and filter overrides. `applyEdits` is pure and all-or-nothing: it either
  * returns a new transcript with every op applied in order, or throws and changes nothing.
- * Op shapes from DESIGN.md "Transcript and edits".
  */
 import { z } from 'zod'
 import { AppError } from './errors.ts'
@@ -29,7 +28,7 @@ const speakerId = z.string().min(1).max(100)
 /** One edit operation (the `ops` items of `PATCH /api/recordings/:id/transcript`). */
 export const EditOpSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('renameSpeaker'), speaker: speakerId, name: speakerNameSchema }),
-  // Not in DESIGN.md's list: a speaker diarization missed (two people under one label). The client picks the id.
+  // For a speaker diarization missed (two people under one label). The client picks the id.
   z.object({ op: z.literal('addSpeaker'), speaker: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/), name: speakerNameSchema }),
   z.object({ op: z.literal('mergeSpeakers'), from: speakerId, into: speakerId }),
   z.object({ op: z.literal('setSegmentSpeaker'), segmentId, speaker: speakerId.nullable() }),

@@ -13,7 +13,7 @@ function appError(fn: () => unknown): AppError {
   throw new Error('expected an AppError')
 }
 
-describe('normalizeWhisperX: reference/runpod.md §4.3 example (issue #270)', () => {
+describe('normalizeWhisperX: the diarized example of https://github.com/m-bain/whisperX/issues/270', () => {
   const example = {
     segments: [
       {
@@ -47,7 +47,7 @@ describe('normalizeWhisperX: reference/runpod.md §4.3 example (issue #270)', ()
           id: 's1',
           start: 128.542,
           end: 130.423,
-          // §4.4 "segment speaker ≠ its words' speakers": the segment keeps its own label.
+          // The segment's speaker differs from its words' (whisperX #270): the segment keeps its own label.
           speaker: 'SPEAKER_01',
           text: 'Hey, baby.',
           words: [
@@ -65,7 +65,7 @@ describe('normalizeWhisperX: reference/runpod.md §4.3 example (issue #270)', ()
   })
 })
 
-describe('normalizeWhisperX: §4.4 edge cases', () => {
+describe('normalizeWhisperX: edge cases of WhisperX output', () => {
   it('word with only {word} (digits, "$43,000.") gets times interpolated between its timed neighbours', () => {
     const t = normalizeWhisperX({
       segments: [

@@ -2,14 +2,15 @@
  * WhisperX output → the panel's `Transcript`.
  *
  * The worker's JSON is a trust boundary: `WhisperXResultSchema` checks it with zod and is tolerant of
- * every quirk listed in reference/runpod.md §4.4 (words without times/score/speaker, segments without
+ * every quirk of WhisperX's output (words without times/score/speaker, segments without
  * speaker or words, `words: []` + `chars: null` after a failed alignment, no `words` at all for a
  * language without an align model, NaN/null/Infinity numbers, an empty `segments` list, extra keys).
  * `normalizeWhisperX` then builds the transcript: ids, trimmed text, estimated times for untimed
  * words, segment speakers, the speaker list and the duration. All times are seconds.
  *
- * Output shape: reference/runpod.md §4.1–4.3 (m-bain/whisperX `whisperx/schema.py`, `alignment.py`,
- * `diarize.py`); transcript shape: DESIGN.md "Transcript and edits".
+ * Output shape and quirks: https://github.com/m-bain/whisperX `whisperx/schema.py`, `alignment.py` (words with no
+ * alignable characters are only `{word}`), `diarize.py` (words and segments without `speaker`), and its issues #270,
+ * #460, #1104; transcript shape: domain/transcript.ts.
  */
 import { z } from 'zod'
 import { AppError } from './errors.ts'
@@ -20,7 +21,7 @@ import type { Segment, Speaker, Transcript, Word } from './transcript.ts'
 // Schema
 // ---------------------------------------------------------------------------------------------
 
-/** Spellings of non-finite floats that Python's `json.dumps` and friends write (runpod.md §4.4 "NaN values"). */
+/** Spellings of non-finite floats that Python's `json.dumps` and friends write (NaN scores on audio without speech: https://github.com/Nyralei/whisperx-api-server/issues/36). */
 const NON_FINITE_STRINGS = new Set(['nan', '-nan', 'infinity', '-infinity', '+infinity', 'inf', '-inf', '+inf'])
 
 /** A JSON number, `null`, or a string holding a number or a non-finite spelling ("NaN", "Infinity"). */
@@ -59,7 +60,7 @@ const optionalSpeaker = z
 
 /**
  * One WhisperX word (`SingleWordSegment`): `word` is required; `start`/`end`/`score` (seconds, seconds,
- * alignment score in [0, 1]) and `speaker` are null when missing or non-finite (runpod.md §4.4: words with
+ * alignment score in [0, 1]) and `speaker` are null when missing or non-finite (whisperX `alignment.py`: words with
  * no alignable characters are only `{word}`). Extra keys are ignored.
  */
 export const WhisperXWordSchema = z.object({

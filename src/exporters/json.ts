@@ -1,6 +1,6 @@
 /**
- * JSON export: the whole transcript as `GET /api/recordings/:id/transcript` returns it (DESIGN.md "Transcript and
- * edits"), filtered segments included with their decisions, plus the recording's metadata. Nothing is lost: this is
+ * JSON export: the whole transcript as `GET /api/recordings/:id/transcript` returns it (the shape
+ * of domain/transcript.ts), filtered segments included with their decisions, plus the recording's metadata. Nothing is lost: this is
  * the export to re-import or to process further.
  */
 import type { Exporter, ExportDocument } from './exporter.ts'

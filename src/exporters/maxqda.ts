@@ -1,7 +1,7 @@
 /**
  * QDA export in aTrain's `_maxqda.txt` layout (aTrain_core/outputs.py, `create_txt_file` with maxqda=True and speaker
  * detection on), which the aTrain wiki documents for import into MAXQDA (Import → Transcripts → "Transcript with
- * Timestamps"), NVivo ("Import Rows", "Timestamp") and ATLAS.ti. See reference/anchors.md §4.
+ * Timestamps"), NVivo ("Import Rows", "Timestamp") and ATLAS.ti (https://github.com/aTrainTranscription/aTrain wiki, Tutorials; the format of its `aTrain_core/outputs.py`).
  */
 import type { Exporter, ExportDocument } from './exporter.ts'
 import { speakerName, speakerTurns } from '../domain/transcript.ts'

@@ -19,7 +19,7 @@ import { formatDuration, formatTimestamp } from './timecode.ts'
 /**
  * Escapes user text (titles, speaker names, transcript text, filter reasons) so Markdown shows it literally:
  * a backslash before every ASCII punctuation character that can start markup inline — `\` `` ` `` `*` `_` `[` `]`
- * `<` `>` `&` `|` `~` `#` `$`. CommonMark (§2.4 "Backslash escapes") lets any ASCII punctuation be escaped this way,
+ * `<` `>` `&` `|` `~` `#` `$`. CommonMark (https://spec.commonmark.org, "Backslash escapes") lets any ASCII punctuation be escaped this way,
  * so `<script>` stays text (no raw HTML), `*bold*` stays unformatted and `&amp;` is not read as an entity. `$` covers
  * math in GitHub-flavoured renderers. Block markers (`-`, `+`, `1.`, `>` at a line start) need no escape here because
  * exported user text never starts a line and never contains a newline (see cleanText).

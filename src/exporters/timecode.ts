@@ -1,6 +1,6 @@
 /**
  * The one place exports turn seconds into clock text, so every format shows the same time for the same segment.
- * Input times are seconds from the start of the recording (DESIGN.md "Transcript and edits").
+ * Input times are seconds from the start of the recording.
  */
 
 interface ClockParts {

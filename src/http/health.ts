@@ -28,8 +28,8 @@ async function check<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | 
 
 /**
  * Setting combinations that are known not to work on real RunPod (plain words, shown in the page).
- * Sources: reference/runpod.md §0.1 (presigned URLs unsupported on RunPod volumes) and §3.2
- * (the Hub worker downloads `audio_file` as a URL; it cannot read a /runpod-volume path).
+ * Sources: https://docs.runpod.io/storage/s3-api (presigned URLs are listed as unsupported) and kodxana/whisperx-worker
+ * `src/rp_handler.py` (the Hub worker downloads `audio_file` as a URL; it cannot read a /runpod-volume path).
  */
 export function configWarnings(config: Config): string[] {
   const warnings: string[] = []

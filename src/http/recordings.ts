@@ -1,5 +1,5 @@
 /**
- * `/api/recordings`: the stable HTTP API of DESIGN.md. Handlers validate with zod, call a service
+ * `/api/recordings`: the stable HTTP API that scripts drive. Handlers validate with zod, call a service
  * and answer JSON; errors are thrown as AppError and mapped in `http/errors.ts`.
  */
 import { createReadStream } from 'node:fs'

@@ -1,5 +1,5 @@
 /**
- * Local-server protections (DESIGN.md "Rules of the house"):
+ * Local-server protections:
  * - Host must name this machine (127.0.0.1, localhost, [::1] or the configured HOST): a page on
  *   another domain that rebinds its DNS to 127.0.0.1 sends its own Host and is refused.
  * - State-changing requests (anything but GET/HEAD/OPTIONS) from a browser must come from the panel's

@@ -14,7 +14,7 @@ export function exportTitle(r: StoredRecording): string {
   return r.title || withoutMediaExtension(r.filename)
 }
 
-/** Formats written to `output/<id>/` whenever the transcript is stored or edited (issue 2: json, md, docx). */
+/** Formats written to `output/<id>/` whenever the transcript is stored or edited (json, md, docx). */
 export const FILE_FORMATS = ['json', 'md', 'docx'] as const
 
 export class ExportService {

@@ -1,5 +1,5 @@
 /**
- * Issue 4's review tools, end to end in headless Chromium on the real two-speaker interview (the emulated GPU
+ * The review tools, end to end in headless Chromium on the real two-speaker interview (the emulated GPU
  * returns its WhisperX-shaped transcript): speaker tools (reassign one segment, split at a word, merge, sample,
  * colours), editing in place with undo, and playback (word highlight, auto-scroll, speed, oTranscribe's
  * shortcuts, rewind on resume, go to time, help overlay). Every change is checked against the server's

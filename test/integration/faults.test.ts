@@ -111,7 +111,7 @@ describe('RunPod faults', () => {
     expect(r.error!.message).not.toMatch(/error_traceback|"error_type"/)
   })
 
-  it('a list as the worker error (Hub validator, §3.2): RunPod shows COMPLETED without output; the user is told', async () => {
+  it('a list as the worker error (the Hub worker validator, kodxana/whisperx-worker src/rp_handler.py): RunPod shows COMPLETED without output; the user is told', async () => {
     const rec = await uploadAndWait(stack)
     stack.emulator.faults.nextJob({ outcome: 'fail-list' })
     await transcribe(stack, rec.id)

@@ -85,7 +85,7 @@ export class RunpodBackend implements TranscriptionBackend {
 
   /**
    * A 404 about a job means either a wrong endpoint or a job that is gone (TTL or result retention
-   * passed, §1.6, §1.7): `/health` tells which.
+   * passed: https://docs.runpod.io/serverless/endpoints/send-requests): `/health` tells which.
    */
   private async translateJobError(err: unknown, what: string): Promise<AppError> {
     if (err instanceof RunpodApiError && err.status === 404) {
@@ -123,7 +123,7 @@ export class RunpodBackend implements TranscriptionBackend {
 }
 
 /**
- * Turns a client failure into an AppError (reference/runpod.md §1.8 status meanings).
+ * Turns a client failure into an AppError (status meanings: https://docs.runpod.io/serverless/endpoints/send-requests).
  * @param what - what the panel was doing, for the message ("submitting the job").
  */
 export function translateRunpodError(err: unknown, what: string): AppError {
@@ -159,7 +159,7 @@ function briefBody(body: string): string {
 }
 
 /**
- * Plain words for RunPod's `error` field on a FAILED job (reference/runpod.md §1.5, §3.2): a string
+ * Plain words for RunPod's `error` field on a FAILED job (runpod-python `runpod/serverless/modules/rp_job.py` (https://github.com/runpod/runpod-python); kodxana/whisperx-worker returns a list): a string
  * (handler returned `{error}`), a JSON-encoded string of `{error_type, error_message, …}` (handler
  * raised), or a list of validation messages (rp_validator via the Hub worker).
  */

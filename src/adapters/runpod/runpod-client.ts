@@ -45,7 +45,7 @@ export class RunpodResponseError extends Error {
   }
 }
 
-/** Job object (§1.3). Unknown fields are kept; `output`/`error` are validated later by the worker profile. */
+/** Job object (https://docs.runpod.io/serverless/endpoints/job-states). Unknown fields are kept; `output`/`error` are validated later by the worker profile. */
 export const RunpodJobSchema = z.looseObject({
   id: z.string().min(1),
   status: z.enum(RUNPOD_JOB_STATUSES),
@@ -58,13 +58,13 @@ export const RunpodJobSchema = z.looseObject({
 })
 export type RunpodJob = z.infer<typeof RunpodJobSchema>
 
-/** `/health` (§1.2). */
+/** `/health` (https://docs.runpod.io/serverless/endpoints/operation-reference). */
 export const RunpodHealthSchema = z.looseObject({
   jobs: z.record(z.string(), z.number()).default({}),
   workers: z.record(z.string(), z.number()).default({}),
 })
 
-/** `/cancel` answers `{id, status}`; some SDK types add times (§1.2). */
+/** `/cancel` answers `{id, status}`; some SDK types add times (runpod/js-sdk `src/index.ts`). */
 export const RunpodCancelSchema = z.looseObject({ id: z.string().optional(), status: z.string().optional() })
 
 export interface RunpodClientOptions {
@@ -217,7 +217,7 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err))
 }
 
-/** `Retry-After` in ms: seconds or an HTTP date (RFC 9110 §10.2.3); null when absent or invalid. */
+/** `Retry-After` in ms: seconds or an HTTP date (RFC 9110 section 10.2.3); null when absent or invalid. */
 export function retryAfterMs(header: string | string[] | undefined): number | null {
   const v = Array.isArray(header) ? header[0] : header
   if (!v) return null

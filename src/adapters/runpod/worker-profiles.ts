@@ -80,7 +80,7 @@ const whisperx: WorkerProfile = {
 }
 
 /**
- * `whisperx-hub`: kodxana/whisperx-worker (§3.2): `audio_file`, `align_output`, `diarization`, …;
+ * `whisperx-hub`: https://github.com/kodxana/whisperx-worker (`src/rp_schema.py`): `audio_file`, `align_output`, `diarization`, …;
  * it rejects unknown keys, so only its own keys are sent. Output `{segments, detected_language}`.
  */
 const whisperxHub: WorkerProfile = {
@@ -89,7 +89,7 @@ const whisperxHub: WorkerProfile = {
     return {
       audio_file: audio,
       ...(o.language ? { language: o.language } : {}),
-      // The Hub worker's model is fixed (faster-whisper large-v3, §3.2): `model` is not sent.
+      // The Hub worker's model is fixed (faster-whisper large-v3, its `src/predict.py`): `model` is not sent.
       batch_size: o.batchSize ?? s.batchSize,
       align_output: o.align ?? true,
       diarization: o.diarize,

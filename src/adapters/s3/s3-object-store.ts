@@ -1,6 +1,6 @@
 /**
  * ObjectStore over RunPod's S3-compatible API for network volumes (@aws-sdk/client-s3 + lib-storage).
- * Client settings from reference/runpod.md §2.5 and reference/infra.md: path-style addressing, the
+ * Client settings from https://docs.runpod.io/storage/s3-api and the AWS SDK's docs: path-style addressing, the
  * datacenter ID as region, and flexible checksums only when required (S3-compatible stores reject
  * or mangle the aws-chunked CRC32 uploads the SDK sends by default since 3.729).
  */
@@ -19,15 +19,18 @@ import { addRunpodS3Quirks, VolumeFullError } from './runpod-s3-quirks.ts'
 
 /** The volume's S3 settings, and how the client sends. */
 export interface S3ClientOptions extends S3Settings {
-  /** SDK attempts per request (retries with exponential backoff and jitter are the SDK's). RunPod advises more on 502s (§2.4). */
+  /** SDK attempts per request (retries with exponential backoff and jitter are the SDK's). RunPod advises more on 502s (https://docs.runpod.io/storage/s3-api). */
   maxAttempts?: number
-  /** Multipart part size in bytes (RunPod: max 500 MB, no 5 MB minimum; §2.4). */
+  /** Multipart part size in bytes (RunPod: max 500 MB, no 5 MB minimum; https://docs.runpod.io/storage/s3-api). */
   partSize?: number
   /** Parts in flight at once; memory use is about partSize × queueSize. */
   queueSize?: number
 }
 
-/** Builds the S3 client the way RunPod's S3 API needs it (reference/runpod.md §2.5). */
+/**
+ * Builds the S3 client the way RunPod's S3 API needs it: path-style, checksums only when required (the SDK's default
+ * CRC32 breaks S3-compatible stores: https://github.com/aws/aws-sdk-js-v3/issues/6810).
+ */
 export function createS3Client(s: S3ClientOptions): S3Client {
   const client = new S3Client({
     endpoint: s.endpoint,

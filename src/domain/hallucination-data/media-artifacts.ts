@@ -2,7 +2,8 @@
  * Class A phrases ("media artifacts"): subtitle credits, video outros, TV end cards and sound captions
  * that Whisper learned from subtitled videos and writes over silence, music or noise. Nobody says them
  * as a whole utterance in an interview, so a whole-segment match is enough to hide the segment
- * (reference/hallucinations.md §0.1, §1, §3 rows 1–2).
+ * (Vexa-ai/vexa `hallucination-filter.ts` matches whole segments; substring matching was rejected there because
+ * "корректор" and "субтитры" occur in real speech).
  *
  * Patterns, not literals: the credits arrive in endless variants (other names, years, punctuation),
  * "an exact list loses to every new one" (Vexa `mixed.txt` header). Every regex is tested against a
@@ -24,7 +25,7 @@
  *   "Спасибо за субтитры" / "Спасибо за просмотр".
  * - `NVIDIA/NeMo-speech-data-processor` @ 8cba6555 `dataset_configs/multilingual/granary/partials/common_phrases/
  *   <lang>.txt` (Apache-2.0) — "Granary <lang> n".
- * - Cited in reference/hallucinations.md but not copied (licence unknown), used only as evidence that a
+ * - Read but not copied (licence unknown), used only as evidence that a
  *   phrase is an artifact: `JSchmie/ScrAIbe` `scraibe/hallucinations.py`, `kadirnar/voice-agent-next`
  *   `stt_guard`, `meizhong986/WhisperJAV` `filter_list_v08.json`, sciencehistory/scihist_digicoll PR #3026,
  *   SYSTRAN/faster-whisper #621/#949, speaches-ai/speaches #133, SubtitleEdit `AudioToTextPostProcessor.cs`.
@@ -44,7 +45,7 @@ export interface ArtifactPattern {
   /** The pattern is unanchored: match only segments of at most this many words. */
   maxWords?: number
   /**
-   * Also matched as the last words of a real segment (a credit glued to speech, hallucinations.md §3 row 2).
+   * Also matched as the last words of a real segment (a credit glued to speech, capped at 12 words like the `INVENTED_LIMIT` of a public Russian transcript cleaner).
    * Only for anchored credits that name a subtitler or service, never for phrases made of ordinary words.
    */
   tail?: boolean
@@ -88,7 +89,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     lang: 'ru',
     example: 'Субтитры создавал DimaTorzok',
     source:
-      'Vexa mixed.txt `re:dimatorzok`, `re:дима\\s*торзок`; 12-word cap: INVENTED_LIMIT in hallucinations.md §3 row 2',
+      'Vexa mixed.txt `re:dimatorzok`, `re:дима\\s*торзок`; 12-word cap: INVENTED_LIMIT = 12 of a public Russian transcript cleaner',
   },
   {
     kind: 'subtitle-credit',
@@ -106,7 +107,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     tail: true,
     lang: 'ru',
     example: 'Редактор субтитров Анна Синецкая Корректор Анна Егорова',
-    source: 'hallucinations.md §1.1 ("variants with other surnames seen → match by pattern, not literal")',
+    source: '`JSchmie/ScrAIbe` scraibe/hallucinations.py ru entry; variants with other surnames in public code, so a pattern, not a literal',
   },
   {
     kind: 'subtitle-credit',
@@ -115,7 +116,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     tail: true,
     lang: 'ru',
     example: 'Корректор А.Кулакова',
-    source: 'ScrAIbe ru entry; hallucinations.md §3 row 2 (`[Кк]орректор\\s+[А-ЯЁ]\\.\\s*[А-ЯЁ][а-яё]+`)',
+    source: 'ScrAIbe ru entry; the role + initial-dot-surname regex `[Кк]орректор\\s+[А-ЯЁ]\\.\\s*[А-ЯЁ][а-яё]+` of public transcript cleaners',
   },
   {
     kind: 'subtitle-credit',
@@ -168,14 +169,14 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     re: re('^дякую за перегляд$'),
     lang: 'uk',
     example: 'Дякую за перегляд!',
-    source: '`Bakuutin/mycelia` python/lib/transcription.py (hallucinations.md §1.1)',
+    source: '`Bakuutin/mycelia` python/lib/transcription.py',
   },
   {
     kind: 'video-outro',
     re: re('^абонирайте се(?: за канала)?$'),
     lang: 'bg',
     example: 'Абонирайте се',
-    source: 'Scicom combined lexicon (Granary bg, 2.3 M), hallucinations.md §1.3',
+    source: 'Scicom-AI-Enterprise-Organization/Whisper-Hallucination combined lexicon (Granary bg, 2.3 M)',
   },
   // ── music and sound captions (SDH style) ────────────────────────────────────────────────
   {
@@ -193,7 +194,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     captionOnly: true,
     lang: '*',
     example: 'СПОКОЙНАЯ МУЗЫКА',
-    source: 'hallucinations.md §1.1 (uppercase SDH captions; regex `(спокойная|динамичная|…) музыка` in public code)',
+    source: 'Vexa-ai/vexa ru.txt and mixed.txt (uppercase SDH captions); regex `(спокойная|динамичная|…) музыка` in public code',
   },
   {
     kind: 'music-caption',
@@ -201,7 +202,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     captionOnly: true,
     lang: 'ru',
     example: 'ЗВУЧИТ МУЗЫКА',
-    source: 'hallucinations.md §1.1 (SDH captions)',
+    source: 'Vexa-ai/vexa ru.txt (SDH captions)',
   },
   {
     kind: 'music-caption',
@@ -250,7 +251,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     tail: true,
     lang: '*',
     example: 'Sottotitoli creati dalla comunità Amara.org',
-    source: 'ScrAIbe Amara variants (hallucinations.md §1.3)',
+    source: '`JSchmie/ScrAIbe` scraibe/hallucinations.py (Amara variants)',
   },
   {
     kind: 'subtitle-credit',
@@ -258,7 +259,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     tail: true,
     lang: 'en',
     example: 'Transcription by CastingWords',
-    source: 'hallucinations.md §1.2',
+    source: 'sciencehistory/scihist_digicoll PR #3026',
   },
   {
     kind: 'subtitle-credit',
@@ -293,7 +294,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     example: 'BF-WATCH TV 2021',
     source:
       'BoH ("bf watch tv 2021" 345, "satsang with mooji" 5, "audiojungle" 6, "jack link s jerky …" 5); ' +
-      'www.mooji.org: hallucinations.md §1.2',
+      'www.mooji.org: sciencehistory/scihist_digicoll PR #3026',
   },
   // ── de ──────────────────────────────────────────────────────────────────────────────────
   {
@@ -312,14 +313,14 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     re: re('^(?:copyright )?(?:wdr|zdf|swr) \\d{4}$'),
     lang: 'de',
     example: 'Copyright WDR 2021',
-    source: 'hallucinations.md §1.3 (voice-agent-next; faster-whisper #949)',
+    source: 'kadirnar/voice-agent-next ARTIFACT_PATTERNS; SYSTRAN/faster-whisper #949',
   },
   {
     kind: 'video-outro',
     re: re('^vielen dank (?:fürs|für das|für s) zuschauen$'),
     lang: 'de',
     example: 'Vielen Dank fürs Zuschauen',
-    source: 'hallucinations.md §1.3',
+    source: '`JSchmie/ScrAIbe` scraibe/hallucinations.py (de); kadirnar/voice-agent-next',
   },
   // ── fr / es / it / pt / pl / nl / da / no / cs / el / tr ─────────────────────────────────
   {
@@ -328,7 +329,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     maxWords: 6,
     lang: 'fr',
     example: '❤️ par SousTitreur.com',
-    source: 'hallucinations.md §1.3',
+    source: 'ScrAIbe (fr); NVIDIA/NeMo-speech-data-processor Granary fr.txt; kadirnar/voice-agent-next',
   },
   {
     kind: 'video-outro',
@@ -356,7 +357,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     re: re('^(?:dziękuję za oglądanie|bedankt voor het kijken)$'),
     lang: 'pl',
     example: 'Dziękuję za oglądanie',
-    source: 'voice-agent-next (pl); ithaka #96 (nl "Bedankt voor het kijken") — hallucinations.md §1.3',
+    source: 'kadirnar/voice-agent-next (pl); ithaka #96 (nl "Bedankt voor het kijken")',
   },
   {
     kind: 'subtitle-credit',
@@ -381,7 +382,7 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     re: re('^altyazı m k$'),
     lang: 'tr',
     example: 'Altyazı M.K.',
-    source: 'Vexa tr.txt (hallucinations.md §1.3)',
+    source: 'Vexa-ai/vexa gmeet-pipeline tr.txt',
   },
   // ── ja / zh / ko (no spaces between words: anchored whole strings) ────────────────────────
   {
@@ -400,14 +401,14 @@ export const ARTIFACT_PATTERNS: readonly ArtifactPattern[] = [
     maxWords: 8,
     lang: 'zh',
     example: '请不吝点赞 订阅 转发 打赏支持明镜与点点栏目',
-    source: 'WhisperJAV filter_list_v08.json; speaches #133 (hallucinations.md §1.3)',
+    source: 'meizhong986/WhisperJAV filter_list_v08.json; speaches-ai/speaches #133',
   },
   {
     kind: 'video-outro',
     re: re('^시청해 ?주셔서 감사합니다$|^mbc 뉴스 \\S+입니다$'),
     lang: 'ko',
     example: '시청해주셔서 감사합니다',
-    source: 'WhisperJAV filter_list_v08.json (hallucinations.md §1.3)',
+    source: 'meizhong986/WhisperJAV filter_list_v08.json',
   },
 ]
 
