@@ -5,14 +5,7 @@
 import { Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx'
 import type { Exporter, ExportDocument } from './exporter.ts'
 import { speakerName } from '../domain/transcript.ts'
-import {
-  cleanText,
-  FILTERED_HEADING,
-  filteredSegments,
-  formatDate,
-  languageLabel,
-  speakerNamesInUse,
-} from './common.ts'
+import { cleanText, FILTERED_HEADING, filteredSegments, formatDate, languageLabel, speakerNamesInUse } from './common.ts'
 import { noteBlocks, noteByline, NOTES_HEADING, QUOTES_HEADING, quoteLine } from './notes-section.ts'
 import { recordedOnText, stampedTurns } from './stamps.ts'
 import { formatDuration, formatTimestamp } from './timecode.ts'

@@ -4,14 +4,7 @@
  */
 import type { Exporter, ExportDocument } from './exporter.ts'
 import { speakerName } from '../domain/transcript.ts'
-import {
-  cleanText,
-  FILTERED_HEADING,
-  filteredSegments,
-  formatDate,
-  languageLabel,
-  speakerNamesInUse,
-} from './common.ts'
+import { cleanText, FILTERED_HEADING, filteredSegments, formatDate, languageLabel, speakerNamesInUse } from './common.ts'
 import { noteByline, NOTES_HEADING, QUOTES_HEADING, quoteLine } from './notes-section.ts'
 import { recordedOnText, stampedTurns } from './stamps.ts'
 import { formatDuration, formatTimestamp } from './timecode.ts'

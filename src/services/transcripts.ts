@@ -95,11 +95,7 @@ export class TranscriptService {
    * @throws AppError `conflict` when there is nothing left to undo, `not_found`.
    */
   undo(id: string): TranscriptView & { step: string } {
-    this.get(id)
-    const result = this.deps.store.undo(id)
-    if (!result) throw new AppError('conflict', 'There is nothing to undo: the transcript is as the worker delivered it.')
-    this.rewriteFiles(id)
-    return { ...this.get(id), step: STEP_WORDS[result.step] }
+    return this.historyStep(id, 'undo', 'There is nothing to undo: the transcript is as the worker delivered it.')
   }
 
   /**
@@ -107,9 +103,14 @@ export class TranscriptService {
    * @throws AppError `conflict` when there is nothing to redo, `not_found`.
    */
   redo(id: string): TranscriptView & { step: string } {
+    return this.historyStep(id, 'redo', 'There is nothing to redo.')
+  }
+
+  /** Takes one step back (undo) or forward (redo) in the history; `nothing` is the conflict's message when there is none. */
+  private historyStep(id: string, direction: 'undo' | 'redo', nothing: string): TranscriptView & { step: string } {
     this.get(id)
-    const result = this.deps.store.redo(id)
-    if (!result) throw new AppError('conflict', 'There is nothing to redo.')
+    const result = direction === 'undo' ? this.deps.store.undo(id) : this.deps.store.redo(id)
+    if (!result) throw new AppError('conflict', nothing)
     this.rewriteFiles(id)
     return { ...this.get(id), step: STEP_WORDS[result.step] }
   }

@@ -30,6 +30,14 @@ async function uploadAndWait(stack: Stack, body: Buffer = TONE, name = 'tone.wav
 const transcribe = (stack: Stack, id: string, body: unknown = {}) =>
   fetch(`${stack.url}/api/recordings/${id}/transcribe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
 
+/** Uploads a recording, makes its job end with `outcome` on the emulator, transcribes it and waits for the end. */
+async function finishedWith(stack: Stack, outcome: Parameters<Stack['emulator']['faults']['nextJob']>[0]['outcome']): Promise<Rec> {
+  const rec = await uploadAndWait(stack)
+  stack.emulator.faults.nextJob({ outcome })
+  await transcribe(stack, rec.id)
+  return finished(stack, rec.id)
+}
+
 const finished = (stack: Stack, id: string, timeout = 20_000) =>
   waitForRecording(stack.url, id, (r) => ['done', 'failed', 'cancelled'].includes(r.status), timeout) as Promise<Rec & { status: string }>
 
@@ -101,10 +109,7 @@ describe('RunPod faults', () => {
     ['fail-string', /The worker failed: CUDA out of memory/],
     ['fail-json', /The worker failed: (\S+: )?CUDA out of memory/],
   ] as const)('FAILED with %s: the reason is plain words', async (outcome, pattern) => {
-    const rec = await uploadAndWait(stack)
-    stack.emulator.faults.nextJob({ outcome })
-    await transcribe(stack, rec.id)
-    const r = await finished(stack, rec.id)
+    const r = await finishedWith(stack, outcome)
     expect(r.status).toBe('failed')
     expect(r.error!.code).toBe('job_failed')
     expect(r.error!.message).toMatch(pattern)
@@ -112,28 +117,19 @@ describe('RunPod faults', () => {
   })
 
   it('a list as the worker error (the Hub worker validator, kodxana/whisperx-worker src/rp_handler.py): RunPod shows COMPLETED without output; the user is told', async () => {
-    const rec = await uploadAndWait(stack)
-    stack.emulator.faults.nextJob({ outcome: 'fail-list' })
-    await transcribe(stack, rec.id)
-    const r = await finished(stack, rec.id)
+    const r = await finishedWith(stack, 'fail-list')
     expect(r).toMatchObject({ status: 'failed', error: { code: 'invalid_output' } })
     expect(r.error!.message).toMatch(/no output/)
   })
 
   it('TIMED_OUT says what to check', async () => {
-    const rec = await uploadAndWait(stack)
-    stack.emulator.faults.nextJob({ outcome: 'timed-out' })
-    await transcribe(stack, rec.id)
-    const r = await finished(stack, rec.id)
+    const r = await finishedWith(stack, 'timed-out')
     expect(r).toMatchObject({ status: 'failed', error: { code: 'job_timed_out' } })
     expect(r.error!.message).toMatch(/workers/)
   })
 
   it('CANCELLED from outside the panel is reported as such', async () => {
-    const rec = await uploadAndWait(stack)
-    stack.emulator.faults.nextJob({ outcome: 'cancelled-outside' })
-    await transcribe(stack, rec.id)
-    const r = await finished(stack, rec.id)
+    const r = await finishedWith(stack, 'cancelled-outside')
     expect(r).toMatchObject({ status: 'cancelled', error: { code: 'job_cancelled' } })
   })
 

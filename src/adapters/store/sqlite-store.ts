@@ -520,9 +520,7 @@ export class SqliteStore implements RecordingStore {
 
   undo(recordingId: string): { transcript: Transcript; version: number; step: HistoryStepKind } | null {
     return this.db.transaction(() => {
-      const step = this.db
-        .prepare('SELECT * FROM transcript_history WHERE recording_id = ? AND undone = 0 ORDER BY id DESC LIMIT 1')
-        .get(recordingId) as HistoryRow | undefined
+      const step = this.db.prepare('SELECT * FROM transcript_history WHERE recording_id = ? AND undone = 0 ORDER BY id DESC LIMIT 1').get(recordingId) as HistoryRow | undefined
       if (!step) return null
       let version: number
       let document: string
@@ -537,19 +535,22 @@ export class SqliteStore implements RecordingStore {
         version = step.from_version!
         document = this.versionDocument(recordingId, version)!
       }
-      return { transcript: JSON.parse(document) as Transcript, version: this.show(recordingId, version, null, document), step: step.kind }
+      return this.shown(recordingId, version, document, step.kind)
     })()
+  }
+
+  /** Makes `version` with `document` current and answers what undo/redo now shows. */
+  private shown(recordingId: string, version: number, document: string, step: HistoryStepKind): { transcript: Transcript; version: number; step: HistoryStepKind } {
+    return { transcript: JSON.parse(document) as Transcript, version: this.show(recordingId, version, null, document), step }
   }
 
   redo(recordingId: string): { transcript: Transcript; version: number; step: HistoryStepKind } | null {
     return this.db.transaction(() => {
-      const step = this.db
-        .prepare('SELECT * FROM transcript_history WHERE recording_id = ? AND undone = 1 ORDER BY id LIMIT 1')
-        .get(recordingId) as HistoryRow | undefined
+      const step = this.db.prepare('SELECT * FROM transcript_history WHERE recording_id = ? AND undone = 1 ORDER BY id LIMIT 1').get(recordingId) as HistoryRow | undefined
       if (!step) return null
       this.db.prepare('UPDATE transcript_history SET undone = 0, next_document = NULL WHERE id = ?').run(step.id)
       const document = step.kind === 'edit' ? step.next_document! : this.versionDocument(recordingId, step.version)!
-      return { transcript: JSON.parse(document) as Transcript, version: this.show(recordingId, step.version, null, document), step: step.kind }
+      return this.shown(recordingId, step.version, document, step.kind)
     })()
   }
 
