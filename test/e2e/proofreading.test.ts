@@ -10,20 +10,17 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Transcript } from '../../src/domain/transcript.ts'
-import type { launchBrowser } from '../support/browser.ts'
-import { openReview, transcribedRecording } from '../support/review-page.ts'
+import { SHOTS } from '../support/page.ts'
+import { fetchTranscript, openReview, transcribedRecording, type TestBrowser } from '../support/review-page.ts'
 import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
-
-const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
 
 describe('proofreading in Chromium', () => {
   let stack: Stack
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  let browser: TestBrowser
   let page: Page
   let id: string
   const errors: string[] = []
-  const transcript = async () => (await (await fetch(`${stack.url}/api/recordings/${id}/transcript`)).json()) as Transcript
+  const transcript = () => fetchTranscript(stack, id)
   /** Screenshots at three widths, each with `focus` (a selector) scrolled into view after the resize. */
   const shoot = async (name: string, focus: string) => {
     for (const width of [1280, 800, 390]) {

@@ -5,7 +5,7 @@
  * shortcuts, rewind on resume, go to time, help overlay). Every change is checked against the server's
  * transcript, not only the page. Screenshots go to test-results/ for a person to look at.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,35 +13,22 @@ import { givenSpeakerNames } from '../../src/domain/speaker-carry.ts'
 import { nextSpeakerId, speakerNames, UNKNOWN_SPEAKER_NAME, type Segment, type Transcript } from '../../src/domain/transcript.ts'
 import type { TranscriptResponse } from '../../src/http/recordings.ts'
 import { launchBrowser } from '../support/browser.ts'
-import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
+import { SHOTS } from '../support/page.ts'
+import { fetchTranscript, transcribedRecording, waitForTranscript as waitForSaved, type TestBrowser } from '../support/review-page.ts'
+import { startStack, type Stack } from '../support/stack.ts'
 
-const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
 
 
 describe('review tools in Chromium', () => {
   let stack: Stack
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  let browser: TestBrowser
   let page: Page
   let id: string
   const errors: string[] = []
 
-  const transcript = async (): Promise<Transcript> =>
-    (await (await fetch(`${stack.url}/api/recordings/${id}/transcript`)).json()) as Transcript
-  const segment = async (segmentId: string): Promise<Segment> =>
-    (await transcript()).segments.find((s) => s.id === segmentId)!
-  /** Polls the server until `predicate` holds for the transcript (edits are saved as the user goes). */
-  const waitForTranscript = async (predicate: (t: Transcript) => boolean): Promise<Transcript> => {
-    const deadline = Date.now() + 5000
-    for (;;) {
-      const t = await transcript()
-      if (predicate(t)) return t
-      if (Date.now() > deadline)
-        throw new Error(
-          `transcript never matched; last: ${JSON.stringify(t.segments.map((s) => [s.id, s.speaker, s.text]))}`,
-        )
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
+  const transcript = () => fetchTranscript(stack, id)
+  const segment = async (segmentId: string): Promise<Segment> => (await transcript()).segments.find((s) => s.id === segmentId)!
+  const waitForTranscript = (predicate: (t: Transcript) => boolean) => waitForSaved(stack, id, predicate)
   const audioTime = () => page.evaluate(() => (document.querySelector('#detail audio') as HTMLAudioElement).currentTime)
   const audioPaused = () => page.evaluate(() => (document.querySelector('#detail audio') as HTMLAudioElement).paused)
   const pause = () => page.evaluate(() => (document.querySelector('#detail audio') as HTMLAudioElement).pause())
@@ -67,18 +54,7 @@ describe('review tools in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true })
     stack = await startStack({ env: { SCRIBE_DEMO: '1' } })
-    const put = await fetch(`${stack.url}/api/recordings?filename=interview.m4a`, {
-      method: 'PUT',
-      body: readFileSync(path.join(FIXTURES, 'interview.m4a')),
-    })
-    id = ((await put.json()) as { id: string }).id
-    await waitForRecording(stack.url, id, (r) => r.status === 'uploaded')
-    await fetch(`${stack.url}/api/recordings/${id}/transcribe`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ language: 'en', diarize: true }),
-    })
-    await waitForRecording(stack.url, id, (r) => r.status === 'done')
+    id = await transcribedRecording(stack, 'interview.m4a', undefined, { language: 'en', diarize: true })
     browser = await launchBrowser()
     page = await browser.context.newPage()
     page.setDefaultTimeout(10_000) // fail on the step that hangs, before vitest's 30 s test timeout

@@ -9,12 +9,9 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Transcript } from '../../src/domain/transcript.ts'
-import type { launchBrowser } from '../support/browser.ts'
-import { openReview, transcribedRecording } from '../support/review-page.ts'
+import { SHOTS } from '../support/page.ts'
+import { fetchTranscript, openReview, transcribedRecording, waitForTranscript as waitForSaved, type TestBrowser, type TranscriptAnswer } from '../support/review-page.ts'
 import { startStack, type Stack } from '../support/stack.ts'
-
-const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
 
 interface VersionInfo {
   version: number
@@ -26,24 +23,15 @@ interface VersionInfo {
 
 describe('transcript versions in Chromium: nothing is lost when transcribing again', () => {
   let stack: Stack
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
+  let browser: TestBrowser
   let page: Page
   let id: string
   const errors: string[] = []
 
-  const transcript = async (): Promise<Transcript & { transcriptVersion: number }> =>
-    (await (await fetch(`${stack.url}/api/recordings/${id}/transcript`)).json()) as Transcript & { transcriptVersion: number }
+  const transcript = () => fetchTranscript(stack, id)
   const versions = async (): Promise<VersionInfo[]> =>
     (await (await fetch(`${stack.url}/api/recordings/${id}/versions`)).json()) as VersionInfo[]
-  const waitForTranscript = async (predicate: (t: Transcript & { transcriptVersion: number }) => boolean) => {
-    const deadline = Date.now() + 8000
-    for (;;) {
-      const t = await transcript()
-      if (predicate(t)) return t
-      if (Date.now() > deadline) throw new Error(`transcript never matched; last: ${JSON.stringify({ v: t.transcriptVersion, speakers: t.speakers, s2: t.segments[1] })}`)
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
+  const waitForTranscript = (predicate: (t: TranscriptAnswer) => boolean) => waitForSaved(stack, id, predicate, 8000)
   const speakerInput = (speaker: string) => page.locator(`#detail .speakers input[data-speaker=${speaker}]`)
   const segmentText = (segmentId: string) => page.locator(`#detail .segment[data-segment-id="${segmentId}"]`).innerText()
   const shoot = async (name: string) => {
