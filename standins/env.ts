@@ -1,12 +1,12 @@
 /**
  * Wiring between the two stand-ins and the panel, used by the tests, `npm run demo` and the benchmarks:
  * the network volume as the emulated worker mounts it, and the panel's RUNPOD_* settings that point at
- * both stand-ins (names from DESIGN.md "Configuration").
+ * both stand-ins (the names the README lists under "Configuration").
  */
 import type { VolumeConfig } from './runpod/worker.ts'
 import type { S3TestServer } from './s3/server.ts'
 
-/** The S3 stand-in's bucket as the volume attached to the emulated endpoint (reference/runpod.md §2.6). */
+/** The S3 stand-in's bucket as the volume attached to the emulated endpoint (https://docs.runpod.io/storage/network-volumes). */
 export function volumeOf(s3: S3TestServer): VolumeConfig {
   return { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
 }

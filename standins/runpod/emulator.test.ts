@@ -160,7 +160,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
-describe('auth and routing (§1.1, §1.8)', () => {
+describe('auth and routing (RunPod docs: operation-reference, send-requests)', () => {
   let emu: RunpodEmulator
   beforeAll(async () => {
     emu = await emulator()
@@ -181,7 +181,7 @@ describe('auth and routing (§1.1, §1.8)', () => {
     expect((await call(emu, 'POST', 'cancel/does-not-exist')).status).toBe(404)
   })
 
-  it('validates the /run body: JSON with an input object, ≤ 10 MB, policy within §1.6 bounds', async () => {
+  it('validates the /run body: JSON with an input object, ≤ 10 MB, policy within https://docs.runpod.io/serverless/endpoints/send-requests bounds', async () => {
     expect((await call(emu, 'POST', 'run', 'not json')).status).toBe(400)
     expect((await call(emu, 'POST', 'run', { notInput: {} })).status).toBe(400)
     expect((await call(emu, 'POST', 'run', { input: [1, 2] })).status).toBe(400)
@@ -214,7 +214,7 @@ describe("lifecycle with the 'whisperx' worker", () => {
     emu = await emulator({ queueDelayMs: 400 })
   })
 
-  it('runs a volume-path job IN_QUEUE → IN_PROGRESS → COMPLETED with WhisperX output (§1.3, §4)', async () => {
+  it('runs a volume-path job IN_QUEUE → IN_PROGRESS → COMPLETED with WhisperX output (https://docs.runpod.io/serverless/endpoints/job-states, m-bain/whisperX schema.py)', async () => {
     const r = await call(emu, 'POST', 'run', {
       input: whisperxInput(`/runpod-volume/${scriptedKey}`),
       policy: { ttl: 60_000, executionTimeout: 60_000 },
@@ -260,7 +260,7 @@ describe("lifecycle with the 'whisperx' worker", () => {
       ' I answered an ad.',
       ...HALLUCINATED_TAILS,
     ])
-    // §4.4 quirks: digit word without timing; the shortest utterance without speaker; tails without speaker
+    // m-bain/whisperX alignment.py and diarize.py quirks: digit word without timing; the shortest utterance without speaker; tails without speaker
     expect(segments[0]!.words.at(-1)).toEqual({ word: '2016.' })
     expect(segments[0]!.speaker).toBe('SPEAKER_00')
     expect('speaker' in segments[1]!).toBe(false)
@@ -294,7 +294,7 @@ describe("lifecycle with the 'whisperx' worker", () => {
     expect(out.segments.map((s) => s.speaker)).toEqual(['SPEAKER_00', 'SPEAKER_01'])
   })
 
-  it('fails a job whose download fails, with the JSON-encoded runpod-python error (§1.5)', async () => {
+  it('fails a job whose download fails, with the JSON-encoded runpod-python error (runpod-python rp_job.py)', async () => {
     const missing = await getSignedUrl(client, new GetObjectCommand({ Bucket: s3.bucket, Key: 'nope.wav' }), {
       expiresIn: 600,
     })
@@ -383,7 +383,7 @@ describe("lifecycle with the 'whisperx' worker", () => {
     emu.faults.setDelays(FAST)
   })
 
-  it('retries only FAILED/TIMED_OUT jobs, same id, back through the queue (§1.2)', async () => {
+  it('retries only FAILED/TIMED_OUT jobs, same id, back through the queue (https://docs.runpod.io/serverless/endpoints/operation-reference)', async () => {
     emu.faults.nextJob({ outcome: 'fail-string' })
     const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
     expect((await follow(emu, id)).last!.status).toBe('FAILED')
@@ -397,7 +397,7 @@ describe("lifecycle with the 'whisperx' worker", () => {
     expect((await call(emu, 'GET', 'health')).json.jobs).toMatchObject({ retried: 1 })
   })
 
-  it('reports /health counts of queued jobs (§1.2); serves none of the routes the panel never calls', async () => {
+  it('reports /health counts of queued jobs (https://docs.runpod.io/serverless/endpoints/operation-reference); serves none of the routes the panel never calls', async () => {
     emu.faults.setDelays({ queueDelayMs: 5_000 })
     const a = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
     const b = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`))
@@ -411,7 +411,7 @@ describe("lifecycle with the 'whisperx' worker", () => {
   })
 })
 
-describe('ttl, execution timeout and result retention (§1.6, §1.7)', () => {
+describe('ttl, execution timeout and result retention (https://docs.runpod.io/serverless/endpoints/send-requests)', () => {
   it('deletes a job when its ttl passes, even mid-queue: /status → 404', async () => {
     const emu = await emulator({ queueDelayMs: 2_000, policyMinimums: { ttlMs: 100 } })
     const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`), { policy: { ttl: 300 } })
@@ -422,7 +422,7 @@ describe('ttl, execution timeout and result retention (§1.6, §1.7)', () => {
     expect((await call(emu, 'POST', `retry/${id}`)).status).toBe(404)
   })
 
-  it('times a running job out when executionTimeout passes: TIMED_OUT (assumption, §1.4)', async () => {
+  it('times a running job out when executionTimeout passes: TIMED_OUT (assumption, https://docs.runpod.io/serverless/endpoints/job-states)', async () => {
     const emu = await emulator({ executionMs: 3_000, policyMinimums: { executionTimeoutMs: 50 } })
     const id = await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`), { policy: { executionTimeout: 250 } })
     const { last } = await follow(emu, id)
@@ -539,7 +539,7 @@ describe('fault switches', () => {
     expect(emu.requests.slice(n).some((r) => r.path.includes('/cancel/'))).toBe(false)
   })
 
-  it('completed-no-output → COMPLETED without output (§1.5, #309)', async () => {
+  it('completed-no-output → COMPLETED without output (runpod-python rp_job.py, #309)', async () => {
     emu.faults.nextJob({ outcome: 'completed-no-output' })
     const { last } = await follow(emu, await submit(emu, audio()))
     expect(last!.status).toBe('COMPLETED')
@@ -552,7 +552,7 @@ describe('fault switches', () => {
     expect(last).toMatchObject({ status: 'COMPLETED', output: { segments: 'oops' } })
   })
 
-  it('progress → IN_PROGRESS bodies carry {stage, percent} before the final output (§1.5)', async () => {
+  it('progress → IN_PROGRESS bodies carry {stage, percent} before the final output (runpod-python rp_job.py)', async () => {
     emu.faults.setDelays({ executionMs: 400 })
     emu.faults.nextJob({ outcome: 'progress', progressSteps: 4 })
     const { last, bodies } = await follow(emu, await submit(emu, audio()))
@@ -617,7 +617,7 @@ describe('fault switches', () => {
   })
 })
 
-describe('rate limits (§1.7)', () => {
+describe('rate limits (https://docs.runpod.io/serverless/endpoints/send-requests)', () => {
   it('answers 429 once an operation exceeds its limit in the sliding window', async () => {
     const emu = await emulator({ rateLimits: { status: 3, run: 1000 }, rateLimitWindowMs: 400 })
     for (let i = 0; i < 3; i++) expect((await call(emu, 'GET', 'status/x')).status).toBe(404)
@@ -629,7 +629,7 @@ describe('rate limits (§1.7)', () => {
   })
 })
 
-describe("the 'whisperx-hub' worker (kodxana, §3.2)", () => {
+describe("the 'whisperx-hub' worker (kodxana/whisperx-worker)", () => {
   it('rejects the whisperx payload with the validator list → COMPLETED without output by default', async () => {
     const emu = await emulator({ worker: 'whisperx-hub' })
     const { last } = await follow(emu, await submit(emu, whisperxInput(`/runpod-volume/${scriptedKey}`)))
@@ -704,7 +704,7 @@ describe(
   },
 )
 
-describe('private download URLs (§0.3)', () => {
+describe('private download URLs (runpod-python rp_ssrf.py)', () => {
   it('raises SSRFError for a loopback URL when private URLs are not allowed', async () => {
     const emu = await emulator({ allowPrivateDownloadUrls: false })
     const url = await getSignedUrl(client, new GetObjectCommand({ Bucket: s3.bucket, Key: scriptedKey }), {
@@ -718,7 +718,7 @@ describe('private download URLs (§0.3)', () => {
   })
 })
 
-describe('endpoint settings, worker states and the REST API v2 (runpod-2026 E1, E6, E8)', () => {
+describe('endpoint settings, worker states and the REST API v2 (the OpenAPI spec in runpod/docs, api-reference-v2/openapi.json)', () => {
   const rest = async (emu: RunpodEmulator, method: string, path: string, body?: unknown, auth = `Bearer ${API_KEY}`) => {
     const res = await fetch(`${emu.restUrl}${path}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
     return { status: res.status, type: res.headers.get('content-type'), json: (await res.json()) as Json }

@@ -63,13 +63,13 @@ describe('stableScore / isUnalignable', () => {
       expect(Math.round(s * 1000) / 1000).toBe(s)
     }
   })
-  it('flags words with digits (§4.4)', () => {
+  it('flags words with digits (m-bain/whisperX alignment.py)', () => {
     expect(['2016,', '$43,000.', '11', '3rd'].every(isUnalignable)).toBe(true)
     expect(['So,', 'Продолжение', "you're"].some(isUnalignable)).toBe(false)
   })
 })
 
-describe('scriptSegments (transcribe → align → diarize, with the §4.4 quirks)', () => {
+describe('scriptSegments (transcribe → align → diarize, with the m-bain/whisperX alignment.py and diarize.py quirks)', () => {
   const segments = scriptSegments(script, full)
 
   it('makes one segment per utterance, text with a leading space, times from the script', () => {
@@ -161,7 +161,7 @@ describe('placeholderSegments', () => {
       [10, 12.3, 'SPEAKER_00'],
     ])
     expect(segs.map((s) => s.text)).toEqual([1, 2, 3].map((n) => ` ${PLACEHOLDER_TEXT} segment ${n}`))
-    // "1" has a digit: no timing (§4.4)
+    // "1" has a digit: no timing (m-bain/whisperX alignment.py)
     expect(segs[0]!.words!.at(-1)).toEqual({ word: '1' })
     expect(placeholderSegments(0, full)).toEqual([])
   })

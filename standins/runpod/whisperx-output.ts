@@ -1,7 +1,7 @@
 /**
  * What the emulated WhisperX worker "hears": pure functions that turn a ground-truth script of an audio file
- * into WhisperX output, shaped like transcribe → align → diarize (reference/runpod.md §4.1–4.3) with the edge
- * cases of §4.4 injected deterministically, plus an honest placeholder for audio without a script.
+ * into WhisperX output, shaped like transcribe → align → diarize (m-bain/whisperX schema.py, alignment.py and diarize.py) with the edge
+ * cases of m-bain/whisperX alignment.py and diarize.py injected deterministically, plus an honest placeholder for audio without a script.
  *
  * Script format (`*.script.json` beside the fixture audio; times in seconds):
  * `{audio, sha256, duration, language, utterances: [{speaker, start, end, text, misheard?}]}`; `misheard` lists
@@ -44,7 +44,7 @@ export function parseScript(json: unknown, source = 'script'): InterviewScript {
   return r.data
 }
 
-/** A WhisperX word (§4.1 `SingleWordSegment`); `start`/`end`/`score`/`speaker` may be missing (§4.4). */
+/** A WhisperX word (m-bain/whisperX schema.py `SingleWordSegment`); `start`/`end`/`score`/`speaker` may be missing (m-bain/whisperX alignment.py and diarize.py). */
 export interface WhisperxWord {
   word: string
   start?: number
@@ -67,7 +67,7 @@ export interface WhisperxOutput extends Omit<WorkerOutput, 'segments' | 'segment
   segments: (WhisperxSegment & { words: WhisperxWord[] })[]
 }
 
-/** The `whisperx-hub` (kodxana) output (§3.2): WhisperX `segments` verbatim plus `detected_language`. */
+/** The `whisperx-hub` (kodxana) output (kodxana/whisperx-worker): WhisperX `segments` verbatim plus `detected_language`. */
 export interface HubOutput {
   segments: WhisperxSegment[]
   detected_language: string
@@ -81,13 +81,13 @@ export interface Stages {
   diarize: boolean
 }
 
-/** Text of the hallucinated tail segments appended after the last utterance (§4.4, reference/hallucinations.md). */
+/** Text of the hallucinated tail segments appended after the last utterance (m-bain/whisperX #1224; subtitle credits Whisper writes on silence). */
 export const HALLUCINATED_TAILS = [' Продолжение следует...', ' Thanks for watching!'] as const
 
 /** Prefix of every placeholder segment's text: output for audio the emulator has no script for. */
 export const PLACEHOLDER_TEXT = '(emulated GPU: no script for this audio)'
 
-/** Rounds seconds (or a score) to 3 decimals, as WhisperX does (§4.2). */
+/** Rounds seconds (or a score) to 3 decimals, as WhisperX does (m-bain/whisperX alignment.py). */
 export function round3(x: number): number {
   return Math.round(x * 1000) / 1000
 }
@@ -101,7 +101,7 @@ export function stableScore(seed: string, min = 0.5, max = 0.99): number {
   return round3(min + (h / 0xffffffff) * (max - min))
 }
 
-/** True for words WhisperX's aligner cannot place: they contain a digit (§4.4, e.g. "2016,", "$43,000."). */
+/** True for words WhisperX's aligner cannot place: they contain a digit (m-bain/whisperX alignment.py and diarize.py, e.g. "2016,", "$43,000."). */
 export function isUnalignable(word: string): boolean {
   return /\d/.test(word)
 }
@@ -136,7 +136,7 @@ interface SegmentSpec {
   misheard?: readonly number[]
 }
 
-/** One WhisperX segment after the stages that ran; digit words lose their timing (§4.4). */
+/** One WhisperX segment after the stages that ran; digit words lose their timing (m-bain/whisperX alignment.py and diarize.py). */
 function buildSegment(spec: SegmentSpec, stages: Stages): WhisperxSegment {
   const text = spec.text.startsWith(' ') ? spec.text : ` ${spec.text.trim()}`
   const segment: WhisperxSegment = { start: round3(spec.start), end: round3(spec.end), text }
@@ -190,7 +190,7 @@ export function tailWindows(lastEnd: number, duration: number): [[number, number
 }
 
 /**
- * Segments for a scripted audio file: one per utterance (text with a leading space), then the §4.4 quirks:
+ * Segments for a scripted audio file: one per utterance (text with a leading space), then the m-bain/whisperX alignment.py and diarize.py quirks:
  * words with digits are `{word}` only; the shortest utterance's segment (and its words) has no `speaker`
  * (no overlap with a diarization turn, issue #460); two hallucinated tails (" Продолжение следует...",
  * " Thanks for watching!") with no speaker and low word scores (0.05–0.3) follow the last utterance.
@@ -290,7 +290,7 @@ export function whisperxOutput(
   }
 }
 
-/** `{segments, detected_language}` as kodxana/whisperx-worker returns it (§3.2). */
+/** `{segments, detected_language}` as kodxana/whisperx-worker returns it (`src/rp_handler.py`). */
 export function hubOutput(segments: WhisperxSegment[], language: string): HubOutput {
   return { segments, detected_language: language }
 }

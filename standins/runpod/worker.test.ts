@@ -10,7 +10,7 @@ import {
   validateWhisperxInput,
 } from './worker.ts'
 
-describe('pythonJsonDumps (json.dumps defaults, §1.5)', () => {
+describe('pythonJsonDumps (json.dumps defaults, runpod-python rp_job.py)', () => {
   it("uses ', ' and ': ' separators and escapes non-ASCII like ensure_ascii=True", () => {
     expect(pythonJsonDumps({ a: 'x', b: [1, true, null] })).toBe('{"a": "x", "b": [1, true, null]}')
     expect(pythonJsonDumps('Продолжение "q"\n')).toBe(
@@ -86,8 +86,8 @@ describe("validateWhisperxInput (the 'whisperx' contract of src/domain/worker-co
   })
 })
 
-describe("validateHubInput (runpod-python rp_validator over kodxana's schema, §3.2)", () => {
-  it('reports the default whisperx payload exactly as §3.2 describes', () => {
+describe("validateHubInput (runpod-python rp_validator over kodxana/whisperx-worker's schema)", () => {
+  it('reports the default whisperx payload exactly as rp_validator words it', () => {
     const r = validateHubInput({
       audio: 'u',
       language: 'en',
@@ -127,7 +127,7 @@ describe("validateHubInput (runpod-python rp_validator over kodxana's schema, §
   })
 })
 
-describe('isPrivateHost (§0.3)', () => {
+describe('isPrivateHost (runpod-python rp_ssrf.py)', () => {
   it('recognises loopback, RFC1918, CGNAT, link-local and localhost', () => {
     for (const h of [
       '127.0.0.1',

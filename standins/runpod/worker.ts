@@ -1,6 +1,6 @@
 /**
  * The emulated WhisperX workers behind the RunPod emulator: input contracts, audio fetching, and failures in the
- * shapes runpod-python gives them (reference/runpod.md §1.5, §3.1, §3.2). No GPU: what was said comes from a
+ * shapes runpod-python gives them (runpod-python rp_job.py, kodxana/whisperx-worker). No GPU: what was said comes from a
  * `*.script.json` whose sha256 matches the audio (see whisperx-output.ts).
  */
 import { execFile } from 'node:child_process'
@@ -19,7 +19,7 @@ import { parseScript, type InterviewScript } from './whisperx-output.ts'
 
 export type WorkerContract = 'whisperx' | 'whisperx-hub'
 
-/** Where `/runpod-volume` comes from: the network volume's S3 API (§2.6: `s3://VOLUME/k` ↔ `/runpod-volume/k`). */
+/** Where `/runpod-volume` comes from: the network volume's S3 API (https://docs.runpod.io/storage/network-volumes: `s3://VOLUME/k` ↔ `/runpod-volume/k`). */
 export interface VolumeConfig {
   endpoint: string
   region: string
@@ -30,13 +30,13 @@ export interface VolumeConfig {
 
 export const VOLUME_PREFIX = '/runpod-volume/'
 
-/** runpod-python version the emulated workers claim (reference/runpod.md header table: v1.12.0). */
+/** runpod-python version the emulated workers claim (v1.12.0, https://github.com/runpod/runpod-python). */
 export const RUNPOD_PYTHON_VERSION = '1.12.0'
 
 // ------------------------------------------------------------------------------------------------------------
-// Failures, as a handler produces them (§1.5)
+// Failures, as a handler produces them (runpod-python rp_job.py)
 
-/** A Python exception raised out of the handler: runpod-python turns it into a JSON-encoded `error` (§1.5). */
+/** A Python exception raised out of the handler: runpod-python turns it into a JSON-encoded `error` (runpod-python rp_job.py). */
 export class RaisedException extends Error {
   readonly pythonType: string
   readonly frame: string
@@ -56,7 +56,7 @@ export class RaisedException extends Error {
   }
 }
 
-/** The handler returned `{"error": value}`: a string (graceful failure) or kodxana's validator list (§3.2). */
+/** The handler returned `{"error": value}`: a string (graceful failure) or kodxana's validator list (kodxana/whisperx-worker). */
 export class ReturnedError extends Error {
   readonly value: string | string[]
   constructor(value: string | string[]) {
@@ -68,7 +68,7 @@ export class ReturnedError extends Error {
 
 /**
  * Python's `json.dumps` with default arguments (separators `', '` and `': '`, `ensure_ascii=True`), for the
- * JSON-encoded `error` string runpod-python builds (§1.5). Numbers are written as JavaScript writes them
+ * JSON-encoded `error` string runpod-python builds (runpod-python rp_job.py). Numbers are written as JavaScript writes them
  * (Python would print integral floats as `1.0`).
  */
 export function pythonJsonDumps(value: unknown): string {
@@ -92,7 +92,7 @@ export function pythonJsonDumps(value: unknown): string {
 }
 
 /**
- * The `error` string runpod-python sets when a handler raises (§1.5, rp_job.py): `json.dumps` of
+ * The `error` string runpod-python sets when a handler raises (runpod-python rp_job.py): `json.dumps` of
  * `{error_type, error_message, error_traceback, hostname, worker_id, runpod_version}`. `error_type` is
  * `str(type(err))`, e.g. `"<class 'FileNotFoundError'>"`; the traceback is a plausible fake.
  */
@@ -136,7 +136,7 @@ export function validateWhisperxInput(input: Record<string, unknown>): ResolvedW
 type PyType = 'str' | 'int' | 'float' | 'bool' | 'list'
 
 /**
- * kodxana/whisperx-worker `src/rp_schema.py` INPUT_VALIDATIONS (§3.2), in its order, plus the newer
+ * kodxana/whisperx-worker `src/rp_schema.py` INPUT_VALIDATIONS, in its order, plus the newer
  * `speaker_verification` / `speaker_samples` inputs its predict.py takes (d4e59b7).
  */
 export const HUB_SCHEMA: readonly { key: string; type: PyType; required: boolean; default: unknown }[] = [
@@ -183,7 +183,7 @@ function pythonIsInstance(v: unknown, type: PyType): boolean {
 }
 
 /**
- * runpod-python `rp_validator.validate(input, HUB_SCHEMA)` (§3.2): unexpected keys first
+ * runpod-python `rp_validator.validate(input, HUB_SCHEMA)`, as kodxana/whisperx-worker `src/rp_handler.py` calls it: unexpected keys first
  * (`"Unexpected input. {key} is not a valid input option."`), then per schema key in order
  * `"{key} is a required input."` or the default, then `"{key} should be <class 'T'> type, not <class 'U'>."`
  * for non-None values of the wrong type.
@@ -218,16 +218,16 @@ export interface FetchOptions {
   volume: VolumeConfig | undefined
   /** Shared client for the volume (created by the emulator). */
   volumeClient: S3Client | undefined
-  /** runpod-python ≥ 1.12 refuses private addresses unless RUNPOD_ALLOW_PRIVATE_DOWNLOAD_URLS=true (§0.3). */
+  /** runpod-python ≥ 1.12 refuses private addresses unless RUNPOD_ALLOW_PRIVATE_DOWNLOAD_URLS=true (runpod-python rp_ssrf.py). */
   allowPrivateDownloadUrls: boolean
-  /** 5 GiB in runpod-python (`RUNPOD_MAX_DOWNLOAD_BYTES`, §0.3). */
+  /** 5 GiB in runpod-python (`RUNPOD_MAX_DOWNLOAD_BYTES`, runpod-python rp_ssrf.py). */
   maxDownloadBytes: number
   signal: AbortSignal
   /** Called as bytes arrive. */
   onBytes: (total: number) => void
 }
 
-/** Is `host` (from a URL) a literal private/loopback/link-local/CGNAT address or `localhost` (§0.3)? */
+/** Is `host` (from a URL) a literal private/loopback/link-local/CGNAT address or `localhost` (runpod-python rp_ssrf.py)? */
 export function isPrivateHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase()
   if (h === 'localhost' || h.endsWith('.localhost')) return true
@@ -251,14 +251,14 @@ export function isPrivateHost(host: string): boolean {
  * Downloads an http(s) URL the way a worker would (requests + `raise_for_status()`).
  * @returns the bytes.
  * @throws RaisedException `requests.exceptions.HTTPError` ("403 Client Error: Forbidden for url: …"),
- *   `requests.exceptions.ConnectionError`, `runpod.serverless.utils.rp_ssrf.SSRFError` (§0.3), or
+ *   `requests.exceptions.ConnectionError`, `runpod.serverless.utils.rp_ssrf.SSRFError` (runpod-python rp_ssrf.py), or
  *   `ValueError` when the file exceeds `maxDownloadBytes`.
  */
 export async function downloadUrl(url: string, opts: FetchOptions): Promise<Buffer> {
   const frame = 'audio_path = download_file(job_input["audio"])'
   const parsed = new URL(url)
   if (!opts.allowPrivateDownloadUrls && isPrivateHost(parsed.hostname)) {
-    // ASSUMPTION: the exact SSRFError message is not documented in reference/runpod.md.
+    // ASSUMPTION: the exact SSRFError message is not documented (runpod-python `rp_ssrf.py` was read, not run).
     throw new RaisedException(
       'runpod.serverless.utils.rp_ssrf.SSRFError',
       `Refusing to download from non-public address: ${parsed.hostname}`,
@@ -303,7 +303,7 @@ export async function downloadUrl(url: string, opts: FetchOptions): Promise<Buff
 }
 
 /**
- * Reads `/runpod-volume/<key>` = object `<key>` of the volume attached to the endpoint (§2.6), via the S3 API.
+ * Reads `/runpod-volume/<key>` = object `<key>` of the volume attached to the endpoint (https://docs.runpod.io/storage/network-volumes), via the S3 API.
  * @throws RaisedException `FileNotFoundError` ("[Errno 2] No such file or directory: '…'") when there is no
  *   volume, the key escapes the mount, or the object does not exist; `OSError` for other read failures.
  */

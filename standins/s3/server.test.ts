@@ -277,7 +277,7 @@ describe("S3 stand-in, presign 'unsupported' (RunPod-like)", () => {
     }
   })
 
-  it('refuses presigned URLs with 403 AccessDenied "Pre-signed URLs are not supported" (§0.1, §2.3)', async () => {
+  it('refuses presigned URLs with 403 AccessDenied "Pre-signed URLs are not supported" (https://docs.runpod.io/storage/s3-api)', async () => {
     const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: server.bucket, Key: 'list/a.txt' }), {
       expiresIn: 600,
     })
@@ -291,7 +291,7 @@ describe("S3 stand-in, presign 'unsupported' (RunPod-like)", () => {
     expect(logged.query).not.toMatch(/X-Amz-Signature=[0-9a-f]{64}/)
   })
 
-  it('answers 501 to operations RunPod does not support (CreateBucket, §2.3)', async () => {
+  it('answers 501 to operations RunPod does not support (CreateBucket, https://docs.runpod.io/storage/s3-api)', async () => {
     expect(await s3Error(s3.send(new CreateBucketCommand({ Bucket: 'another-volume' })))).toMatchObject({
       name: 'NotImplemented',
       status: 501,
