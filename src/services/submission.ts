@@ -30,7 +30,7 @@ export interface SubmissionDeps {
   onAccepted?: (recordingId: string) => void
 }
 
-/** RunPod policy limits: executionTimeout ≥ 5 s, ttl ≥ 10 s, both ≤ 7 days (reference/runpod.md §1.6). */
+/** RunPod policy limits: executionTimeout ≥ 5 s, ttl ≥ 10 s, both ≤ 7 days (https://docs.runpod.io/serverless/endpoints/send-requests, "Execution policies"). */
 const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000
 
 /**
@@ -121,7 +121,7 @@ export class Submission {
   /** Submits waiting transcriptions, oldest request first, while job slots are free. */
   dispatch(): void {
     // At most SUBMITS_PER_TICK per 250 ms tick = 40 /run per second, 400 per 10 s: well under RunPod's
-    // 1000 per 10 s (reference/runpod.md §1.7), leaving room for other clients of the endpoint.
+    // 1000 per 10 s (https://docs.runpod.io/serverless/endpoints/send-requests, "Rate limits"), leaving room for other clients of the endpoint.
     let free = Math.min(SUBMITS_PER_TICK, this.deps.jobConcurrency - this.inFlight())
     if (free <= 0) return
     for (const r of this.deps.store.listPendingSubmissions()) {
@@ -135,7 +135,7 @@ export class Submission {
 
   /**
    * Whether another /run fits the panel's own budget: MAX_RUNS_PER_WINDOW per 10 s, 40 % of RunPod's
-   * 1000 per 10 s per endpoint (reference/runpod.md §1.7), so other clients of the endpoint keep room.
+   * 1000 per 10 s per endpoint (https://docs.runpod.io/serverless/endpoints/send-requests), so other clients of the endpoint keep room.
    */
   private submitBudget(): boolean {
     const now = Date.now()
