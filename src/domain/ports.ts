@@ -212,6 +212,11 @@ export interface RecordingFiles {
   saveWorkerOutput(id: string, jobId: string, kind: WorkerOutputKind, data: string | Uint8Array): Promise<string>
   /** Saves a copy of the current transcript in one format (atomically); returns the file's path. */
   saveTranscriptCopy(id: string, extension: string, body: string | Uint8Array): Promise<string>
+  /**
+   * Writes `file` atomically (old or new, never half), for files a service lays out itself in its own folder
+   * (a microphone session's chunks and live text). @throws the file system's error.
+   */
+  writeAtomically(file: string, data: string | Uint8Array): Promise<void>
 }
 
 /** What ffprobe tells about a recording's file. */

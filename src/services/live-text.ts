@@ -14,12 +14,12 @@
  * again). When the recording is finished, the rest is windowed, the live text is stored as the recording's
  * first transcript version (job id `live-<session>`), and the whole recording is transcribed like a dropped file.
  */
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import { mergeWindowText, type LiveSegment, type LiveStatus, type LiveTextView, type WindowSegment } from '../domain/live-text.ts'
 import { DEFAULT_WINDOW_RULES, planWindow, type WindowRecord, type WindowRules } from '../domain/live-windows.ts'
-import type { LiveAudio, Logger, PcmDecoder, SpeechDetector } from '../domain/ports.ts'
+import type { LiveAudio, Logger, PcmDecoder, RecordingFiles, SpeechDetector } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import type { Transcript } from '../domain/transcript.ts'
 import type { EventBus } from './events.ts'
@@ -100,6 +100,8 @@ export interface LiveTextDeps {
   jobs: WindowJobs | null
   events: EventBus
   logger: Logger
+  /** The one atomic write (`RecordingFiles.writeAtomically`), for the session's live text. */
+  writeAtomically: RecordingFiles['writeAtomically']
   /** LIVE_TEXT */
   enabled: boolean
   gpuPricePerSecond: number
@@ -588,8 +590,7 @@ export class LiveTextService {
     const file = path.join(s.dir, 'live-text.json')
     try {
       await mkdir(s.dir, { recursive: true })
-      await writeFile(`${file}.tmp`, JSON.stringify(s.data))
-      await rename(`${file}.tmp`, file)
+      await this.deps.writeAtomically(file, JSON.stringify(s.data))
     } catch (err) {
       // The session's folder is gone (finished and removed): nothing left to keep.
       this.deps.logger.debug('live text state not saved', { sessionId: s.id, error: err })

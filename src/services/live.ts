@@ -9,10 +9,10 @@
  * session's folder then stays until the live text is stored as the recording's first transcript version.
  */
 import { randomUUID } from 'node:crypto'
-import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../domain/errors.ts'
-import type { Logger, MediaProbe } from '../domain/ports.ts'
+import type { Logger, MediaProbe, RecordingFiles } from '../domain/ports.ts'
 import type { StoredRecording } from '../domain/store.ts'
 import type { LiveTextView } from '../domain/live-text.ts'
 import type { LiveTextService } from './live-text.ts'
@@ -27,6 +27,8 @@ export interface LiveRecordingDeps {
   media: MediaProbe
   logger: Logger
   liveDir: string
+  /** The one atomic write (`RecordingFiles.writeAtomically`), for the chunks. */
+  writeAtomically: RecordingFiles['writeAtomically']
   /** Live text while recording; absent: recordings only. */
   liveText?: LiveTextService
 }
@@ -89,8 +91,7 @@ export class LiveRecordingService {
     if (bytes.length === 0) throw new AppError('bad_request', 'The chunk is empty.')
     if (bytes.length > MAX_CHUNK_BYTES) throw new AppError('payload_too_large', 'A recording chunk may be at most 16 MB.')
     const file = path.join(dir, `chunk-${String(seq).padStart(6, '0')}.part`)
-    await writeFile(`${file}.tmp`, bytes)
-    await rename(`${file}.tmp`, file)
+    await this.deps.writeAtomically(file, bytes)
     if (this.deps.liveText) void this.deps.liveText.onChunk(sessionId, dir)
     return { received: (await this.chunks(dir)).length }
   }

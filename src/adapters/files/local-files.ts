@@ -140,6 +140,10 @@ export class LocalFiles implements RecordingFiles {
     return this.writeOutput(id, `transcript.${extension}`, body)
   }
 
+  writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
+    return atomicWrite(file, data)
+  }
+
   /** `uploads/live/`: microphone recordings in progress, a folder per session (their layout is the live service's). */
   get liveDir(): string {
     return path.join(this.uploadsDir, 'live')
