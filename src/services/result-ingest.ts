@@ -142,7 +142,7 @@ export class ResultIngest {
     this.deps.lifecycle.apply(this.deps.lifecycle.get(r.id), { type: 'ResultStored' })
     this.deps.logger.info('transcript stored', { id: r.id, jobId })
     // The speech map's judgement, when it arrives after the transcript (it usually is there first).
-    void stored()
+    stored().catch((err: unknown) => this.deps.logger.warn('applying the speech map failed', { id: r.id, jobId, error: err }))
     // The copies in output/<id>/ follow; downloads render from the store and do not wait for them.
     this.deps.exports.writeFiles(r.id).catch((err: unknown) => this.deps.logger.warn('writing export files failed (downloads still work)', { id: r.id, error: err }))
   }

@@ -104,6 +104,19 @@ describe('the speech map arriving after the transcript', () => {
     expect(store.searchSegments('grant')).toHaveLength(1)
   })
 
+  it('a map arriving after the panel stopped (its database closed) leaves the text-only judgement, with a warning', async () => {
+    const warnings: string[] = []
+    deps.logger = { debug() {}, info() {}, warn: (msg: string) => void warnings.push(msg), error() {} }
+    const { applied } = await storeBeforeMap()
+    store.close()
+    arrive(MAP)
+    await expect(applied).resolves.toBeUndefined()
+    expect(warnings).toEqual(['the speech map could not be applied to the stored transcript'])
+    expect(events.filter((e) => e.type === 'transcript')).toEqual([])
+    store = new SqliteStore(path.join(dir, 'db.sqlite'))
+    expect(hidden(store.getTranscript('r1')!.transcript)).toEqual([])
+  })
+
   it('keeps every line the user touched before the map arrived, and the edits stay undoable', async () => {
     const { applied } = await storeBeforeMap()
     const edit = (ops: EditOp[]) => {

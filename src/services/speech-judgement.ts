@@ -59,7 +59,15 @@ export async function judgeResult(deps: SpeechJudgementDeps, r: StoredRecording,
       }
       if (!map) return
       const withMap = filterHallucinations(result, { speech: map })
-      const changed = deps.store.refineVersion(r.id, version, (d) => applySpeechEvidence(d, doc, withMap))
+      let changed: boolean
+      try {
+        changed = deps.store.refineVersion(r.id, version, (d) => applySpeechEvidence(d, doc, withMap))
+      } catch (err) {
+        // The panel stopping (its database closed) or the recording deleted meanwhile: the version keeps the
+        // judgement from its text alone, as after a restart.
+        deps.logger.warn('the speech map could not be applied to the stored transcript', { id: r.id, version, error: err })
+        return
+      }
       deps.logger.info('speech map applied to the stored transcript', { id: r.id, version, changed, waitedMs: Date.now() - t0 })
       if (!changed) return
       const current = deps.store.getTranscript(r.id)
