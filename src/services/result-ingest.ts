@@ -6,37 +6,23 @@
 import path from 'node:path'
 import pLimit from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
-import type { JobReport, Logger, ObjectStore, RecordingFiles, TranscriptionBackend } from '../domain/ports.ts'
-import type { RecordingStore, StoredRecording } from '../domain/store.ts'
+import type { JobReport, ObjectStore, RecordingFiles, TranscriptionBackend } from '../domain/ports.ts'
+import type { StoredRecording } from '../domain/store.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
 import { parseJsonLenient } from '../domain/python-json.ts'
 import { carrySpeakerNames } from '../domain/speaker-carry.ts'
-import type { SpeechMap } from '../domain/speech-map.ts'
-import type { EventBus } from './events.ts'
-import type { ExportService } from './exports.ts'
 import type { RecordingLifecycle } from './recording-lifecycle.ts'
-import { judgeResult } from './speech-judgement.ts'
+import { judgeResult, type SpeechJudgementDeps } from './speech-judgement.ts'
 
-export interface ResultIngestDeps {
-  store: RecordingStore
+/** What result ingest needs besides what the speech map's judgement needs (store, events, exports, logger, maps). */
+export interface ResultIngestDeps extends SpeechJudgementDeps {
   /** Reads the worker's output format. */
   backend: TranscriptionBackend
   /** The volume, where the worker's result file is; null when its settings are missing. */
   objectStore: ObjectStore | null
   lifecycle: RecordingLifecycle
-  /** Tells open pages when the speech map's judgement completes a stored transcript. */
-  events: EventBus
-  exports: ExportService
-  logger: Logger
   /** Where the worker's output is saved before it is parsed. */
   files: RecordingFiles
-  /**
-   * The recording's speech map for the hallucination filter (computed on upload; computed now if missing).
-   * Absent or failing: the filter judges from the text alone and says so in each decision's evidence.
-   */
-  speechMap?: (r: StoredRecording) => Promise<SpeechMap | null>
-  /** The speech map if it is computed already; a transcript never waits for it (see speech-judgement.ts). */
-  storedSpeechMap?: (r: StoredRecording) => Promise<SpeechMap | null>
 }
 
 /** The worker's result file: `result-<job id>.json` in the audio's folder on the volume (the worker contract). */
