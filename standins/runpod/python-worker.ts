@@ -3,9 +3,9 @@
  * Python SDK (runpod-python), with the project's WhisperX stand-in (`worker/tests/fake_whisperx`) first on
  * PYTHONPATH, and a temp folder standing in for the network volume's mount (`SCRIBE_VOLUME_ROOT`).
  *
- * Where `import runpod` fails with Debian's Python, `../shared/vendor/python` (RunPod's SDK, vendored for these
- * machines; looked up beside the repository or a parent folder) is put on PYTHONPATH; `findPythonWorker` says so,
- * so a test can print it.
+ * Where `import runpod` fails with Debian's Python, a vendored copy of runpod-python
+ * (https://github.com/runpod/runpod-python) in a `shared/vendor/python` folder beside the repository (or beside its
+ * parent folder) is put on PYTHONPATH; `findPythonWorker` says so, so a test can print it.
  *
  * The mount is mirrored faithfully in both directions: a worker on RunPod sees an object `<key>` that the panel
  * uploaded through the S3 API as `/runpod-volume/<key>`, and the S3 API serves files the worker wrote there
@@ -31,7 +31,7 @@ export interface PythonWorkerSetup {
   handler: string
   /** PYTHONPATH entries, first wins: the WhisperX stand-in, then (only if needed) the vendored SDK. */
   pythonPath: string[]
-  /** True when RunPod's SDK comes from `../shared/vendor/python` (not installed for /usr/bin/python3). */
+  /** True when RunPod's SDK comes from the vendored copy beside the repository (not installed for /usr/bin/python3). */
   vendoredSdk: boolean
 }
 
@@ -88,7 +88,7 @@ export async function pythonWorkerOrExplain(what: string, opts: Parameters<typeo
   const found = await findPythonWorker(opts)
   if (found.ok) {
     if (found.setup.vendoredSdk) {
-      console.info(`${what}: RunPod's Python SDK is not installed here; using ../shared/vendor/python on PYTHONPATH.`)
+      console.info(`${what}: RunPod's Python SDK is not installed here; using the vendored copy beside the repository (shared/vendor/python) on PYTHONPATH.`)
     }
     return found.setup
   }
