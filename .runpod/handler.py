@@ -1,5 +1,5 @@
 """The RunPod Hub looks for a handler.py in .runpod/ or the repository root; the worker's entry point is
-worker/handler.py, which the image runs as /app/handler.py (see .runpod/Dockerfile). This file only runs that
+worker/handler.py, which the image runs as /app/handler.py (see the Dockerfile at the root). This file only runs that
 handler when started from a checkout, e.g. `python .runpod/handler.py --test_input '{"input": {...}}'`."""
 
 import os

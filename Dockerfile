@@ -1,10 +1,10 @@
 # Scribe Panel's WhisperX worker for RunPod Serverless: CUDA 12.8 wheels (torch 2.8), cuDNN 9 from pip, ffmpeg,
-# and Whisper large-v3 + the en/ru alignment models + NLTK punkt_tab baked in.
+# and Whisper large-v3 + the en/ru alignment models + NLTK punkt_tab baked in. The worker's code is in worker/.
 #
-# Build context: the repository root (docker build -f worker/Dockerfile .; RunPod's GitHub integration with
-# "Dockerfile Path" worker/Dockerfile) or the worker folder (docker build worker). Both work: the context is copied
-# and the worker's files are taken from worker/ when it exists. .runpod/Dockerfile is a byte-for-byte copy for the
-# RunPod Hub (a test keeps them equal). The build needs no GPU and no token (about 10 GB image).
+# The one Dockerfile for every way of deploying it, with the repository root as build context: RunPod's GitHub
+# integration (the default Dockerfile Path), the RunPod Hub (it looks for a Dockerfile in .runpod/ or at the root:
+# https://docs.runpod.io/hub/publishing-guide) and `docker build -t scribe-worker .`. The build needs no GPU and
+# no token (about 10 GB image).
 FROM python:3.12-slim
 
 ARG SCRIBE_BAKE_WHISPER=large-v3
@@ -26,11 +26,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ffmpeg \
     && rm -rf /var/lib/apt/lists/*
 
-COPY . /tmp/context
-RUN if [ -f /tmp/context/worker/handler.py ]; then src=/tmp/context/worker; else src=/tmp/context; fi \
-    && mkdir -p /app /models/hf /models/torch /models/nltk \
-    && cp "$src"/requirements.txt "$src"/*.py "$src"/contract.schema.json /app/ \
-    && rm -rf /tmp/context
+RUN mkdir -p /models/hf /models/torch /models/nltk
+COPY worker/requirements.txt worker/*.py worker/contract.schema.json /app/
 WORKDIR /app
 
 RUN pip install -r requirements.txt
