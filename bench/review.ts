@@ -88,7 +88,7 @@ export async function benchReview(log: (line: string) => void): Promise<ResultRo
     p.store.saveTranscript(rec.id, 'bench-job-u1', transcript)
     // Done, by the lifecycle's own path (no job on RunPod: the transcript was stored above).
     const options = { language: null, diarize: true, minSpeakers: null, maxSpeakers: null }
-    const events: LifecycleEvent[] = [{ type: 'SubmitStarted', options }, { type: 'JobAccepted' }, { type: 'JobReported', state: 'COMPLETED' }, { type: 'ResultStored' }]
+    const events: LifecycleEvent[] = [{ type: 'SubmitStarted', options }, { type: 'JobAccepted' }, { type: 'JobReported', state: 'completed' }, { type: 'ResultStored' }]
     for (const e of events) p.store.applyLifecycle(rec.id, transition(p.store.getRecording(rec.id)!, e).patch)
     const kept = transcript.segments.filter((s) => s.filtered === null)
     const lastId = kept.at(-1)!.id

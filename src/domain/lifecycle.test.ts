@@ -27,7 +27,7 @@ const noVolume: ErrorInfo = { code: 'not_configured', message: 'Set the volume.'
 function at(status: RecordingStatus, more: Partial<LifecycleState> = {}): LifecycleState {
   return { status, error: null, job: null, upload: { sentBytes: 100, totalBytes: 100 }, jobOptions: null, submitRequestedAt: null, ...more }
 }
-const withJob = (status: RecordingStatus, jobStatus: 'IN_QUEUE' | 'FAILED' | 'TIMED_OUT' | 'COMPLETED' = 'IN_QUEUE', more: Partial<LifecycleState> = {}) =>
+const withJob = (status: RecordingStatus, jobStatus: 'queued' | 'failed' | 'timed-out' | 'completed' = 'queued', more: Partial<LifecycleState> = {}) =>
   at(status, { job: { status: jobStatus }, jobOptions: options, ...more })
 
 type Row = [what: string, state: LifecycleState, event: LifecycleEvent, patch: Record<string, unknown> | 'ignored', effects?: LifecycleEffect[]]
@@ -49,11 +49,11 @@ const ROWS: Row[] = [
   ['a request waiting already keeps its place', at('uploading', { submitRequestedAt: EARLIER }), { type: 'SubmitRequested', options: other, slotFree: true, now: NOW }, { jobOptions: other, submitRequestedAt: EARLIER }],
   ['with no free job slot the request waits', at('uploaded'), { type: 'SubmitRequested', options, slotFree: false, now: NOW }, { jobOptions: options, submitRequestedAt: NOW }],
   ['an uploaded recording is submitted', at('uploaded'), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['submit']],
-  ['a done recording is submitted again', withJob('done', 'COMPLETED'), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['submit']],
+  ['a done recording is submitted again', withJob('done', 'completed'), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['submit']],
   ['a cancelled recording is submitted again', withJob('cancelled'), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['submit']],
-  ['a failed job with the same options is retried on RunPod', withJob('failed', 'FAILED'), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['retry-job']],
-  ['a timed-out job with the same options is retried on RunPod', withJob('failed', 'TIMED_OUT'), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['retry-job']],
-  ['a failed job with other options is a new job', withJob('failed', 'FAILED'), { type: 'SubmitRequested', options: other, slotFree: true, now: NOW }, {}, ['submit']],
+  ['a failed job with the same options is retried on RunPod', withJob('failed', 'failed'), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['retry-job']],
+  ['a timed-out job with the same options is retried on RunPod', withJob('failed', 'timed-out'), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['retry-job']],
+  ['a failed job with other options is a new job', withJob('failed', 'failed'), { type: 'SubmitRequested', options: other, slotFree: true, now: NOW }, {}, ['submit']],
   ['a failure before any job is a new job', at('failed', { error: warn }), { type: 'SubmitRequested', options, slotFree: true, now: NOW }, {}, ['submit']],
 
   // Submitting
@@ -63,24 +63,24 @@ const ROWS: Row[] = [
   ['an acceptance for a recording no longer submitting is ignored', at('failed'), { type: 'JobAccepted' }, 'ignored'],
   ['a refused /run fails the recording', at('submitting'), { type: 'SubmitFailed', error: warn }, { status: 'failed', error: warn }],
   ['an ambiguous /run waits to be tried again, with the reason', at('submitting'), { type: 'SubmitWillRetry', options, error: warn, now: NOW }, { status: 'uploaded', jobOptions: options, submitRequestedAt: NOW, error: warn }],
-  ['a retry of the old job submits it again', withJob('failed', 'FAILED'), { type: 'RetryStarted' }, { status: 'submitting', error: null }],
+  ['a retry of the old job submits it again', withJob('failed', 'failed'), { type: 'RetryStarted' }, { status: 'submitting', error: null }],
   ['a refused retry leaves it failed for a new job', at('submitting'), { type: 'RetryRefused' }, { status: 'failed' }],
   ['a restart while submitting fails it and says why', at('submitting'), { type: 'Interrupted' }, { status: 'failed', error: { code: 'conflict', message: expect.stringContaining('may or may not have reached RunPod') } }],
   ['a restart does not touch a queued job', at('queued'), { type: 'Interrupted' }, 'ignored'],
 
   // Following the job
-  ['IN_QUEUE keeps it queued and watches the wait', withJob('queued'), { type: 'JobReported', state: 'IN_QUEUE' }, { status: 'queued' }, ['watch-queue']],
-  ['IN_QUEUE after a worker lost it goes back to queued', withJob('transcribing'), { type: 'JobReported', state: 'IN_QUEUE' }, { status: 'queued' }, ['watch-queue']],
-  ['IN_PROGRESS is transcribing', withJob('queued'), { type: 'JobReported', state: 'IN_PROGRESS' }, { status: 'transcribing' }, ['unwatch-queue']],
-  ['a late IN_PROGRESS after a cancel is ignored', withJob('cancelled'), { type: 'JobReported', state: 'IN_PROGRESS' }, 'ignored'],
-  ['COMPLETED is processing, and the result is read', withJob('transcribing'), { type: 'JobReported', state: 'COMPLETED' }, { status: 'processing' }, ['unwatch-queue', 'ingest-result']],
-  ['COMPLETED while processing reads the result again', withJob('processing'), { type: 'JobReported', state: 'COMPLETED' }, { status: 'processing' }, ['unwatch-queue', 'ingest-result']],
-  ['COMPLETED after a late cancel keeps the paid result', withJob('cancelled'), { type: 'JobReported', state: 'COMPLETED' }, { status: 'processing' }, ['unwatch-queue', 'ingest-result']],
-  ['FAILED fails it with the worker\'s reason', withJob('transcribing'), { type: 'JobReported', state: 'FAILED', error: boom }, { status: 'failed', error: boom }, ['unwatch-queue']],
-  ['TIMED_OUT fails it', withJob('queued'), { type: 'JobReported', state: 'TIMED_OUT', error: boom }, { status: 'failed', error: boom }, ['unwatch-queue']],
-  ['CANCELLED on RunPod cancels it and says so', withJob('queued'), { type: 'JobReported', state: 'CANCELLED', error: boom }, { status: 'cancelled', error: boom }, ['unwatch-queue']],
-  ['CANCELLED after a cancel from the panel says nothing more', withJob('cancelled'), { type: 'JobReported', state: 'CANCELLED', error: boom }, { error: null }],
-  ['a report for a done recording is ignored', withJob('done'), { type: 'JobReported', state: 'FAILED', error: boom }, 'ignored'],
+  ['a queued job keeps it queued and watches the wait', withJob('queued'), { type: 'JobReported', state: 'queued' }, { status: 'queued' }, ['watch-queue']],
+  ['a job queued again after a worker lost it goes back to queued', withJob('transcribing'), { type: 'JobReported', state: 'queued' }, { status: 'queued' }, ['watch-queue']],
+  ['a running job is transcribing', withJob('queued'), { type: 'JobReported', state: 'running' }, { status: 'transcribing' }, ['unwatch-queue']],
+  ['a late running report after a cancel is ignored', withJob('cancelled'), { type: 'JobReported', state: 'running' }, 'ignored'],
+  ['a completed job is processing, and the result is read', withJob('transcribing'), { type: 'JobReported', state: 'completed' }, { status: 'processing' }, ['unwatch-queue', 'ingest-result']],
+  ['a completed report while processing reads the result again', withJob('processing'), { type: 'JobReported', state: 'completed' }, { status: 'processing' }, ['unwatch-queue', 'ingest-result']],
+  ['a job completed after a late cancel keeps the paid result', withJob('cancelled'), { type: 'JobReported', state: 'completed' }, { status: 'processing' }, ['unwatch-queue', 'ingest-result']],
+  ['a failed job fails it with the worker\'s reason', withJob('transcribing'), { type: 'JobReported', state: 'failed', error: boom }, { status: 'failed', error: boom }, ['unwatch-queue']],
+  ['a timed-out job fails it', withJob('queued'), { type: 'JobReported', state: 'timed-out', error: boom }, { status: 'failed', error: boom }, ['unwatch-queue']],
+  ['a job cancelled on RunPod cancels it and says so', withJob('queued'), { type: 'JobReported', state: 'cancelled', error: boom }, { status: 'cancelled', error: boom }, ['unwatch-queue']],
+  ['a cancelled report after a cancel from the panel says nothing more', withJob('cancelled'), { type: 'JobReported', state: 'cancelled', error: boom }, { error: null }],
+  ['a report for a done recording is ignored', withJob('done'), { type: 'JobReported', state: 'failed', error: boom }, 'ignored'],
   ['a lost job fails it', withJob('queued'), { type: 'JobFailed', error: boom }, { status: 'failed', error: boom }],
   ['an unreadable result fails it', withJob('processing'), { type: 'JobFailed', error: boom }, { status: 'failed', error: boom }],
   ['a stored result makes it done', withJob('processing'), { type: 'ResultStored' }, { status: 'done', error: null }],
@@ -130,7 +130,7 @@ describe('transition', () => {
       { type: 'SubmitWillRetry', options, error: warn, now: NOW },
       { type: 'RetryStarted' },
       { type: 'RetryRefused' },
-      ...(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const).map((state): LifecycleEvent => ({ type: 'JobReported', state })),
+      ...(['queued', 'running', 'completed', 'failed', 'timed-out', 'cancelled'] as const).map((state): LifecycleEvent => ({ type: 'JobReported', state })),
       { type: 'JobFailed', error: boom },
       { type: 'ResultStored' },
       { type: 'Interrupted' },
@@ -151,14 +151,14 @@ describe('groups and actions (what the page is sent)', () => {
     ['an upload with a transcription waiting', at('uploading', { submitRequestedAt: EARLIER }), ['active'], ['transcribe', 'cancel', 'delete']],
     ['a new uploaded recording', at('uploaded'), ['new'], ['transcribe', 'delete']],
     ['an uploaded one waiting for a job slot', at('uploaded', { submitRequestedAt: EARLIER }), ['active'], ['transcribe', 'cancel', 'delete']],
-    ['an uploaded one whose earlier job was withdrawn', withJob('uploaded', 'COMPLETED'), [], ['transcribe', 'delete']],
+    ['an uploaded one whose earlier job was withdrawn', withJob('uploaded', 'completed'), [], ['transcribe', 'delete']],
     ['one being submitted (delete waits for its job id)', at('submitting'), ['active', 'running'], []],
     ['a queued job', withJob('queued'), ['active', 'running'], ['cancel', 'delete']],
     ['a transcribing job', withJob('transcribing'), ['active', 'running'], ['cancel', 'delete']],
     ['results being processed', withJob('processing'), ['active', 'running'], ['delete']],
-    ['a done one', withJob('done', 'COMPLETED'), ['done'], ['transcribe-again', 'delete']],
-    ['a done one transcribed again, waiting for a slot', withJob('done', 'COMPLETED', { submitRequestedAt: EARLIER }), ['active', 'done'], ['transcribe-again', 'cancel', 'delete']],
-    ['a failed job', withJob('failed', 'FAILED', { error: boom }), ['problem'], ['retry', 'delete']],
+    ['a done one', withJob('done', 'completed'), ['done'], ['transcribe-again', 'delete']],
+    ['a done one transcribed again, waiting for a slot', withJob('done', 'completed', { submitRequestedAt: EARLIER }), ['active', 'done'], ['transcribe-again', 'cancel', 'delete']],
+    ['a failed job', withJob('failed', 'failed', { error: boom }), ['problem'], ['retry', 'delete']],
     ['a cancelled job', withJob('cancelled'), ['problem'], ['retry', 'delete']],
     ['one kept on this computer (no volume)', at('failed', { error: noVolume, upload: { sentBytes: 0, totalBytes: 100 } }), ['local'], ['transcribe', 'delete']],
   ]

@@ -5,14 +5,14 @@
  * from a `LifecyclePatch`, which only this module makes, so a status written anywhere else does not compile.
  *
  *   uploading ──UploadFinished──▶ uploaded ──SubmitStarted──▶ submitting ──JobAccepted──▶ queued ⇄ transcribing
- *       │ UploadFailed               ▲  SubmitWillRetry ◀──────┘ │ SubmitFailed            │ JobReported(COMPLETED)
+ *       │ UploadFailed               ▲  SubmitWillRetry ◀──────┘ │ SubmitFailed            │ JobReported(completed)
  *       ▼                            │                           ▼                         ▼
  *     failed ◀───────────────────────┴──────────────────────── failed ◀── JobFailed ── processing ──ResultStored──▶ done
  *
  * `failed`, `cancelled` and `done` can be submitted again; `failed` uploads can start again.
  */
 import { AppError, type ErrorInfo } from './errors.ts'
-import type { JobInfo, JobOptions } from './recording.ts'
+import type { JobInfo, JobOptions, JobState } from './recording.ts'
 
 export const RECORDING_STATUSES = [
   'uploading',
@@ -89,11 +89,11 @@ export type LifecycleEffect =
   | 'dispatch'
   /** Send `/run` for this recording (the patch already says `submitting`). */
   | 'submit'
-  /** Put the recording's FAILED or TIMED_OUT job back in RunPod's queue (`/retry`, same job id). */
+  /** Put the recording's failed or timed-out job back in RunPod's queue (`/retry`, same job id). */
   | 'retry-job'
   /** Cancel the recording's job on RunPod. */
   | 'cancel-job'
-  /** Read, parse, filter and store the result of a COMPLETED job. */
+  /** Read, parse, filter and store the result of a completed job. */
   | 'ingest-result'
   /** The job waits in RunPod's queue: watch how long, and say why when it is too long. */
   | 'watch-queue'
@@ -109,9 +109,6 @@ export interface Transition {
    */
   ignored?: string
 }
-
-/** The RunPod job states a poll can report. */
-export type ReportedJobState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED'
 
 /**
  * Everything that changes a recording's status. Events from the user (`SubmitRequested`, `CancelRequested`)
@@ -140,8 +137,8 @@ export type LifecycleEvent =
   | { type: 'RetryStarted' }
   /** RunPod cannot retry the old job (expired, not retryable): a new one is submitted instead. */
   | { type: 'RetryRefused' }
-  /** A poll's answer. `error`: on FAILED, TIMED_OUT (and CANCELLED not from this panel) what the user is told. */
-  | { type: 'JobReported'; state: ReportedJobState; error?: ErrorInfo }
+  /** A poll's answer. `error`: when the job failed, timed out (or was cancelled, not from this panel), what the user is told. */
+  | { type: 'JobReported'; state: JobState; error?: ErrorInfo }
   /** Following or reading the job failed in the panel (job gone, result unreadable). */
   | { type: 'JobFailed'; error: ErrorInfo }
   /** The transcript of the job's result is stored. */
@@ -194,7 +191,7 @@ export function transition(s: LifecycleState, event: LifecycleEvent): Transition
       }
       // Batches: at most JOB_CONCURRENCY jobs on RunPod at once, and /run under its rate limit; the rest wait, in order.
       if (!event.slotFree) return defer()
-      const failedJob = s.job !== null && (s.job.status === 'FAILED' || s.job.status === 'TIMED_OUT')
+      const failedJob = s.job !== null && (s.job.status === 'failed' || s.job.status === 'timed-out')
       if (s.status === 'failed' && failedJob && sameOptions(s.jobOptions, event.options)) return to({}, 'retry-job')
       return to({}, 'submit')
     }
@@ -236,17 +233,17 @@ export function transition(s: LifecycleState, event: LifecycleEvent): Transition
 
 function reported(s: LifecycleState, event: Extract<LifecycleEvent, { type: 'JobReported' }>): Transition {
   switch (event.state) {
-    case 'IN_QUEUE':
+    case 'queued':
       return within(s, CANCELLABLE_STATUSES) ? to({ status: 'queued' }, 'watch-queue') : ignore(s, event)
-    case 'IN_PROGRESS':
+    case 'running':
       return within(s, CANCELLABLE_STATUSES) ? to({ status: 'transcribing' }, 'unwatch-queue') : ignore(s, event)
-    case 'COMPLETED':
+    case 'completed':
       // Also after a cancel that came too late: the result is paid for, so it is kept.
       return within(s, [...POLLED_STATUSES, 'cancelled']) ? to({ status: 'processing' }, 'unwatch-queue', 'ingest-result') : ignore(s, event)
-    case 'FAILED':
-    case 'TIMED_OUT':
+    case 'failed':
+    case 'timed-out':
       return within(s, POLLED_STATUSES) ? to({ status: 'failed', error: event.error ?? null }, 'unwatch-queue') : ignore(s, event)
-    case 'CANCELLED':
+    case 'cancelled':
       if (s.status === 'cancelled') return to({ error: null })
       return within(s, POLLED_STATUSES) ? to({ status: 'cancelled', error: event.error ?? null }, 'unwatch-queue') : ignore(s, event)
   }

@@ -3,7 +3,7 @@
  * `src/adapters/` implement them and translate SDK/HTTP failures into `AppError`s at their edge;
  * no port mentions an SDK type or RunPod's JSON.
  */
-import type { JobOptions, RunpodJobStatus } from './recording.ts'
+import type { JobOptions, JobState } from './recording.ts'
 import type { SpeechMap, SpeechMethod } from './speech-map.ts'
 
 /** One logger, injected everywhere. Fields are structured context; never pass a secret. */
@@ -92,8 +92,7 @@ export interface ResumedUpload {
   sentBytes: number
 }
 
-/** A job's state, in the names RunPod's queue API uses (stored with each job). */
-export type JobState = RunpodJobStatus
+export type { JobState } from './recording.ts'
 
 /**
  * Where the worker finds a job's audio: a presigned GET URL, or the object's key on the network volume (the
@@ -122,14 +121,14 @@ export interface JobReport {
   state: JobState
   /** ms in the queue and ms on a worker, when the backend has reported them (else null). */
   timings: { queueMs: number | null; executionMs: number | null }
-  /** IN_PROGRESS: the worker's last progress update as sent (read it with `readProgress`), else null. */
+  /** `running`: the worker's last progress update as sent (read it with `readProgress`), else null. */
   progress: unknown
   /**
-   * COMPLETED: the worker's result exactly as the backend returned it (saved before it is read; read it with
+   * `completed`: the worker's result exactly as the backend returned it (saved before it is read; read it with
    * `readResult`), or undefined when the backend returned none. Undefined in other states.
    */
   result: unknown
-  /** FAILED: the worker's error in plain words. */
+  /** `failed`: the worker's error in plain words, else null. */
   error: string | null
 }
 
@@ -157,7 +156,7 @@ export interface TranscriptionBackend {
    */
   status(jobId: string): Promise<JobReport>
   /**
-   * Puts a FAILED or TIMED_OUT job the backend still holds back in its queue, same id.
+   * Puts a `failed` or `timed-out` job the backend still holds back in its queue, same id.
    * @throws AppError `job_expired` when the job is gone, `bad_request` when it cannot be retried.
    */
   retry(jobId: string): Promise<{ id: string; state: JobState }>
@@ -166,7 +165,7 @@ export interface TranscriptionBackend {
   /** Workers and jobs of the endpoint by state; throws like `submit` when the endpoint cannot be reached. */
   health(): Promise<{ workers: Record<string, number>; jobs: Record<string, number> }>
   /**
-   * The WhisperX result in a COMPLETED job's `result` (or in the worker's result file read from the volume).
+   * The WhisperX result in a `completed` job's `result` (or in the worker's result file read from the volume).
    * @throws AppError `invalid_output` when it is not the worker's output format.
    */
   readResult(result: unknown): WorkerResult

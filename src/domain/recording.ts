@@ -8,9 +8,28 @@ import type { RecordingAction, RecordingGroup, RecordingStatus } from './lifecyc
 
 export type { RecordingStatus } from './lifecycle.ts'
 
-/** Job states as RunPod names them (https://docs.runpod.io/serverless/endpoints/job-states). */
-export const RUNPOD_JOB_STATUSES = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const
-export type RunpodJobStatus = (typeof RUNPOD_JOB_STATUSES)[number]
+/**
+ * A transcription job's state, in the panel's words: `queued` (waiting for a worker), `running` (on a worker),
+ * `completed` (ended; its result, if any, is ready to read), `failed` (the worker failed), `cancelled`, and
+ * `timed-out` (it ran past its execution timeout or its time to live). `failed` and `timed-out` stay apart:
+ * the user is told different things, and both can be retried while the backend still holds the job.
+ */
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timed-out'
+
+/**
+ * A job's state as the HTTP API reports it (`Recording.job.status`): the names the API has always used, which
+ * are RunPod's (https://docs.runpod.io/serverless/endpoints/job-states); scripts read them.
+ */
+export type ApiJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT'
+
+const API_JOB_STATUS: Record<JobState, ApiJobStatus> = {
+  queued: 'IN_QUEUE',
+  running: 'IN_PROGRESS',
+  completed: 'COMPLETED',
+  failed: 'FAILED',
+  cancelled: 'CANCELLED',
+  'timed-out': 'TIMED_OUT',
+}
 
 /** How the worker was told where the audio is. */
 export type AudioReferenceKind = 'presigned' | 'volume-path'
@@ -18,7 +37,7 @@ export type AudioReferenceKind = 'presigned' | 'volume-path'
 export interface JobInfo {
   /** RunPod job id. */
   id: string
-  status: RunpodJobStatus
+  status: JobState
   audioReference: AudioReferenceKind
   /** ms the job waited in RunPod's queue, once known. */
   delayTime: number | null
@@ -43,6 +62,17 @@ export interface JobOptions {
   align?: boolean
 }
 
+/** A recording's job as the HTTP API shows it: its state in the API's names (see `ApiJobStatus`). */
+export interface JobView extends Omit<JobInfo, 'status'> {
+  status: ApiJobStatus
+}
+
+/** The API's view of a job (`Recording.job`). */
+export function jobView(job: JobInfo): JobView {
+  return { ...job, status: API_JOB_STATUS[job.status] }
+}
+
+/** A recording as the HTTP API returns it (and the page reads it). */
 export interface Recording {
   id: string
   /** The user's file name, sanitized for display and download names. */
@@ -60,7 +90,7 @@ export interface Recording {
   createdAt: string
   status: RecordingStatus
   upload: { sentBytes: number; totalBytes: number }
-  job: JobInfo | null
+  job: JobView | null
   error: ErrorInfo | null
   /** The library groups it belongs to (from the lifecycle): what the page filters by. */
   groups: RecordingGroup[]

@@ -4,11 +4,13 @@
  */
 import { AppError, recordingNotFound, type ErrorInfo } from './errors.ts'
 import { actionsOf, groupsOf, type LifecyclePatch, type RecordingStatus } from './lifecycle.ts'
-import type { JobInfo, JobOptions, Recording, RunpodJobStatus } from './recording.ts'
+import { jobView, type JobInfo, type JobOptions, type JobState, type Recording } from './recording.ts'
 import type { Speaker, Transcript } from './transcript.ts'
 
 /** A recording with what only the server needs (local file, object key, hash, job options). */
-export interface StoredRecording extends Omit<Recording, 'groups' | 'actions'> {
+export interface StoredRecording extends Omit<Recording, 'groups' | 'actions' | 'job'> {
+  /** The current job, in the domain's words (the API shows it with `jobView`). */
+  job: JobInfo | null
   /** Lower-case file extension without the dot, from the sniffed content (e.g. `m4a`). */
   extension: string
   contentType: string
@@ -17,7 +19,7 @@ export interface StoredRecording extends Omit<Recording, 'groups' | 'actions'> {
   /** Object key on the network volume. */
   objectKey: string
   jobOptions: JobOptions | null
-  /** Last progress update the worker sent during IN_PROGRESS (runpod-python's `progress_update`), if any. */
+  /** Last progress update the worker sent while the job was running (runpod-python's `progress_update`), if any. */
   jobProgress: unknown
   /** UploadId of a multipart upload to the volume that has started and not finished (crash recovery). */
   multipartUploadId: string | null
@@ -120,7 +122,7 @@ export interface RecordingStore {
   recordJobSubmitted(recordingId: string, job: JobInfo, patch: LifecyclePatch): void
   updateJob(
     jobId: string,
-    patch: Partial<{ status: RunpodJobStatus; delayTime: number | null; executionTime: number | null; progress: unknown; finished: boolean }>,
+    patch: Partial<{ status: JobState; delayTime: number | null; executionTime: number | null; progress: unknown; finished: boolean }>,
   ): void
   deleteRecording(id: string): void
   /**
@@ -184,7 +186,7 @@ export function toRecording(r: StoredRecording): Recording {
     createdAt: r.createdAt,
     status: r.status,
     upload: r.upload,
-    job: r.job,
+    job: r.job && jobView(r.job),
     error: r.error,
     groups: groupsOf(r),
     actions: actionsOf(r),

@@ -133,7 +133,7 @@ export const WorkerProgressSchema = z.strictObject({
 })
 export type WorkerProgress = z.output<typeof WorkerProgressSchema>
 
-/** The progress update in a job's IN_PROGRESS `output`, or null when it is none (another worker's shape). */
+/** The progress update in a running job's `output`, or null when it is none (another worker's shape). */
 export function readProgress(output: unknown): WorkerProgress | null {
   const r = WorkerProgressSchema.safeParse(output)
   return r.success ? r.data : null

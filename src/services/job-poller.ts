@@ -40,17 +40,17 @@ export interface JobPollerDeps {
   onTick?: () => void
 }
 
-/** What the user is told about a job that ended on RunPod without a result (FAILED, TIMED_OUT, CANCELLED there). */
+/** What the user is told about a job that ended on RunPod without a result (failed, timed out, cancelled there). */
 function reportedError(report: JobReport): ErrorInfo | null {
   switch (report.state) {
-    case 'FAILED':
+    case 'failed':
       return toErrorInfo(workerFailure(report.error))
-    case 'TIMED_OUT':
+    case 'timed-out':
       return {
         code: 'job_timed_out',
         message: 'RunPod timed the job out: no worker picked it up in time, or it ran past its execution timeout. Check that the endpoint has workers available (max workers > 0), then start again.',
       }
-    case 'CANCELLED':
+    case 'cancelled':
       return { code: 'job_cancelled', message: 'The job was cancelled on RunPod (not from this panel). Start the transcription again if you still need it.' }
     default:
       return null
@@ -58,7 +58,7 @@ function reportedError(report: JobReport): ErrorInfo | null {
 }
 
 /**
- * The failure reason for a FAILED job: the worker's own sentence for a `CODE: sentence` error of the contract,
+ * The failure reason for a failed job: the worker's own sentence for a `CODE: sentence` error of the contract,
  * else RunPod's error in plain words with a pointer to the worker logs.
  */
 function workerFailure(error: string | null): AppError {
@@ -161,14 +161,14 @@ export class JobPoller {
       this.queueWarnings.delete(r.id)
     }
     switch (report.state) {
-      case 'IN_QUEUE':
-        this.deps.store.updateJob(job.id, { status: 'IN_QUEUE' })
+      case 'queued':
+        this.deps.store.updateJob(job.id, { status: 'queued' })
         break
-      case 'IN_PROGRESS': {
+      case 'running': {
         // The worker's {stage, percent}; updates may arrive out of order, so only a later one replaces the last.
         const progress = readProgress(report.progress)
         const newer = progress !== null && isLaterProgress(readProgress(current.jobProgress), progress) ? progress : null
-        this.deps.store.updateJob(job.id, { status: 'IN_PROGRESS', delayTime: report.timings.queueMs, ...(newer ? { progress: newer } : {}) })
+        this.deps.store.updateJob(job.id, { status: 'running', delayTime: report.timings.queueMs, ...(newer ? { progress: newer } : {}) })
         if (newer) this.deps.events.publish({ type: 'job-progress', id: r.id, progress: newer })
         break
       }

@@ -28,11 +28,11 @@ export function backendWindowJobs(deps: { backend: TranscriptionBackend; objectS
       const r = await deps.backend.status(jobId)
       const base = { delayMs: r.timings.queueMs, executionMs: r.timings.executionMs, result: null, error: null }
       switch (r.state) {
-        case 'IN_QUEUE':
+        case 'queued':
           return { ...base, state: 'queued' }
-        case 'IN_PROGRESS':
+        case 'running':
           return { ...base, state: 'running' }
-        case 'COMPLETED':
+        case 'completed':
           try {
             const out = deps.backend.readResult(r.result)
             const segments = z.array(SegmentSchema).parse(out.segments)
@@ -47,7 +47,7 @@ export function backendWindowJobs(deps: { backend: TranscriptionBackend; objectS
           } catch (err) {
             return { ...base, state: 'failed', error: toErrorInfo(err).message }
           }
-        case 'FAILED':
+        case 'failed':
           return { ...base, state: 'failed', error: r.error ?? 'The worker failed without a reason.' }
         default:
           return { ...base, state: 'failed', error: `The endpoint reported the window job as ${r.state}.` }

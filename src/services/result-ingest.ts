@@ -1,5 +1,5 @@
 /**
- * Result ingest: a COMPLETED job's output (or the worker's result file on the volume) saved raw, then read,
+ * Result ingest: a completed job's output (or the worker's result file on the volume) saved raw, then read,
  * normalized, filtered for hallucinations and stored as a new transcript version; export copies follow.
  * The raw output is on disk before it is parsed, so nothing paid for is lost if reading it fails.
  */
@@ -42,7 +42,7 @@ function isOmitted(output: unknown): boolean {
 }
 
 
-/** Why a COMPLETED job has no transcript to read, and what to do. */
+/** Why a completed job has no transcript to read, and what to do. */
 function missingResult(key: string, why: 'no-output' | 'omitted'): AppError {
   const what =
     why === 'no-output'
@@ -63,7 +63,7 @@ export class ResultIngest {
   }
 
   /**
-   * Stores the result of the recording's COMPLETED job (the recording is `processing`): done, or failed with
+   * Stores the result of the recording's completed job (the recording is `processing`): done, or failed with
    * the reason (raw output kept), or left processing with the problem shown when the volume could not be read
    * (the poller asks again).
    */
@@ -88,20 +88,20 @@ export class ResultIngest {
     this.deps.logger.info('job gone on RunPod; reading its result file from the volume', { id: r.id, jobId: r.job!.id, key, reason: expired.code })
     const report: JobReport = {
       id: r.job!.id,
-      state: 'COMPLETED',
+      state: 'completed',
       timings: { queueMs: r.job!.delayTime, executionMs: r.job!.executionTime },
       progress: null,
       result: undefined,
       error: null,
     }
-    const t = this.deps.lifecycle.apply(this.deps.lifecycle.get(r.id), { type: 'JobReported', state: 'COMPLETED' })
+    const t = this.deps.lifecycle.apply(this.deps.lifecycle.get(r.id), { type: 'JobReported', state: 'completed' })
     if (t.ignored) return true
     this.deps.store.updateJob(report.id, { status: report.state, delayTime: report.timings.queueMs, executionTime: report.timings.executionMs, finished: true })
     await this.ingest(this.deps.lifecycle.get(r.id), report)
     return true
   }
 
-  /** Reads, parses, filters and stores a COMPLETED job's result (the recording is `processing`). */
+  /** Reads, parses, filters and stores a completed job's result (the recording is `processing`). */
   private async complete(r: StoredRecording, report: JobReport): Promise<void> {
     const jobId = r.job!.id
     // The raw output is saved before it is parsed, so nothing paid for is lost if parsing fails.
@@ -134,7 +134,7 @@ export class ResultIngest {
   }
 
   /**
-   * The COMPLETED job's output with its segments, each source saved before it is parsed: RunPod's `output` as
+   * The completed job's output with its segments, each source saved before it is parsed: RunPod's `output` as
    * the `raw` copy; when it has no segments (no output at all: RunPod lost it or it was over its size limit; or
    * `segments_omitted`: the worker left them out over 9 MB), the worker's result file from the volume as the
    * `result` copy (`RecordingFiles.saveWorkerOutput`).

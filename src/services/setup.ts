@@ -335,13 +335,13 @@ export class SetupService {
         if (!e.retryable) return { check: { status: 'fail', message: `Following the test job failed: ${e.message}`, fix: null }, report: null }
         continue
       }
-      if (last.state === 'IN_QUEUE' || last.state === 'IN_PROGRESS') continue
+      if (last.state === 'queued' || last.state === 'running') continue
       break
     }
-    if (!last || last.state === 'IN_QUEUE' || last.state === 'IN_PROGRESS') {
+    if (!last || last.state === 'queued' || last.state === 'running') {
       await backend.cancel(jobId).catch(() => {})
       const waited = Math.round((Date.now() - startedAt) / 1000)
-      return { check: { status: 'fail', message: `The test job was still ${last?.state === 'IN_PROGRESS' ? 'running' : 'waiting for a worker'} after ${waited} s and was cancelled. ${last?.state === 'IN_PROGRESS' ? 'A first start downloads models; run the test job again in a few minutes.' : 'Check max workers and GPU availability of the endpoint.'}`, fix: null }, report: null }
+      return { check: { status: 'fail', message: `The test job was still ${last?.state === 'running' ? 'running' : 'waiting for a worker'} after ${waited} s and was cancelled. ${last?.state === 'running' ? 'A first start downloads models; run the test job again in a few minutes.' : 'Check max workers and GPU availability of the endpoint.'}`, fix: null }, report: null }
     }
     const report: TestJobReport = {
       jobId,
@@ -355,14 +355,14 @@ export class SetupService {
       language: null,
     }
     const timing = `${report.totalSeconds} s in all (queue ${report.queueSeconds ?? '?'} s, GPU ${report.executionSeconds ?? '?'} s${report.costUsd !== null ? `, ≈ $${report.costUsd.toFixed(4)}` : ''})`
-    if (last.state === 'FAILED') {
+    if (last.state === 'failed') {
       if (diarize && HF_TOKEN_FAILURE.test(last.error ?? '')) {
         return { check: { status: 'fail', message: `Speaker identification failed: ${last.error} Add HF_TOKEN (a Hugging Face read token, best as a RunPod secret) to the endpoint's environment, accept the terms of pyannote/speaker-diarization-community-1 on huggingface.co, and run the test job again.`, fix: { kind: 'link', label: 'Edit the endpoint', url: consoleEndpointUrl(this.deps.config.runpod.endpointId ?? '') } }, report }
       }
       return { check: { status: 'fail', message: `The test job failed on the worker: ${last.error ?? 'no reason given'}. ${unknownContractHint(last.error, contract)}`, fix: null }, report }
     }
-    if (last.state !== 'COMPLETED') {
-      return { check: { status: 'fail', message: `The test job ended ${last.state}. Check the endpoint's worker logs in RunPod's console.`, fix: null }, report }
+    if (last.state !== 'completed') {
+      return { check: { status: 'fail', message: `The test job ${last.state === 'timed-out' ? 'timed out' : 'was cancelled'} on RunPod. Check the endpoint's worker logs in RunPod's console.`, fix: null }, report }
     }
     try {
       const transcript = normalizeWhisperX(backend.readResult(last.result), { duration: 5 })

@@ -218,7 +218,7 @@ export class Submission {
     }
     // The job is cancelled on RunPod first: if that fails, the recording goes on as it was.
     await this.deps.backend.cancel(r.job!.id)
-    this.deps.store.updateJob(r.job!.id, { status: 'CANCELLED', finished: true })
+    this.deps.store.updateJob(r.job!.id, { status: 'cancelled', finished: true })
     this.deps.lifecycle.apply(this.deps.lifecycle.get(id), { type: 'CancelRequested' })
     return this.deps.lifecycle.get(id)
   }

@@ -17,7 +17,7 @@ export class NotConfiguredBackend implements TranscriptionBackend {
     this.fail()
   }
 
-  async submit(): Promise<{ id: string; state: 'IN_QUEUE' }> {
+  async submit(): Promise<{ id: string; state: 'queued' }> {
     return this.fail()
   }
 
@@ -25,7 +25,7 @@ export class NotConfiguredBackend implements TranscriptionBackend {
     return this.fail()
   }
 
-  async retry(): Promise<{ id: string; state: 'IN_QUEUE' }> {
+  async retry(): Promise<{ id: string; state: 'queued' }> {
     return this.fail()
   }
 

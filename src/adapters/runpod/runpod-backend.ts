@@ -6,7 +6,7 @@
  */
 import type { WorkerKind } from '../../config.ts'
 import { AppError } from '../../domain/errors.ts'
-import type { AudioReference, JobReport, TranscriptionBackend, TranscriptionRequest, WorkerResult } from '../../domain/ports.ts'
+import type { AudioReference, JobReport, JobState, TranscriptionBackend, TranscriptionRequest, WorkerResult } from '../../domain/ports.ts'
 import { workerProfile, type WorkerProfile, type WorkerSettings } from './worker-profiles.ts'
 import {
   networkErrorCode,
@@ -16,11 +16,30 @@ import {
   RunpodHealthSchema,
   RunpodJobSchema,
   RunpodResponseError,
+  type RunpodJobStatus,
   SUBMIT_RETRY,
 } from './runpod-client.ts'
 
 /** Serverless workers mount the network volume here (https://docs.runpod.io/storage/network-volumes). */
 const VOLUME_MOUNT = '/runpod-volume'
+
+/**
+ * A job's state in the domain's words for RunPod's status (https://docs.runpod.io/serverless/endpoints/job-states):
+ * IN_QUEUE waits for a worker, IN_PROGRESS runs on one, COMPLETED ended (with or without `output`), FAILED is the
+ * worker's error, CANCELLED was cancelled, TIMED_OUT ran past the job's execution timeout or time to live.
+ */
+export function jobState(status: RunpodJobStatus): JobState {
+  return JOB_STATES[status]
+}
+
+const JOB_STATES: Record<RunpodJobStatus, JobState> = {
+  IN_QUEUE: 'queued',
+  IN_PROGRESS: 'running',
+  COMPLETED: 'completed',
+  FAILED: 'failed',
+  CANCELLED: 'cancelled',
+  TIMED_OUT: 'timed-out',
+}
 
 /** The audio location the worker reads: the presigned URL, or the object's path under the volume mount. */
 export function workerAudioLocation(audio: AudioReference): string {
@@ -45,7 +64,7 @@ export class RunpodBackend implements TranscriptionBackend {
     const input = this.profile.buildInput(workerAudioLocation(audio), options, this.settings)
     try {
       const job = await this.client.call('POST', 'run', RunpodJobSchema, { body: { input, policy }, retry: SUBMIT_RETRY })
-      return { id: job.id, state: job.status }
+      return { id: job.id, state: jobState(job.status) }
     } catch (err) {
       throw translateRunpodError(err, 'submitting the job')
     }
@@ -56,7 +75,7 @@ export class RunpodBackend implements TranscriptionBackend {
       const job = await this.client.call('GET', `status/${encodeURIComponent(jobId)}`, RunpodJobSchema)
       return {
         id: job.id,
-        state: job.status,
+        state: jobState(job.status),
         timings: { queueMs: job.delayTime ?? null, executionMs: job.executionTime ?? null },
         // During IN_PROGRESS RunPod's `output` is the worker's last progress update; on COMPLETED its result.
         progress: job.status === 'IN_PROGRESS' ? (job.output ?? null) : null,
@@ -77,7 +96,7 @@ export class RunpodBackend implements TranscriptionBackend {
   async retry(jobId: string) {
     try {
       const job = await this.client.call('POST', `retry/${encodeURIComponent(jobId)}`, RunpodJobSchema, { body: {}, retry: SUBMIT_RETRY })
-      return { id: job.id, state: job.status }
+      return { id: job.id, state: jobState(job.status) }
     } catch (err) {
       throw await this.translateJobError(err, 'retrying the job')
     }

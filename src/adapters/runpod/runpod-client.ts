@@ -7,7 +7,6 @@
 import pRetry, { AbortError } from 'p-retry'
 import { request, type Dispatcher } from 'undici'
 import { z } from 'zod'
-import { RUNPOD_JOB_STATUSES } from '../../domain/recording.ts'
 import type { Logger } from '../../domain/ports.ts'
 import { parseJsonLenient } from '../../domain/python-json.ts'
 
@@ -44,6 +43,10 @@ export class RunpodResponseError extends Error {
     this.name = 'RunpodResponseError'
   }
 }
+
+/** A job's status as RunPod names it (https://docs.runpod.io/serverless/endpoints/job-states). */
+export const RUNPOD_JOB_STATUSES = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT'] as const
+export type RunpodJobStatus = (typeof RUNPOD_JOB_STATUSES)[number]
 
 /** Job object (https://docs.runpod.io/serverless/endpoints/job-states). Unknown fields are kept; `output`/`error` are validated later by the worker profile. */
 export const RunpodJobSchema = z.looseObject({

@@ -33,15 +33,15 @@ describe('SqliteStore', () => {
     a.createRecording(rec('r1', '2026-11-21T10:00:00.000Z'), created())
     step(a, 'r1', { type: 'UploadFinished', bytes: 1000 })
     step(a, 'r1', { type: 'SubmitStarted', options: { language: null, diarize: true, minSpeakers: null, maxSpeakers: null } })
-    a.recordJobSubmitted('r1', { id: 'job-1', status: 'IN_QUEUE', audioReference: 'volume-path', delayTime: null, executionTime: null }, transition(a.getRecording('r1')!, { type: 'JobAccepted' }).patch)
-    a.updateJob('job-1', { status: 'COMPLETED', delayTime: 1200, executionTime: 3400, finished: true })
+    a.recordJobSubmitted('r1', { id: 'job-1', status: 'queued', audioReference: 'volume-path', delayTime: null, executionTime: null }, transition(a.getRecording('r1')!, { type: 'JobAccepted' }).patch)
+    a.updateJob('job-1', { status: 'completed', delayTime: 1200, executionTime: 3400, finished: true })
     a.saveTranscript('r1', 'job-1', transcript)
     a.close()
 
     const b = new SqliteStore(file)
     const r = b.getRecording('r1')!
     expect(r).toMatchObject({ filename: 'Интервью.m4a', status: 'queued', upload: { sentBytes: 1000, totalBytes: 1000 }, error: null })
-    expect(r.job).toEqual({ id: 'job-1', status: 'COMPLETED', audioReference: 'volume-path', delayTime: 1200, executionTime: 3400 })
+    expect(r.job).toEqual({ id: 'job-1', status: 'completed', audioReference: 'volume-path', delayTime: 1200, executionTime: 3400 })
     expect(b.getTranscript('r1')).toMatchObject({ jobId: 'job-1', version: 1, transcript })
     expect(b.listByStatus(['queued']).map((x) => x.id)).toEqual(['r1'])
     expect(b.findBySha256('abc')).toHaveLength(1)
@@ -176,6 +176,23 @@ describe('transcript versions', () => {
     expect(b.redo('r1')).toMatchObject({ transcript: named('Anna'), step: 'restore' })
     expect(b.redo('r1')).toMatchObject({ transcript: named('Anna Petrova'), step: 'edit' })
     b.close()
+  })
+
+  it('migrates a schema-7 database: its jobs keep their state, in the panel\'s words instead of RunPod\'s', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
+    const old = new Database(file)
+    for (const m of MIGRATIONS.slice(0, 7)) typeof m === 'string' ? old.exec(m) : m(old)
+    old.pragma('user_version = 7')
+    const runpod = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']
+    runpod.forEach((status, i) => {
+      old.prepare(`INSERT INTO recordings (id, filename, extension, content_type, size, created_at, status, object_key, updated_at, current_job_id)
+        VALUES (?, 'a.m4a', 'm4a', 'audio/mp4', 1, 'c', 'failed', 'k', 'u', ?)`).run(`r${i}`, `job-${i}`)
+      old.prepare(`INSERT INTO jobs (id, recording_id, status, audio_reference, submitted_at) VALUES (?, ?, ?, 'volume-path', 's')`).run(`job-${i}`, `r${i}`, status)
+    })
+    old.close()
+    const s = new SqliteStore(file)
+    expect(runpod.map((_, i) => s.getRecording(`r${i}`)!.job!.status)).toEqual(['queued', 'running', 'completed', 'failed', 'cancelled', 'timed-out'])
+    s.close()
   })
 
   it('migrates a schema-3 database: its transcript becomes version 1 and its edits stay undoable', () => {

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import type { ErrorCode } from '../../domain/errors.ts'
 import type { LifecyclePatch, RecordingStatus } from '../../domain/lifecycle.ts'
 import { NOT_DISPATCHABLE_STATUSES } from '../../domain/lifecycle.ts'
-import type { AudioReferenceKind, JobInfo, JobOptions, RunpodJobStatus } from '../../domain/recording.ts'
+import type { AudioReferenceKind, JobInfo, JobOptions, JobState } from '../../domain/recording.ts'
 import type { HistoryStepKind, NewRecording, RecordingPatch, RecordingStore, StoredRecording, StoredTranscript, StoredVersion } from '../../domain/store.ts'
 import type { Speaker, Transcript } from '../../domain/transcript.ts'
 import { ftsQuery, splitMarked } from './fts.ts'
@@ -127,6 +127,10 @@ export const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[]
   `ALTER TABLE recordings ADD COLUMN title TEXT;`,
   // 7: notes written by an LLM, with their checked quotes and a full-text index for the library search.
   NOTES_SCHEMA,
+  // 8: job states in the panel's words (`JobState`) instead of RunPod's, which the jobs table held until now.
+  `UPDATE jobs SET status = CASE status
+     WHEN 'IN_QUEUE' THEN 'queued' WHEN 'IN_PROGRESS' THEN 'running' WHEN 'COMPLETED' THEN 'completed'
+     WHEN 'FAILED' THEN 'failed' WHEN 'CANCELLED' THEN 'cancelled' WHEN 'TIMED_OUT' THEN 'timed-out' ELSE status END;`,
 ]
 
 /** Re-indexes one recording's kept segments for search and refreshes its library summary (language, speakers). */
@@ -183,7 +187,7 @@ interface RecordingRow {
   recorded_at: string | null
   gpu_ms: number
   queue_ms: number
-  job_status: RunpodJobStatus | null
+  job_status: JobState | null
   job_audio_reference: AudioReferenceKind | null
   job_delay_time: number | null
   job_execution_time: number | null
@@ -349,7 +353,7 @@ export class SqliteStore implements RecordingStore {
 
   updateJob(
     jobId: string,
-    patch: Partial<{ status: RunpodJobStatus; delayTime: number | null; executionTime: number | null; progress: unknown; finished: boolean }>,
+    patch: Partial<{ status: JobState; delayTime: number | null; executionTime: number | null; progress: unknown; finished: boolean }>,
   ): void {
     const sets: string[] = []
     const params: Record<string, unknown> = { id: jobId }
