@@ -109,7 +109,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
     storedSpeechMap: (r) => uploads.storedSpeechMap(r),
   })
   const liveText = new LiveTextService({
-    writeAtomically: (file: string, data: string | Uint8Array) => files.writeAtomically(file, data),
+    files,
     audio: new FfmpegLiveAudio(),
     speech: new SileroSpeechDetector({ logger }),
     jobs: objectStore && missingRunpodSettings(config).length === 0 ? backendWindowJobs({ backend, objectStore }) : null,
@@ -124,7 +124,7 @@ export function createPanel(config: Config, logger: Logger, overrides: PanelOver
       exports.writeFiles(id).catch((err: unknown) => logger.warn('writing export files failed', { id, error: err }))
     },
   })
-  const live = new LiveRecordingService({ uploads, media, logger, liveDir: files.liveDir, writeAtomically: (file: string, data: string | Uint8Array) => files.writeAtomically(file, data), liveText })
+  const live = new LiveRecordingService({ uploads, media, logger, files, liveText })
   const setup = createSetupService(config, logger, { objectStore, backend, rest })
   const notes = new NotesService({
     store,

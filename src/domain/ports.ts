@@ -211,11 +211,76 @@ export interface RecordingFiles {
   saveWorkerOutput(id: string, jobId: string, kind: WorkerOutputKind, data: string | Uint8Array): Promise<string>
   /** Saves a copy of the current transcript in one format (atomically); returns the file's path. */
   saveTranscriptCopy(id: string, extension: string, body: string | Uint8Array): Promise<string>
+}
+
+/** What a microphone session was started with. */
+export interface MicrophoneSessionStart {
+  /** The recording's file name, already checked. */
+  filename: string
+  /** ISO 8601 */
+  startedAt: string
+}
+
+/** A finished microphone session: the recording its audio became (its live text may still be stored). */
+export interface FinishedMicrophoneSession {
+  filename: string
+  recordingId: string
+}
+
+/**
+ * Working files of a microphone session that ffmpeg writes or reads: the chunks joined (`joined`) and remuxed
+ * (`recording`), the decoded 16 kHz PCM for live text (`pcm`), a stretch of it for the voice detector (`vad`),
+ * and one window's audio for the GPU (`{window}`). Rebuilt from the chunks whenever needed.
+ */
+export type MicrophoneWorkFile = 'joined' | 'recording' | 'pcm' | 'vad' | { window: number }
+
+/**
+ * A microphone recording's files while it is being made, one folder per session: what it was started with
+ * (present while the session takes chunks), its chunks (each stored before it is acknowledged), the live text's
+ * state, and, once its audio became a recording, which one (so a restart can finish storing its live text).
+ * Small files are written atomically (old or new, never half), so a crash or a restart finds each whole. Every
+ * method throws AppError `not_found` for a session id that is not one (a UUID), so no path leaves the sessions'
+ * folder. Implemented by `adapters/files/local-files.ts`, which holds the layout.
+ */
+export interface MicrophoneSessionFiles {
+  /** Creates the session's folder and records what it was started with: the session now takes chunks. @throws the file system's error. */
+  createSession(sessionId: string, start: MicrophoneSessionStart): Promise<void>
+  /** What an open session was started with; null when there is no such session or it is finished. */
+  openSession(sessionId: string): Promise<MicrophoneSessionStart | null>
   /**
-   * Writes `file` atomically (old or new, never half), for files a service lays out itself in its own folder
-   * (a microphone session's chunks and live text). @throws the file system's error.
+   * Records that the session's audio became `recordingId`; from then on the session is no longer open.
+   * @throws the file system's error.
    */
-  writeAtomically(file: string, data: string | Uint8Array): Promise<void>
+  markFinished(sessionId: string, finished: FinishedMicrophoneSession): Promise<void>
+  /** The recording a finished session became; null when it is not finished (or the record is unreadable). */
+  finishedSession(sessionId: string): Promise<FinishedMicrophoneSession | null>
+  /**
+   * Session folders on disk: whether each is open and whether it is finished (neither: a folder left half-made),
+   * and, for open ones, when a file in it last changed (epoch ms; 0 for the others).
+   */
+  listSessions(): Promise<{ id: string; open: boolean; finished: boolean; changedMs: number }[]>
+  /** Stores chunk `seq` (0-based) atomically, replacing one of the same number. @throws the file system's error. */
+  writeChunk(sessionId: string, seq: number, bytes: Uint8Array): Promise<void>
+  /** How many chunks are stored. */
+  chunkCount(sessionId: string): Promise<number>
+  /** Chunk `seq`'s bytes, or null when it is not stored (yet). */
+  readChunk(sessionId: string, seq: number): Promise<Uint8Array | null>
+  /**
+   * Joins the stored chunks, in order, into the `joined` work file.
+   * @returns its path and how many chunks it holds (0: nothing was recorded, and no file is written).
+   */
+  joinChunks(sessionId: string): Promise<{ file: string; chunks: number }>
+  /** Where a work file of the session goes (see `MicrophoneWorkFile`). */
+  workPath(sessionId: string, file: MicrophoneWorkFile): string
+  /** The live text's saved state, or null when there is none (or it cannot be read). */
+  readLiveText(sessionId: string): Promise<unknown>
+  /**
+   * Saves the live text's state atomically.
+   * @throws the file system's error (ENOENT once the session's folder is removed: it is never made again here).
+   */
+  writeLiveText(sessionId: string, state: unknown): Promise<void>
+  /** Removes the session's folder and everything in it; nothing there is not an error. */
+  removeSession(sessionId: string): Promise<void>
 }
 
 /** What ffprobe tells about a recording's file. */

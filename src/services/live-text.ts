@@ -9,17 +9,16 @@
  * in one merged window when the job is done. Stretches without speech are never sent. While a job waits in the
  * endpoint's queue with no worker ready (a cold start), the status says so.
  *
- * State is kept in `live-text.json` in the session's folder, written after every change, so a panel restart
+ * State is kept in the session's folder (`MicrophoneSessionFiles.writeLiveText`), written after every change, so a panel restart
  * picks up where it stopped (the PCM is decoded again from the pieces on disk, a job in flight is followed
  * again). When the recording is finished, the rest is windowed, the live text is stored as the recording's
  * first transcript version (job id `live-<session>`), and the whole recording is transcribed like a dropped file.
  */
-import { mkdir, readFile, rm, stat } from 'node:fs/promises'
-import path from 'node:path'
+import { rm, stat } from 'node:fs/promises'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import { mergeWindowText, type LiveSegment, type LiveStatus, type LiveTextView, type WindowSegment } from '../domain/live-text.ts'
 import { DEFAULT_WINDOW_RULES, planWindow, type WindowRecord, type WindowRules } from '../domain/live-windows.ts'
-import type { LiveAudio, Logger, PcmDecoder, RecordingFiles, SpeechDetector } from '../domain/ports.ts'
+import type { LiveAudio, Logger, MicrophoneSessionFiles, PcmDecoder, SpeechDetector } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import type { Transcript } from '../domain/transcript.ts'
 import type { EventBus } from './events.ts'
@@ -73,7 +72,6 @@ interface Persisted {
 
 interface Session {
   id: string
-  dir: string
   data: Persisted
   decoder: PcmDecoder | null
   /** Next chunk to feed to the decoder. */
@@ -100,8 +98,8 @@ export interface LiveTextDeps {
   jobs: WindowJobs | null
   events: EventBus
   logger: Logger
-  /** The one atomic write (`RecordingFiles.writeAtomically`), for the session's live text. */
-  writeAtomically: RecordingFiles['writeAtomically']
+  /** The sessions' folders: chunks to decode, work files, the live text's saved state. */
+  files: MicrophoneSessionFiles
   /** LIVE_TEXT */
   enabled: boolean
   gpuPricePerSecond: number
@@ -146,7 +144,7 @@ export class LiveTextService {
    * Starts live text for a new session (`wanted`: the page's toggle). Writes its state file.
    * @returns the first view.
    */
-  async start(sessionId: string, dir: string, wanted: boolean): Promise<LiveTextView> {
+  async start(sessionId: string, wanted: boolean): Promise<LiveTextView> {
     const reason = wanted ? this.unavailable() : 'Live text is off for this recording.'
     const data: Persisted = {
       enabled: reason === null,
@@ -162,26 +160,26 @@ export class LiveTextService {
       finished: false,
       transcribeWhenDone: reason === null,
     }
-    const s = this.newSession(sessionId, dir, data)
+    const s = this.newSession(sessionId, data)
     await this.save(s)
     return this.view(s)
   }
 
   /** The session's live text now (loads it after a restart). @throws AppError `not_found`. */
-  async get(sessionId: string, dir: string): Promise<LiveTextView> {
+  async get(sessionId: string): Promise<LiveTextView> {
     const done = this.finished.get(sessionId)
     if (done && !this.sessions.has(sessionId)) return done
-    return this.view(await this.session(sessionId, dir))
+    return this.view(await this.session(sessionId))
   }
 
   /**
    * A piece of the recording was stored: decode what is new and window it when there is enough.
    * Never throws: a decoding problem stops live text for the recording, not the recording.
    */
-  async onChunk(sessionId: string, dir: string): Promise<void> {
+  async onChunk(sessionId: string): Promise<void> {
     let s: Session
     try {
-      s = await this.session(sessionId, dir)
+      s = await this.session(sessionId)
     } catch {
       return
     }
@@ -198,11 +196,11 @@ export class LiveTextService {
    * @returns true when done (or there was nothing to do), false when the panel shut down first: the session's
    *   folder must then stay, and a later `finish` (after the restart) completes it.
    */
-  async finish(sessionId: string, dir: string, recordingId: string): Promise<boolean> {
+  async finish(sessionId: string, recordingId: string): Promise<boolean> {
     if (this.closed) return false
     let s: Session
     try {
-      s = await this.session(sessionId, dir)
+      s = await this.session(sessionId)
     } catch {
       return true
     }
@@ -260,10 +258,9 @@ export class LiveTextService {
 
   // ---------------------------------------------------------------------------------------------------------
 
-  private newSession(id: string, dir: string, data: Persisted): Session {
+  private newSession(id: string, data: Persisted): Session {
     const s: Session = {
       id,
-      dir,
       data,
       decoder: null,
       nextSeq: 0,
@@ -282,16 +279,12 @@ export class LiveTextService {
     return s
   }
 
-  private async session(sessionId: string, dir: string): Promise<Session> {
+  private async session(sessionId: string): Promise<Session> {
     const known = this.sessions.get(sessionId)
     if (known) return known
-    let data: Persisted
-    try {
-      data = JSON.parse(await readFile(path.join(dir, 'live-text.json'), 'utf8')) as Persisted
-    } catch {
-      throw new AppError('not_found', 'There is no live text for this recording session.')
-    }
-    const s = this.sessions.get(sessionId) ?? this.newSession(sessionId, dir, data)
+    const data = (await this.deps.files.readLiveText(sessionId)) as Persisted | null
+    if (!data) throw new AppError('not_found', 'There is no live text for this recording session.')
+    const s = this.sessions.get(sessionId) ?? this.newSession(sessionId, data)
     // After a restart: a window job that was in flight is followed again.
     const open = data.windows.find((w) => w.state === 'queued' || w.state === 'running' || w.state === 'pending')
     if (open && open.jobId && !data.finished) this.follow(s, open)
@@ -310,17 +303,12 @@ export class LiveTextService {
       try {
         if (!s.decoder) {
           // New session, or after a restart: decode from the first piece again (the PCM is rebuilt exactly).
-          s.decoder = this.deps.audio.openDecoder(path.join(s.dir, 'audio.pcm'))
+          s.decoder = this.deps.audio.openDecoder(this.deps.files.workPath(s.id, 'pcm'))
           s.nextSeq = 0
         }
         for (;;) {
-          const file = path.join(s.dir, `chunk-${String(s.nextSeq).padStart(6, '0')}.part`)
-          let bytes: Buffer
-          try {
-            bytes = await readFile(file)
-          } catch {
-            break
-          }
+          const bytes = await this.deps.files.readChunk(s.id, s.nextSeq)
+          if (!bytes) break
           await s.decoder.write(bytes)
           s.nextSeq++
         }
@@ -403,9 +391,9 @@ export class LiveTextService {
       return true
     }
     this.setInflight(s, record)
-    const file = path.join(s.dir, `window-${index}.ogg`)
+    const file = this.deps.files.workPath(s.id, { window: index })
     try {
-      await this.deps.audio.encodeWindow(path.join(s.dir, 'audio.pcm'), planned.start, planned.end, file)
+      await this.deps.audio.encodeWindow(this.deps.files.workPath(s.id, 'pcm'), planned.start, planned.end, file)
       await this.save(s)
       const options: JobOptions = { language: s.data.language, diarize: false, minSpeakers: null, maxSpeakers: null, align: false }
       record.jobId = await jobs.submit(key, file, options)
@@ -424,9 +412,9 @@ export class LiveTextService {
 
   /** Speech regions in `[from, to]` seconds of the session's PCM (absolute times). */
   private async detect(s: Session, from: number, to: number): Promise<[number, number][]> {
-    const wav = path.join(s.dir, 'vad.wav')
+    const wav = this.deps.files.workPath(s.id, 'vad')
     try {
-      await this.deps.audio.writeWav(path.join(s.dir, 'audio.pcm'), from, to, wav)
+      await this.deps.audio.writeWav(this.deps.files.workPath(s.id, 'pcm'), from, to, wav)
       const map = await this.deps.speech.detect(wav, to - from)
       return map.regions.map(([a, b]) => [from + a, from + b] as [number, number])
     } catch (err) {
@@ -549,7 +537,7 @@ export class LiveTextService {
 
   private async pcmSeconds(s: Session): Promise<number> {
     try {
-      return (await stat(path.join(s.dir, 'audio.pcm'))).size / 32_000
+      return (await stat(this.deps.files.workPath(s.id, 'pcm'))).size / 32_000
     } catch {
       return 0
     }
@@ -587,10 +575,8 @@ export class LiveTextService {
   }
 
   private async save(s: Session): Promise<void> {
-    const file = path.join(s.dir, 'live-text.json')
     try {
-      await mkdir(s.dir, { recursive: true })
-      await this.deps.writeAtomically(file, JSON.stringify(s.data))
+      await this.deps.files.writeLiveText(s.id, s.data)
     } catch (err) {
       // The session's folder is gone (finished and removed): nothing left to keep.
       this.deps.logger.debug('live text state not saved', { sessionId: s.id, error: err })

@@ -9,10 +9,8 @@
  * session's folder then stays until the live text is stored as the recording's first transcript version.
  */
 import { randomUUID } from 'node:crypto'
-import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { AppError } from '../domain/errors.ts'
-import type { Logger, MediaProbe, RecordingFiles } from '../domain/ports.ts'
+import type { Logger, MediaProbe, MicrophoneSessionFiles, MicrophoneSessionStart } from '../domain/ports.ts'
 import type { StoredRecording } from '../domain/store.ts'
 import type { LiveTextView } from '../domain/live-text.ts'
 import type { LiveTextService } from './live-text.ts'
@@ -20,15 +18,13 @@ import { validateFilename, type UploadService } from './uploads.ts'
 
 /** Largest accepted chunk (bytes): a few seconds of Opus is tens of KB; 16 MB leaves room for video tracks. */
 const MAX_CHUNK_BYTES = 16 * 1024 * 1024
-const SESSION_ID = /^[0-9a-f-]{36}$/
 
 export interface LiveRecordingDeps {
   uploads: UploadService
   media: MediaProbe
   logger: Logger
-  liveDir: string
-  /** The one atomic write (`RecordingFiles.writeAtomically`), for the chunks. */
-  writeAtomically: RecordingFiles['writeAtomically']
+  /** The sessions' folders: chunks, what each was started with, which recording it became. */
+  files: MicrophoneSessionFiles
   /** Live text while recording; absent: recordings only. */
   liveText?: LiveTextService
 }
@@ -44,11 +40,6 @@ export class LiveRecordingService {
     this.deps = deps
   }
 
-  private dir(sessionId: string): string {
-    if (!SESSION_ID.test(sessionId)) throw new AppError('not_found', 'There is no such microphone recording session.')
-    return path.join(this.deps.liveDir, sessionId)
-  }
-
   /**
    * Starts a session.
    * @param liveText - the page's wish for live text (it runs only when LIVE_TEXT is on and RunPod is set up).
@@ -58,10 +49,8 @@ export class LiveRecordingService {
   async start(filenameRaw: string | undefined, liveText = true): Promise<{ sessionId: string; live: LiveTextView | null }> {
     const filename = validateFilename(filenameRaw ?? `Recording ${new Date().toISOString().slice(0, 19).replace('T', ' ').replace(/:/g, '-')}.webm`)
     const sessionId = randomUUID()
-    const dir = path.join(this.deps.liveDir, sessionId)
-    await mkdir(dir, { recursive: true })
-    await writeFile(path.join(dir, 'session.json'), JSON.stringify({ filename, startedAt: new Date().toISOString() }))
-    const live = this.deps.liveText ? await this.deps.liveText.start(sessionId, dir, liveText) : null
+    await this.deps.files.createSession(sessionId, { filename, startedAt: new Date().toISOString() })
+    const live = this.deps.liveText ? await this.deps.liveText.start(sessionId, liveText) : null
     return { sessionId, live }
   }
 
@@ -70,9 +59,8 @@ export class LiveRecordingService {
    * @throws AppError `not_found` for an unknown session or one without live text.
    */
   liveText(sessionId: string): Promise<LiveTextView> {
-    const dir = this.dir(sessionId)
     if (!this.deps.liveText) throw new AppError('not_found', 'This panel has no live text.')
-    return this.deps.liveText.get(sessionId, dir)
+    return this.deps.liveText.get(sessionId)
   }
 
   /** Resolves when the live text of finished sessions is stored (tests, shutdown). */
@@ -85,15 +73,13 @@ export class LiveRecordingService {
    * @throws AppError `not_found` (unknown session), `bad_request` (empty chunk), `payload_too_large`.
    */
   async appendChunk(sessionId: string, seq: number, bytes: Uint8Array): Promise<{ received: number }> {
-    const dir = this.dir(sessionId)
-    await this.mustExist(dir)
+    await this.mustBeOpen(sessionId)
     if (!Number.isInteger(seq) || seq < 0 || seq > 999_999) throw new AppError('bad_request', 'The chunk number must be a whole number from 0.')
     if (bytes.length === 0) throw new AppError('bad_request', 'The chunk is empty.')
     if (bytes.length > MAX_CHUNK_BYTES) throw new AppError('payload_too_large', 'A recording chunk may be at most 16 MB.')
-    const file = path.join(dir, `chunk-${String(seq).padStart(6, '0')}.part`)
-    await this.deps.writeAtomically(file, bytes)
-    if (this.deps.liveText) void this.deps.liveText.onChunk(sessionId, dir)
-    return { received: (await this.chunks(dir)).length }
+    await this.deps.files.writeChunk(sessionId, seq, bytes)
+    if (this.deps.liveText) void this.deps.liveText.onChunk(sessionId)
+    return { received: await this.deps.files.chunkCount(sessionId) }
   }
 
   /**
@@ -109,27 +95,20 @@ export class LiveRecordingService {
   }
 
   private async doFinish(sessionId: string) {
-    const dir = this.dir(sessionId)
-    await this.mustExist(dir)
-    const { filename } = JSON.parse(await readFile(path.join(dir, 'session.json'), 'utf8')) as { filename: string }
-    const chunks = await this.chunks(dir)
-    if (chunks.length === 0) {
-      await rm(dir, { recursive: true, force: true })
+    const { filename } = await this.mustBeOpen(sessionId)
+    const joined = await this.deps.files.joinChunks(sessionId)
+    if (joined.chunks === 0) {
+      await this.deps.files.removeSession(sessionId)
       throw new AppError('bad_request', 'Nothing was recorded (no audio arrived from the microphone).')
     }
-    const joined = path.join(dir, 'joined.webm')
-    // One append per chunk (a few KB each): no stream listeners pile up over an hour's 1800 chunks.
-    await writeFile(joined, new Uint8Array(0))
-    for (const c of chunks) await appendFile(joined, await readFile(path.join(dir, c)))
-    const remuxed = path.join(dir, 'recording.webm')
-    await this.deps.media.remux(joined, remuxed)
+    const remuxed = this.deps.files.workPath(sessionId, 'recording')
+    await this.deps.media.remux(joined.file, remuxed)
     const result = await this.deps.uploads.adoptFile(filename, remuxed)
     // No more chunks are taken (they answer "no such session"); the live text, if any, is stored next.
-    await writeFile(path.join(dir, 'finished.json'), JSON.stringify({ filename, recordingId: result.recording.id }))
-    await rm(path.join(dir, 'session.json'))
-    this.deps.logger.info('microphone recording stored', { sessionId, id: result.recording.id, chunks: chunks.length })
-    if (this.deps.liveText) this.finalize(sessionId, dir, result.recording.id)
-    else await rm(dir, { recursive: true, force: true })
+    await this.deps.files.markFinished(sessionId, { filename, recordingId: result.recording.id })
+    this.deps.logger.info('microphone recording stored', { sessionId, id: result.recording.id, chunks: joined.chunks })
+    if (this.deps.liveText) this.finalize(sessionId, result.recording.id)
+    else await this.deps.files.removeSession(sessionId)
     return result
   }
 
@@ -137,11 +116,11 @@ export class LiveRecordingService {
    * Stores a finished session's live text in the background, then removes its folder. A panel stopped
    * meanwhile leaves the folder; the sweep after the restart finishes it.
    */
-  private finalize(sessionId: string, dir: string, recordingId: string): void {
+  private finalize(sessionId: string, recordingId: string): void {
     this.finalizingIds.add(sessionId)
     const done: Promise<void> = this.deps
-      .liveText!.finish(sessionId, dir, recordingId)
-      .then((complete) => (complete ? rm(dir, { recursive: true, force: true }) : undefined))
+      .liveText!.finish(sessionId, recordingId)
+      .then((complete) => (complete ? this.deps.files.removeSession(sessionId) : undefined))
       .catch((err: unknown) => this.deps.logger.warn('storing the live text failed', { sessionId, error: err }))
       .finally(() => {
         this.finalizing.delete(done)
@@ -156,52 +135,37 @@ export class LiveRecordingService {
    */
   async sweepIdle(idleMs: number): Promise<number> {
     let adopted = 0
-    let names: string[] = []
-    try {
-      names = await readdir(this.deps.liveDir)
-    } catch {
-      return 0
-    }
-    for (const name of names) {
-      if (!SESSION_ID.test(name) || this.finishing.has(name)) continue
-      const dir = path.join(this.deps.liveDir, name)
-      const files = await readdir(dir).catch(() => [] as string[])
+    for (const session of await this.deps.files.listSessions()) {
+      const name = session.id
+      if (this.finishing.has(name)) continue
       // Finished; its live text is being stored, or was cut off by a restart: store it now.
-      if (!files.includes('session.json')) {
-        if (files.includes('finished.json') && !this.deps.liveText?.has(name)) await this.resumeFinished(name, dir)
+      if (!session.open) {
+        if (session.finished && !this.deps.liveText?.has(name)) await this.resumeFinished(name)
         continue
       }
-      let last = 0
-      for (const f of files) last = Math.max(last, (await stat(path.join(dir, f)).catch(() => ({ mtimeMs: 0 }))).mtimeMs)
-      if (Date.now() - last < idleMs) continue
+      if (Date.now() - session.changedMs < idleMs) continue
       try {
         await this.finish(name)
         adopted++
       } catch (err) {
         this.deps.logger.warn('abandoned microphone recording could not be kept', { sessionId: name, error: err })
-        if (err instanceof AppError && err.code === 'bad_request') continue
       }
     }
     return adopted
   }
 
   /** A finished session whose live text a restart cut off: stores it now (or removes the folder when it has none). */
-  private async resumeFinished(sessionId: string, dir: string): Promise<void> {
+  private async resumeFinished(sessionId: string): Promise<void> {
     if (this.finalizingIds.has(sessionId)) return
-    const { recordingId } = JSON.parse(await readFile(path.join(dir, 'finished.json'), 'utf8').catch(() => '{}')) as { recordingId?: string }
-    if (this.deps.liveText && recordingId) this.finalize(sessionId, dir, recordingId)
-    else await rm(dir, { recursive: true, force: true })
+    const finished = await this.deps.files.finishedSession(sessionId)
+    if (this.deps.liveText && finished) this.finalize(sessionId, finished.recordingId)
+    else await this.deps.files.removeSession(sessionId)
   }
 
-  private async chunks(dir: string): Promise<string[]> {
-    return (await readdir(dir)).filter((f) => /^chunk-\d{6}\.part$/.test(f)).sort()
-  }
-
-  private async mustExist(dir: string): Promise<void> {
-    try {
-      await stat(path.join(dir, 'session.json'))
-    } catch {
-      throw new AppError('not_found', 'There is no such microphone recording session (it may have been finished already).')
-    }
+  /** What the open session was started with. @throws AppError `not_found` when it is unknown or finished. */
+  private async mustBeOpen(sessionId: string): Promise<MicrophoneSessionStart> {
+    const start = await this.deps.files.openSession(sessionId)
+    if (!start) throw new AppError('not_found', 'There is no such microphone recording session (it may have been finished already).')
+    return start
   }
 }

@@ -3,7 +3,7 @@
  * into pieces), finished explicitly or swept up after the tab was closed.
  */
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,6 +62,10 @@ describe('microphone recordings', () => {
     expect(list.recordings.length).toBe(before + 1)
     const kept = list.recordings.find((r) => r.filename === 'closed-tab.webm')!
     expect(kept.duration).toBeGreaterThan(2.5)
+    // Once its (empty) live text is stored, nothing of the session is left, and a second sweep adopts nothing.
+    await stack.panel.live.settled()
+    expect(existsSync(path.join(stack.dirs.uploads, 'live', session))).toBe(false)
+    expect(await stack.panel.live.sweepIdle(0)).toBe(0)
   })
 
   it('rejects unknown sessions, empty chunks and finishing with nothing recorded', async () => {

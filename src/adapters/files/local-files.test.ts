@@ -78,3 +78,84 @@ describe('LocalFiles', () => {
     expect(await files.listRecordingDirs()).toEqual([{ id: ID, changedMs: 1_000_000 }])
   })
 })
+
+describe('LocalFiles: microphone sessions', () => {
+  const SESSION = '1b4e28ba-2fa1-11d2-883f-0016d3cca427'
+  const sessionDir = () => path.join(root, 'uploads', 'live', SESSION)
+  const START = { filename: 'Interview.webm', startedAt: '2026-11-29T18:00:00.000Z' }
+
+  it('keeps an open session, its chunks in order and its live text, then marks it finished', async () => {
+    expect(await files.openSession(SESSION)).toBeNull()
+    await files.createSession(SESSION, START)
+    expect(await files.openSession(SESSION)).toEqual(START)
+    await files.writeChunk(SESSION, 1, new Uint8Array([3, 4]))
+    await files.writeChunk(SESSION, 0, new Uint8Array([9]))
+    await files.writeChunk(SESSION, 0, new Uint8Array([1, 2])) // a retry replaces the chunk
+    expect(await files.chunkCount(SESSION)).toBe(2)
+    expect(await files.readChunk(SESSION, 0)).toEqual(Buffer.from([1, 2]))
+    expect(await files.readChunk(SESSION, 2)).toBeNull()
+    const joined = await files.joinChunks(SESSION)
+    expect(joined).toEqual({ file: files.workPath(SESSION, 'joined'), chunks: 2 })
+    expect([...(await readFile(joined.file))]).toEqual([1, 2, 3, 4])
+    // Joined again (a finish after a crash): rebuilt, not appended to.
+    await files.joinChunks(SESSION)
+    expect([...(await readFile(joined.file))]).toEqual([1, 2, 3, 4])
+
+    expect(await files.readLiveText(SESSION)).toBeNull()
+    await files.writeLiveText(SESSION, { covered: 4.5 })
+    expect(await files.readLiveText(SESSION)).toEqual({ covered: 4.5 })
+
+    expect(await files.finishedSession(SESSION)).toBeNull()
+    await files.markFinished(SESSION, { filename: START.filename, recordingId: ID })
+    expect(await files.openSession(SESSION)).toBeNull()
+    expect(await files.finishedSession(SESSION)).toEqual({ filename: START.filename, recordingId: ID })
+    expect((await readdir(sessionDir())).filter((f) => f.endsWith('.tmp'))).toEqual([])
+
+    await files.removeSession(SESSION)
+    expect(existsSync(sessionDir())).toBe(false)
+    await files.removeSession(SESSION) // nothing there: not an error
+    // The folder is never made again by a late save of the live text.
+    await expect(files.writeLiveText(SESSION, { covered: 5 })).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(existsSync(sessionDir())).toBe(false)
+  })
+
+  it('joins nothing when no chunk arrived', async () => {
+    await files.createSession(SESSION, START)
+    expect(await files.joinChunks(SESSION)).toEqual({ file: files.workPath(SESSION, 'joined'), chunks: 0 })
+    expect(existsSync(files.workPath(SESSION, 'joined'))).toBe(false)
+  })
+
+  it('lists sessions as open, finished or half-made, with when an open one last changed', async () => {
+    const finished = '2c4e28ba-2fa1-11d2-883f-0016d3cca427'
+    const halfMade = '3d4e28ba-2fa1-11d2-883f-0016d3cca427'
+    await files.createSession(SESSION, START)
+    await files.writeChunk(SESSION, 0, new Uint8Array([1]))
+    await utimes(path.join(sessionDir(), 'session.json'), 1000, 1000)
+    await utimes(path.join(sessionDir(), 'chunk-000000.part'), 2000, 2000)
+    await files.createSession(finished, START)
+    await files.markFinished(finished, { filename: START.filename, recordingId: ID })
+    await mkdir(path.join(files.liveDir, halfMade))
+    await mkdir(path.join(files.liveDir, 'not-a-session'))
+    const listed = (await files.listSessions()).sort((a, b) => a.id.localeCompare(b.id))
+    expect(listed).toEqual([
+      { id: SESSION, open: true, finished: false, changedMs: 2_000_000 },
+      { id: finished, open: false, finished: true, changedMs: 0 },
+      { id: halfMade, open: false, finished: false, changedMs: 0 },
+    ])
+  })
+
+  it('reads an unreadable record as none, and refuses ids that are not session ids', async () => {
+    await files.createSession(SESSION, START)
+    await writeFile(path.join(sessionDir(), 'finished.json'), '{"filename":"a.webm"}')
+    expect(await files.finishedSession(SESSION)).toBeNull()
+    await writeFile(path.join(sessionDir(), 'live-text.json'), '{"cov')
+    expect(await files.readLiveText(SESSION)).toBeNull()
+    expect(files.workPath(SESSION, { window: 7 })).toBe(path.join(sessionDir(), 'window-7.ogg'))
+    expect(files.workPath(SESSION, 'pcm')).toBe(path.join(sessionDir(), 'audio.pcm'))
+    for (const bad of ['../' + ID, '', 'live']) {
+      expect(() => files.workPath(bad, 'pcm')).toThrow(expect.objectContaining({ code: 'not_found' }))
+      await expect(files.openSession(bad)).rejects.toMatchObject({ code: 'not_found' })
+      await expect(files.writeChunk(bad, 0, new Uint8Array([1]))).rejects.toMatchObject({ code: 'not_found' })
+    }
+  })
+})

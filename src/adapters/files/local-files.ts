@@ -7,7 +7,11 @@
  *                           audio-16k-mono.ogg     the compact copy for the GPU (when one pays)
  *                           peaks.json speech.json waveform peaks and the speech map (caches)
  *                           multipart.json         a cloud upload begun during the PUT: {key, uploadId}
- * uploads/live/<session>/   a microphone recording in progress (laid out by services/live.ts)
+ * uploads/live/<session>/   session.json           a microphone recording that takes chunks: {filename, startedAt}
+ *                           chunk-000000.part …    its chunks, each stored before it is acknowledged
+ *                           live-text.json         the live text's state (windows, segments, language)
+ *                           finished.json          its audio became a recording: {filename, recordingId}
+ *                           joined.webm recording.webm audio.pcm vad.wav window-<n>.ogg   ffmpeg's work files
  * output/scribe.db          the database
  * output/<recording id>/    raw-<job>.json, result-<job>.json     the worker's output, saved before parsing
  *                           transcript.json .md .docx             copies of the current transcript
@@ -17,11 +21,24 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
+import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { RecordingFiles, RecordingSidecar, WorkerOutputKind } from '../../domain/ports.ts'
+import { AppError } from '../../domain/errors.ts'
+import type {
+  FinishedMicrophoneSession,
+  MicrophoneSessionFiles,
+  MicrophoneSessionStart,
+  MicrophoneWorkFile,
+  RecordingFiles,
+  RecordingSidecar,
+  WorkerOutputKind,
+} from '../../domain/ports.ts'
 
 const RECORDING_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+/** A microphone session's id (a random UUID, `crypto.randomUUID()`). */
+const SESSION_ID = RECORDING_ID
+const CHUNK_FILE = /^chunk-\d{6}\.part$/
+const WORK_FILES: Record<Exclude<MicrophoneWorkFile, { window: number }>, string> = { joined: 'joined.webm', recording: 'recording.webm', pcm: 'audio.pcm', vad: 'vad.wav' }
 const SIDECAR_FILES: Record<RecordingSidecar, string> = { peaks: 'peaks.json', speech: 'speech.json', multipart: 'multipart.json' }
 /** The compact copy's file name: the same as on the volume (`gpuCopyKey` in services/gpu-copy.ts). */
 const GPU_COPY_FILE = 'audio-16k-mono.ogg'
@@ -51,7 +68,7 @@ export async function atomicWrite(file: string, data: string | Uint8Array): Prom
 }
 
 /** The panel's folders on this machine (`UPLOADS_DIR`, `OUTPUT_DIR`). */
-export class LocalFiles implements RecordingFiles {
+export class LocalFiles implements RecordingFiles, MicrophoneSessionFiles {
   readonly uploadsDir: string
   readonly outputDir: string
 
@@ -116,11 +133,7 @@ export class LocalFiles implements RecordingFiles {
   }
 
   async readSidecar(id: string, sidecar: RecordingSidecar): Promise<unknown> {
-    try {
-      return JSON.parse(await readFile(this.sidecarPath(id, sidecar), 'utf8')) as unknown
-    } catch {
-      return null
-    }
+    return readJson(this.sidecarPath(id, sidecar))
   }
 
   async writeSidecar(id: string, sidecar: RecordingSidecar, value: unknown): Promise<void> {
@@ -140,13 +153,104 @@ export class LocalFiles implements RecordingFiles {
     return this.writeOutput(id, `transcript.${extension}`, body)
   }
 
-  writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
-    return atomicWrite(file, data)
-  }
-
-  /** `uploads/live/`: microphone recordings in progress, a folder per session (their layout is the live service's). */
+  /** `uploads/live/`: microphone recordings in progress, a folder per session. */
   get liveDir(): string {
     return path.join(this.uploadsDir, 'live')
+  }
+
+  async createSession(sessionId: string, start: MicrophoneSessionStart): Promise<void> {
+    const dir = this.sessionDir(sessionId)
+    await mkdir(dir, { recursive: true })
+    await atomicWrite(path.join(dir, 'session.json'), JSON.stringify(start))
+  }
+
+  async openSession(sessionId: string): Promise<MicrophoneSessionStart | null> {
+    return (await readJson(this.sessionFile(sessionId, 'session.json'))) as MicrophoneSessionStart | null
+  }
+
+  /** Writes `finished.json` before removing `session.json`: a crash between the two leaves an open session, finished again. */
+  async markFinished(sessionId: string, finished: FinishedMicrophoneSession): Promise<void> {
+    await atomicWrite(this.sessionFile(sessionId, 'finished.json'), JSON.stringify(finished))
+    await rm(this.sessionFile(sessionId, 'session.json'), { force: true })
+  }
+
+  async finishedSession(sessionId: string): Promise<FinishedMicrophoneSession | null> {
+    const finished = (await readJson(this.sessionFile(sessionId, 'finished.json'))) as Partial<FinishedMicrophoneSession> | null
+    return typeof finished?.recordingId === 'string' && typeof finished.filename === 'string' ? { filename: finished.filename, recordingId: finished.recordingId } : null
+  }
+
+  async listSessions(): Promise<{ id: string; open: boolean; finished: boolean; changedMs: number }[]> {
+    const names = await readdir(this.liveDir).catch(() => [] as string[])
+    const sessions: { id: string; open: boolean; finished: boolean; changedMs: number }[] = []
+    for (const id of names.filter((n) => SESSION_ID.test(n))) {
+      const dir = this.sessionDir(id)
+      const files = await readdir(dir).catch(() => [] as string[])
+      const open = files.includes('session.json')
+      let changedMs = 0
+      if (open) for (const f of files) changedMs = Math.max(changedMs, await stat(path.join(dir, f)).then((st) => st.mtimeMs, () => 0))
+      sessions.push({ id, open, finished: files.includes('finished.json'), changedMs })
+    }
+    return sessions
+  }
+
+  async writeChunk(sessionId: string, seq: number, bytes: Uint8Array): Promise<void> {
+    await atomicWrite(this.chunkPath(sessionId, seq), bytes)
+  }
+
+  async chunkCount(sessionId: string): Promise<number> {
+    return (await this.chunkFiles(sessionId)).length
+  }
+
+  async readChunk(sessionId: string, seq: number): Promise<Uint8Array | null> {
+    return readFile(this.chunkPath(sessionId, seq)).catch(() => null)
+  }
+
+  /**
+   * Appends chunk after chunk (one small append each: no stream listeners pile up over an hour's 1800 chunks).
+   * Appending is safe here: the file is emptied first, rebuilt from the chunks on every call and read only after
+   * this returns, so a crash midway leaves a work file that the next finish writes again.
+   */
+  async joinChunks(sessionId: string): Promise<{ file: string; chunks: number }> {
+    const file = this.workPath(sessionId, 'joined')
+    const chunks = await this.chunkFiles(sessionId)
+    if (chunks.length === 0) return { file, chunks: 0 }
+    await writeFile(file, new Uint8Array(0))
+    for (const c of chunks) await appendFile(file, await readFile(path.join(this.sessionDir(sessionId), c)))
+    return { file, chunks: chunks.length }
+  }
+
+  workPath(sessionId: string, file: MicrophoneWorkFile): string {
+    return this.sessionFile(sessionId, typeof file === 'string' ? WORK_FILES[file] : `window-${file.window}.ogg`)
+  }
+
+  async readLiveText(sessionId: string): Promise<unknown> {
+    return readJson(this.sessionFile(sessionId, 'live-text.json'))
+  }
+
+  async writeLiveText(sessionId: string, state: unknown): Promise<void> {
+    await atomicWrite(this.sessionFile(sessionId, 'live-text.json'), JSON.stringify(state))
+  }
+
+  async removeSession(sessionId: string): Promise<void> {
+    await rm(this.sessionDir(sessionId), { recursive: true, force: true })
+  }
+
+  /** @throws AppError `not_found` for anything but a session id (never a path outside `uploads/live/`). */
+  private sessionDir(sessionId: string): string {
+    if (!SESSION_ID.test(sessionId)) throw new AppError('not_found', 'There is no such microphone recording session.')
+    return path.join(this.liveDir, sessionId)
+  }
+
+  private sessionFile(sessionId: string, name: string): string {
+    return path.join(this.sessionDir(sessionId), name)
+  }
+
+  private chunkPath(sessionId: string, seq: number): string {
+    return this.sessionFile(sessionId, `chunk-${String(seq).padStart(6, '0')}.part`)
+  }
+
+  private async chunkFiles(sessionId: string): Promise<string[]> {
+    return (await readdir(this.sessionDir(sessionId)).catch(() => [] as string[])).filter((f) => CHUNK_FILE.test(f)).sort()
   }
 
   private sidecarPath(id: string, sidecar: RecordingSidecar): string {
@@ -159,5 +263,14 @@ export class LocalFiles implements RecordingFiles {
     const file = path.join(dir, name)
     await atomicWrite(file, data)
     return file
+  }
+}
+
+/** A small JSON file's value, or null when it is missing or unreadable. */
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown
+  } catch {
+    return null
   }
 }
