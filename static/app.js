@@ -68,34 +68,25 @@ const START_LABELS = { transcribe: 'Start transcription', 'transcribe-again': 'T
  */
 const isStartAction = (action) => action in START_LABELS
 
-/** Shown instead of "failed" for a recording kept locally because RunPod is not set up. */
-const LOCAL_ONLY_TEXT = 'Saved on this computer; not sent: RunPod is not set up.'
-
-/** @param {KnownRecording} r */
+/**
+ * The detail view's status line: the server's words, with the live figures only the page has (the upload's
+ * percentage, the worker's stage).
+ * @param {KnownRecording} r
+ */
 function statusText(r) {
-  if (isLocalOnly(r)) return LOCAL_ONLY_TEXT
-  const up = state.uploadProgress.get(r.id) ?? r.upload
-  switch (r.status) {
-    case 'uploading': {
-      const pct = up.totalBytes ? Math.floor((100 * up.sentBytes) / up.totalBytes) : 0
-      return `Uploading to cloud… ${pct}%${r.pendingSubmit ? ' Transcription starts when the upload finishes.' : ''}`
-    }
-    case 'uploaded':
-      if (r.pendingSubmit && r.error) return r.error.message // a /run that will be tried again, with the tries left
-      return r.pendingSubmit ? 'Waiting for a free GPU slot (other jobs of this batch are running)…' : 'Uploaded to the network volume. Ready to transcribe.'
-    case 'submitting': return 'Submitting the job…'
-    case 'queued': return 'Queued (waiting for GPU)…'
-    case 'transcribing': return progressText(state.jobProgress.get(r.id) ?? /** @type {JobProgress} */ (r.jobProgress))
-    case 'processing': return 'Processing results…'
-    case 'done': return 'Done ✓'
-    case 'failed': return `Failed: ${r.error ? r.error.message : 'unknown reason'}`
-    case 'cancelled': return r.error ? `Cancelled: ${r.error.message}` : 'Cancelled.'
-    default: return r.status
+  const shown = r.statusDisplay
+  if (r.status === 'uploading') {
+    const up = state.uploadProgress.get(r.id) ?? r.upload
+    const pct = up.totalBytes ? Math.floor((100 * up.sentBytes) / up.totalBytes) : 0
+    return `${shown.text} ${pct}%${shown.note ? ` ${shown.note}` : ''}`
   }
+  if (r.status === 'transcribing') return progressText(state.jobProgress.get(r.id) ?? /** @type {JobProgress} */ (r.jobProgress)) ?? shown.text
+  return shown.text
 }
 
 /**
- * What the worker is doing, from its last progress update `{stage, percent}` (null before the first one).
+ * What the worker is doing, from its last progress update `{stage, percent}`; null before the first one (or for a
+ * stage this page does not know), when the status line shows the server's words.
  * @param {JobProgress} p
  */
 export function progressText(p) {
@@ -106,7 +97,7 @@ export function progressText(p) {
     case 'aligning': return 'Aligning words…'
     case 'diarizing': return 'Identifying speakers…'
     case 'saving': return 'Saving the transcript…'
-    default: return 'Transcribing on cloud GPU…'
+    default: return null
   }
 }
 

@@ -10,13 +10,11 @@ const usd = new Intl.NumberFormat(undefined, { style: 'currency', currency: 'USD
 /** @typedef {import('./types.js').KnownRecording} KnownRecording */
 /** @typedef {import('./types.js').SearchMatch} SearchMatch */
 
-/** @type {Record<string, string>} */
-const CHIP_TEXT = { uploading: 'uploading', uploaded: 'ready', submitting: 'submitting', queued: 'queued', transcribing: 'transcribing', processing: 'processing', done: 'done', failed: 'failed', cancelled: 'cancelled' }
 /**
- * The chip's colour from the server's groups: done, failed, running or waiting (active), else plain.
+ * The chip's colour from the server's groups: kept on this computer, done, failed, running or waiting (active), else plain.
  * @param {KnownRecording} r
  */
-const chipClass = (r) => (r.groups.includes('done') ? 'done' : r.status === 'failed' ? 'failed' : r.groups.includes('active') ? 'active' : '')
+const chipClass = (r) => (isLocalOnly(r) ? 'local' : r.groups.includes('done') ? 'done' : r.status === 'failed' ? 'failed' : r.groups.includes('active') ? 'active' : '')
 
 /**
  * "GPU 12.3 s · ≈ $0.0023" for a library item's cost, or '' before any job ran.
@@ -76,9 +74,7 @@ export function renderLibrary(list, items, { selectedId, onSelect, onOpenMatch, 
         el(
           'span',
           { class: 'sub' },
-          isLocalOnly(r)
-            ? el('span', { class: 'chip local', text: 'on this computer', title: 'Saved here; not sent: RunPod is not set up' })
-            : el('span', { class: `chip ${chipClass(r)}`, text: CHIP_TEXT[r.status] ?? r.status }),
+          el('span', { class: `chip ${chipClass(r)}`, text: r.statusDisplay.label, title: r.statusDisplay.text }),
           ` ${r.duration ? clock(r.duration) : ''} · ${dateTime.format(new Date(r.createdAt))}`,
         ),
         facts ? el('span', { class: 'facts', text: facts }) : null,

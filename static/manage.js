@@ -32,7 +32,6 @@ export const isNew = (r) => r.groups.includes('new')
  */
 const inFilter = (filter) => (r) => filter === 'all' || r.groups.includes(/** @type {KnownRecording['groups'][number]} */ (filter))
 
-const STATUS_ORDER = ['failed', 'cancelled', 'uploading', 'uploaded', 'submitting', 'queued', 'transcribing', 'processing', 'done']
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
 /** @type {RecordingOrder} */
 const byNewest = (a, b) => b.createdAt.localeCompare(a.createdAt)
@@ -42,7 +41,8 @@ const SORTS = {
   oldest: (a, b) => a.createdAt.localeCompare(b.createdAt),
   title: (a, b) => collator.compare(titleOf(a), titleOf(b)),
   longest: (a, b) => (b.duration ?? 0) - (a.duration ?? 0),
-  status: (a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) || b.createdAt.localeCompare(a.createdAt),
+  // The server's order by status (problems first, done last), newest first within a status.
+  status: (a, b) => a.statusDisplay.rank - b.statusDisplay.rank || byNewest(a, b),
 }
 
 /**

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import type { ErrorInfo } from './errors.ts'
 import {
   actionsOf,
+  describeStatus,
+  displayOf,
   groupsOf,
   IN_FLIGHT_STATUSES,
   RECORDING_STATUSES,
@@ -175,5 +177,32 @@ describe('the store', () => {
     // @ts-expect-error a plain object is not a LifecyclePatch
     const forged: import('./lifecycle.ts').LifecyclePatch = { status: 'done' }
     expect([stray, forged]).toHaveLength(2)
+  })
+})
+
+describe('the status as the page shows it (what the page is sent)', () => {
+  const CASES: [what: string, state: LifecycleState, label: string, text: string, note: string | null][] = [
+    ['an upload', at('uploading', { upload: { sentBytes: 0, totalBytes: 100 } }), 'uploading', 'Uploading to cloud…', null],
+    ['an upload with a transcription waiting', at('uploading', { submitRequestedAt: EARLIER }), 'uploading', 'Uploading to cloud…', 'Transcription starts when the upload finishes.'],
+    ['an uploaded one', at('uploaded'), 'ready', 'Uploaded to the network volume. Ready to transcribe.', null],
+    ['one waiting for a job slot', at('uploaded', { submitRequestedAt: EARLIER }), 'ready', 'Waiting for a free GPU slot (other jobs of this batch are running)…', null],
+    ['a /run to be tried again', at('uploaded', { submitRequestedAt: EARLIER, error: warn }), 'ready', warn.message, null],
+    ['a queued job', withJob('queued'), 'queued', 'Queued (waiting for GPU)…', null],
+    ['a transcribing job', withJob('transcribing'), 'transcribing', 'Transcribing on cloud GPU…', null],
+    ['a done one', withJob('done', 'completed'), 'done', 'Done ✓', null],
+    ['a failed job', withJob('failed', 'failed', { error: boom }), 'failed', 'Failed: The worker failed.', null],
+    ['a failure without a reason', withJob('failed', 'failed'), 'failed', 'Failed: unknown reason', null],
+    ['a cancelled job', withJob('cancelled'), 'cancelled', 'Cancelled.', null],
+    ['a job cancelled on RunPod', withJob('cancelled', 'queued', { error: boom }), 'cancelled', 'Cancelled: The worker failed.', null],
+    ['one kept on this computer', at('failed', { error: noVolume, upload: { sentBytes: 0, totalBytes: 100 } }), 'on this computer', 'Saved on this computer; not sent: RunPod is not set up.', null],
+  ]
+  it.each(CASES)('%s', (_what, state, label, text, note) => {
+    expect(displayOf(state)).toMatchObject({ label, text, note })
+  })
+
+  it('orders problems first, then the way a recording goes, done last', () => {
+    const order = [...RECORDING_STATUSES].sort((a, b) => displayOf(at(a)).rank - displayOf(at(b)).rank)
+    expect(order).toEqual(['failed', 'cancelled', 'uploading', 'uploaded', 'submitting', 'queued', 'transcribing', 'processing', 'done'])
+    expect(describeStatus('queued')).toBe('queued (waiting for a GPU)')
   })
 })

@@ -290,26 +290,62 @@ export function actionsOf(s: LifecycleState): RecordingAction[] {
   return actions
 }
 
+/** Each status in words: the library's chip, the detail line, and the phrase for messages ("This recording is …"). */
+const STATUS_WORDS: Record<RecordingStatus, { label: string; text: string; phrase: string }> = {
+  uploading: { label: 'uploading', text: 'Uploading to cloud…', phrase: 'uploading to cloud' },
+  uploaded: { label: 'ready', text: 'Uploaded to the network volume. Ready to transcribe.', phrase: 'uploaded' },
+  submitting: { label: 'submitting', text: 'Submitting the job…', phrase: 'being submitted' },
+  queued: { label: 'queued', text: 'Queued (waiting for GPU)…', phrase: 'queued (waiting for a GPU)' },
+  transcribing: { label: 'transcribing', text: 'Transcribing on cloud GPU…', phrase: 'transcribing on a cloud GPU' },
+  processing: { label: 'processing', text: 'Processing results…', phrase: 'processing results' },
+  done: { label: 'done', text: 'Done ✓', phrase: 'done' },
+  failed: { label: 'failed', text: 'Failed.', phrase: 'failed' },
+  cancelled: { label: 'cancelled', text: 'Cancelled.', phrase: 'cancelled' },
+}
+
+/** The library's order by status: what needs the user first (problems), then the way a recording goes, done last. */
+const STATUS_RANK: readonly RecordingStatus[] = ['failed', 'cancelled', 'uploading', 'uploaded', 'submitting', 'queued', 'transcribing', 'processing', 'done']
+
+/**
+ * How the page shows a recording's status, so that its words and order are kept here, beside the statuses.
+ * While uploading, the page follows `text` with the upload's live percentage, then `note`; while transcribing,
+ * it shows the worker's reported stage instead of `text` once there is one.
+ */
+export interface StatusDisplay {
+  /** One or two words for the library's chip ("ready", "queued", "on this computer"). */
+  label: string
+  /** The detail view's status line. */
+  text: string
+  /** What follows the live percentage while uploading (a transcription waiting for the upload), else null. */
+  note: string | null
+  /** Place in the library sorted by status (0 first). */
+  rank: number
+}
+
+/** What the page shows of `s`'s status (see `StatusDisplay`). */
+export function displayOf(s: LifecycleState): StatusDisplay {
+  const words = STATUS_WORDS[s.status]
+  const rank = STATUS_RANK.indexOf(s.status)
+  const pending = isPendingSubmit(s)
+  const shown = (text: string, label = words.label, note: string | null = null): StatusDisplay => ({ label, text, note, rank })
+  if (isLocalOnly(s)) return shown('Saved on this computer; not sent: RunPod is not set up.', 'on this computer')
+  switch (s.status) {
+    case 'uploading':
+      return shown(words.text, words.label, pending ? 'Transcription starts when the upload finishes.' : null)
+    case 'uploaded':
+      // A /run that will be tried again says so in its error, with the tries left.
+      if (pending) return shown(s.error?.message ?? 'Waiting for a free GPU slot (other jobs of this batch are running)…')
+      return shown(words.text)
+    case 'failed':
+      return shown(`Failed: ${s.error?.message ?? 'unknown reason'}`)
+    case 'cancelled':
+      return shown(s.error ? `Cancelled: ${s.error.message}` : words.text)
+    default:
+      return shown(words.text)
+  }
+}
+
 /** The status in words, for messages ("This recording is queued (waiting for a GPU)"). */
 export function describeStatus(status: RecordingStatus): string {
-  switch (status) {
-    case 'uploading':
-      return 'uploading to cloud'
-    case 'uploaded':
-      return 'uploaded'
-    case 'submitting':
-      return 'being submitted'
-    case 'queued':
-      return 'queued (waiting for a GPU)'
-    case 'transcribing':
-      return 'transcribing on a cloud GPU'
-    case 'processing':
-      return 'processing results'
-    case 'done':
-      return 'done'
-    case 'failed':
-      return 'failed'
-    case 'cancelled':
-      return 'cancelled'
-  }
+  return STATUS_WORDS[status].phrase
 }

@@ -4,7 +4,7 @@
  * (`delayTime`, `executionTime`) in milliseconds as RunPod reports them.
  */
 import type { ErrorInfo } from './errors.ts'
-import type { RecordingAction, RecordingGroup, RecordingStatus } from './lifecycle.ts'
+import type { RecordingAction, RecordingGroup, RecordingStatus, StatusDisplay } from './lifecycle.ts'
 
 export type { RecordingStatus } from './lifecycle.ts'
 
@@ -96,6 +96,8 @@ export interface Recording {
   groups: RecordingGroup[]
   /** What the user may do with it now (from the lifecycle): what the page offers. */
   actions: RecordingAction[]
+  /** Its status as the page shows it: chip, status line, place in the order by status (from the lifecycle). */
+  statusDisplay: StatusDisplay
 }
 
 /**

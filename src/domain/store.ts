@@ -3,12 +3,12 @@
  * `adapters/store/sqlite-store.ts`. Calls are synchronous and durable when they return.
  */
 import { AppError, recordingNotFound, type ErrorInfo } from './errors.ts'
-import { actionsOf, groupsOf, type LifecyclePatch, type RecordingStatus } from './lifecycle.ts'
+import { actionsOf, displayOf, groupsOf, type LifecyclePatch, type RecordingStatus } from './lifecycle.ts'
 import { jobView, type JobInfo, type JobOptions, type JobState, type Recording } from './recording.ts'
 import type { Speaker, Transcript } from './transcript.ts'
 
 /** A recording with what only the server needs (local file, object key, hash, job options). */
-export interface StoredRecording extends Omit<Recording, 'groups' | 'actions' | 'job'> {
+export interface StoredRecording extends Omit<Recording, 'groups' | 'actions' | 'statusDisplay' | 'job'> {
   /** The current job, in the domain's words (the API shows it with `jobView`). */
   job: JobInfo | null
   /** Lower-case file extension without the dot, from the sniffed content (e.g. `m4a`). */
@@ -190,5 +190,6 @@ export function toRecording(r: StoredRecording): Recording {
     error: r.error,
     groups: groupsOf(r),
     actions: actionsOf(r),
+    statusDisplay: displayOf(r),
   }
 }

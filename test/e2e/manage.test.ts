@@ -116,6 +116,12 @@ describe('managing the library in Chromium', () => {
     await page.waitForFunction(() => document.querySelectorAll('#library li').length === 3)
     expect(await page.inputValue('#library-sort')).toBe('oldest')
     expect(await shownIds()).toEqual([a.id, b.id, c.id])
+    // By status, in the server's order (what needs the user first, done last; newest first within a status),
+    // each chip in the server's words.
+    await page.selectOption('#library-sort', 'status')
+    await page.locator(`#library li[data-id="${c.id}"] .chip`, { hasText: /^ready$/ }).waitFor()
+    expect(await shownIds()).toEqual([c.id, b.id, a.id])
+    expect(await page.locator(`#library li[data-id="${a.id}"] .chip`).textContent()).toBe('done')
   })
 
   it('selects several recordings to transcribe or delete at once', async () => {
