@@ -17,7 +17,8 @@ export interface JobPollerDeps {
   store: RecordingStore
   backend: TranscriptionBackend
   lifecycle: RecordingLifecycle
-  ingest: ResultIngest
+  /** Where a completed job's result goes, and where a job RunPod forgot is looked for on the volume. */
+  ingest: Pick<ResultIngest, 'ingest' | 'recover'>
   /** For the worker's progress updates (`job-progress`). */
   events: EventBus
   logger: Logger

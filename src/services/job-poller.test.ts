@@ -1,0 +1,186 @@
+/**
+ * The job poller over a scripted backend and an in-memory store: which lifecycle event each job state becomes,
+ * what is stored with it, when polling stops, and what a failing status check does.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { SqliteStore } from '../adapters/store/sqlite-store.ts'
+import { AppError, type ErrorInfo } from '../domain/errors.ts'
+import type { JobReport, JobState } from '../domain/ports.ts'
+import type { RecordingStatus } from '../domain/recording.ts'
+import type { StoredRecording } from '../domain/store.ts'
+import { EventBus, type PanelEvent } from './events.ts'
+import { JobPoller } from './job-poller.ts'
+import { RecordingLifecycle } from './recording-lifecycle.ts'
+import { current, MemoryLogger, report, ScriptedBackend, storeWith } from './test-fakes.ts'
+
+/** A result ingest that only records what it was given; `recovers`: whether a result file is "on the volume". */
+class RecordingIngest {
+  readonly ingested: { id: string; status: RecordingStatus; report: JobReport }[] = []
+  readonly recovered: string[] = []
+  recovers = false
+  async ingest(r: StoredRecording, rep: JobReport): Promise<void> {
+    this.ingested.push({ id: r.id, status: r.status, report: rep })
+  }
+  async recover(r: StoredRecording): Promise<boolean> {
+    this.recovered.push(r.id)
+    return this.recovers
+  }
+}
+
+function setup(store: SqliteStore, backend = new ScriptedBackend(), more: { queueDiagnosis?: () => Promise<ErrorInfo | null>; queueWarningMs?: number } = {}) {
+  const events = new EventBus()
+  const published: PanelEvent[] = []
+  events.subscribe((_seq, e) => published.push(e))
+  const logger = new MemoryLogger()
+  const ingest = new RecordingIngest()
+  const poller = new JobPoller({ store, backend, lifecycle: new RecordingLifecycle({ store, events, logger }), ingest, events, logger, pollIntervalMs: 1000, ...more })
+  return { poller, backend, ingest, published, logger }
+}
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('JobPoller.poll: each state the backend reports', () => {
+  const cases: [JobState, Partial<JobReport>, RecordingStatus, { job: JobState; error: ErrorInfo | null; ingested: boolean }][] = [
+    ['queued', {}, 'queued', { job: 'queued', error: null, ingested: false }],
+    ['running', { timings: { queueMs: 1500, executionMs: null } }, 'transcribing', { job: 'running', error: null, ingested: false }],
+    ['completed', { timings: { queueMs: 1500, executionMs: 9000 }, result: { segments: [] } }, 'processing', { job: 'completed', error: null, ingested: true }],
+    ['failed', { error: 'CUDA_OOM: The GPU ran out of memory; choose a smaller batch size.' }, 'failed', { job: 'failed', error: { code: 'job_failed', message: 'The GPU ran out of memory; choose a smaller batch size. (worker error CUDA_OOM)' }, ingested: false }],
+    ['timed-out', {}, 'failed', { job: 'timed-out', error: { code: 'job_timed_out', message: expect.stringMatching(/RunPod timed the job out/) }, ingested: false }],
+    ['cancelled', {}, 'cancelled', { job: 'cancelled', error: { code: 'job_cancelled', message: expect.stringMatching(/cancelled on RunPod \(not from this panel\)/) }, ingested: false }],
+  ]
+  it.each(cases)('%s', async (state, more, status, expected) => {
+    const store = storeWith('r1', 'transcribing')
+    const backend = new ScriptedBackend()
+    backend.statuses = [report(state, { id: 'job-r1', ...more })]
+    const { poller, ingest, published } = setup(store, backend)
+    await poller.poll(current(store, 'r1'))
+    expect(backend.called('status')).toEqual(['job-r1'])
+    expect(current(store, 'r1')).toMatchObject({ status, error: expected.error, job: { id: 'job-r1', status: expected.job } })
+    expect(ingest.ingested.map((i) => [i.id, i.status, i.report.state])).toEqual(expected.ingested ? [['r1', 'processing', 'completed']] : [])
+    expect(published.filter((e) => e.type === 'recording').at(-1)).toMatchObject({ recording: { id: 'r1', status } })
+  })
+
+  it('stores the queue and GPU times RunPod reports when the job ends', async () => {
+    const store = storeWith('r1', 'transcribing')
+    const backend = new ScriptedBackend()
+    backend.statuses = [report('completed', { id: 'job-r1', timings: { queueMs: 1500, executionMs: 9000 } })]
+    const { poller } = setup(store, backend)
+    await poller.poll(current(store, 'r1'))
+    expect(current(store, 'r1')).toMatchObject({ job: { delayTime: 1500, executionTime: 9000 }, summary: { gpuMs: 9000, queueMs: 1500 } })
+  })
+
+  it('keeps the latest progress of a running job and tells the page; an older update arriving late is not shown', async () => {
+    const store = storeWith('r1', 'queued')
+    const backend = new ScriptedBackend()
+    backend.statuses = [
+      report('running', { id: 'job-r1', progress: { stage: 'aligning', percent: 10 } }),
+      report('running', { id: 'job-r1', progress: { stage: 'transcribing', percent: 90 } }),
+    ]
+    const { poller, published } = setup(store, backend)
+    await poller.poll(current(store, 'r1'))
+    await poller.poll(current(store, 'r1'))
+    expect(current(store, 'r1')).toMatchObject({ status: 'transcribing', jobProgress: { stage: 'aligning', percent: 10 } })
+    expect(published.filter((e) => e.type === 'job-progress')).toEqual([{ type: 'job-progress', id: 'r1', progress: { stage: 'aligning', percent: 10 } }])
+  })
+
+  it('ignores a report that comes after the user cancelled in the panel', async () => {
+    const store = storeWith('r1', 'transcribing')
+    const backend = new ScriptedBackend()
+    backend.statuses = [report('running', { id: 'job-r1' })]
+    const { poller } = setup(store, backend)
+    const before = current(store, 'r1')
+    new RecordingLifecycle({ store, events: new EventBus(), logger: new MemoryLogger() }).apply(before, { type: 'CancelRequested' })
+    await poller.poll(before)
+    expect(current(store, 'r1')).toMatchObject({ status: 'cancelled', job: { status: 'running' } })
+  })
+})
+
+describe('JobPoller.poll: a status check that fails', () => {
+  it('a network failure keeps the job followed and shows the problem; the next answer clears it', async () => {
+    const store = storeWith('r1', 'transcribing')
+    const backend = new ScriptedBackend()
+    backend.statuses = [new AppError('runpod_unavailable', 'RunPod could not be reached while checking the job (ECONNRESET).', { retryable: true }), report('running', { id: 'job-r1' })]
+    const { poller } = setup(store, backend)
+    await poller.poll(current(store, 'r1'))
+    expect(current(store, 'r1')).toMatchObject({ status: 'transcribing', error: { code: 'runpod_unavailable' }, job: { status: 'running' } })
+    await poller.poll(current(store, 'r1'))
+    expect(current(store, 'r1')).toMatchObject({ status: 'transcribing', error: null })
+  })
+
+  it('a revoked API key (not retryable, but the job may still run) keeps the job followed too', async () => {
+    const store = storeWith('r1', 'queued')
+    const backend = new ScriptedBackend()
+    backend.statuses = [new AppError('runpod_auth', 'RunPod refused the API key while checking the job.')]
+    const { poller } = setup(store, backend)
+    await poller.poll(current(store, 'r1'))
+    expect(current(store, 'r1')).toMatchObject({ status: 'queued', error: { code: 'runpod_auth' } })
+  })
+
+  it('a job RunPod forgot is looked for on the volume first, and fails the recording when no result file is there', async () => {
+    const store = storeWith('r1', 'transcribing')
+    const backend = new ScriptedBackend()
+    backend.statuses = [new AppError('job_expired', 'RunPod no longer has this job: its result expired. Start the transcription again.')]
+    const { poller, ingest } = setup(store, backend)
+    await poller.poll(current(store, 'r1'))
+    expect(ingest.recovered).toEqual(['r1'])
+    expect(current(store, 'r1')).toMatchObject({ status: 'failed', error: { code: 'job_expired', message: expect.stringMatching(/Start the transcription again/) } })
+  })
+
+  it('a job RunPod forgot whose result file is on the volume is left to result ingest', async () => {
+    const store = storeWith('r1', 'transcribing')
+    const backend = new ScriptedBackend()
+    backend.statuses = [new AppError('job_expired', 'RunPod no longer has this job.')]
+    const { poller, ingest } = setup(store, backend)
+    ingest.recovers = true
+    await poller.poll(current(store, 'r1'))
+    expect(current(store, 'r1')).toMatchObject({ status: 'transcribing', error: null })
+  })
+})
+
+describe('JobPoller: following jobs over time', () => {
+  it('polls a job once per interval until it ends, then stops', async () => {
+    vi.useFakeTimers()
+    const store = storeWith('r1', 'queued')
+    const backend = new ScriptedBackend()
+    backend.statuses = [report('queued', { id: 'job-r1' }), report('running', { id: 'job-r1' }), report('failed', { id: 'job-r1', error: 'boom' })]
+    const { poller } = setup(store, backend)
+    poller.start()
+    await vi.advanceTimersByTimeAsync(10_000)
+    poller.stop()
+    expect(backend.called('status')).toEqual(['job-r1', 'job-r1', 'job-r1'])
+    expect(current(store, 'r1')).toMatchObject({ status: 'failed', job: { status: 'failed' } })
+  })
+
+  it('after a failed status check, waits at least 5 s before asking again', async () => {
+    vi.useFakeTimers()
+    const store = storeWith('r1', 'queued')
+    const backend = new ScriptedBackend()
+    backend.statuses = [new AppError('runpod_unavailable', 'RunPod answered HTTP 502 while checking the job; the panel will retry.', { retryable: true }), report('queued', { id: 'job-r1' })]
+    const { poller } = setup(store, backend)
+    poller.start()
+    await vi.advanceTimersByTimeAsync(4_500)
+    expect(backend.called('status')).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(backend.called('status')).toHaveLength(2)
+    poller.stop()
+  })
+
+  it('asks why a job waits in the queue past the warning time and shows the answer beside "Queued"', async () => {
+    vi.useFakeTimers()
+    const store = storeWith('r1', 'queued')
+    const backend = new ScriptedBackend()
+    backend.statuses = [report('queued', { id: 'job-r1' })]
+    const warning: ErrorInfo = { code: 'runpod_unavailable', message: 'The endpoint has 0 max workers; raise it.' }
+    const diagnosis = vi.fn(async () => warning)
+    const { poller } = setup(store, backend, { queueDiagnosis: diagnosis, queueWarningMs: 3000 })
+    poller.start()
+    await vi.advanceTimersByTimeAsync(2_500)
+    expect(diagnosis).not.toHaveBeenCalled()
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(diagnosis).toHaveBeenCalledTimes(1)
+    expect(current(store, 'r1')).toMatchObject({ status: 'queued', error: warning })
+    poller.stop()
+  })
+})
