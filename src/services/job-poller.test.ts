@@ -91,9 +91,11 @@ describe('JobPoller.poll: each state the backend reports', () => {
     backend.statuses = [report('running', { id: 'job-r1' })]
     const { poller } = setup(store, backend)
     const before = current(store, 'r1')
+    // What Submission.cancel does once RunPod took the cancel.
+    store.updateJob('job-r1', { status: 'cancelled', finished: true })
     new RecordingLifecycle({ store, events: new EventBus(), logger: new MemoryLogger() }).apply(before, { type: 'CancelRequested' })
     await poller.poll(before)
-    expect(current(store, 'r1')).toMatchObject({ status: 'cancelled', job: { status: 'running' } })
+    expect(current(store, 'r1')).toMatchObject({ status: 'cancelled', job: { status: 'cancelled' } })
   })
 })
 
