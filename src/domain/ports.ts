@@ -80,7 +80,7 @@ export interface UploadOptions {
   /** Called once with the multipart UploadId as soon as the volume assigned it (persist it for crash recovery). */
   onMultipartStarted?: (uploadId: string) => void
   signal?: AbortSignal
-  /** Part size in bytes (default: the store's; at least 5 MiB, lib-storage's minimum). */
+  /** Part size in bytes (default: the store's; at least 1 MiB, the S3 adapter's `MIN_PART_BYTES`). */
   partSize?: number
 }
 

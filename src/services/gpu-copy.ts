@@ -22,10 +22,11 @@ export type UploadTranscode = 'auto' | 'off'
 export const GPU_COPY_FILE = 'audio-16k-mono.ogg'
 export const GPU_COPY_CONTENT_TYPE = 'audio/ogg'
 /**
- * Multipart part size of the copy: lib-storage's minimum (5 MiB), so the last part, which can only go once
- * ffmpeg has finished, is small. RunPod does not enforce S3's 5 MB minimum, lib-storage does.
+ * Multipart part size of the copy, bytes: 1 MiB, about 5 minutes of audio. Small, so the link starts after the
+ * first minutes of audio are encoded and never waits long for the next part, and the last part, which can only go
+ * once ffmpeg has finished, is short. RunPod's S3 API has no minimum part size (https://docs.runpod.io/storage/s3-api).
  */
-export const GPU_COPY_PART_SIZE = 5 * 1024 * 1024
+export const GPU_COPY_PART_SIZE = 1024 * 1024
 /** Audio at or below this many bits per second goes to the GPU as it is. */
 export const MAX_BITRATE_AS_IS = 96_000
 /** About how many bytes a second of the copy takes (24 kbit/s Opus in Ogg measured ~25.2 kbit/s): for progress until it is done. */
@@ -101,7 +102,7 @@ export interface CopyUploadHandlers {
 /**
  * Makes the copy and uploads it at the same time: ffmpeg's output goes both to `localPath` (kept so an
  * interrupted upload can be resumed from it) and into a multipart upload to `key`, part by part as it is
- * produced, so the upload starts with the first 5 MiB rather than after a full pass over the original.
+ * produced, so the upload starts with the first part (1 MiB) rather than after a full pass over the original.
  * @param input - the original's path, or a stream of its bytes as they arrive (lossless containers only).
  * @returns the copy's size in bytes once it is complete locally and on the volume.
  * @throws AppError `upload_failed` (ffmpeg could not make the copy; nothing is left at `localPath` and the

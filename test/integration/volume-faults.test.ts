@@ -9,10 +9,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
 import { HeadBucketCommand, HeadObjectCommand, S3ServiceException } from '@aws-sdk/client-s3'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createS3Client, S3ObjectStore, translateS3Error } from '../../src/adapters/s3/s3-object-store.ts'
 import { AppError } from '../../src/domain/errors.ts'
+import { GPU_COPY_PART_SIZE } from '../../src/services/gpu-copy.ts'
 import { createTestS3Client, readObject, startS3Server, type S3TestServer } from '../../standins/s3/server.ts'
 
 const MiB = 1024 * 1024
@@ -75,6 +77,15 @@ describe('uploads to a RunPod-like volume', () => {
     const parts = s3.requests.filter((r) => r.operation === 'UploadPart')
     expect(parts.some((p) => p.status === 507)).toBe(true)
     expect(new Set(parts.map((p) => p.query.match(/partNumber=(\d+)/)?.[1])).size).toBe(parts.length)
+  })
+
+  it('streams the compact copy in 1 MiB parts, under S3\'s 5 MiB minimum that RunPod does not enforce', async () => {
+    const { s3, store } = await volume()
+    const bytes = Buffer.alloc(Math.round(3.5 * MiB), 3)
+    await store.uploadFile('scribe-panel/c/audio-16k-mono.ogg', Readable.from([bytes.subarray(0, MiB / 2), bytes.subarray(MiB / 2)]), { contentType: 'audio/ogg', partSize: GPU_COPY_PART_SIZE })
+    expect(GPU_COPY_PART_SIZE).toBe(MiB)
+    expect(s3.requests.filter((r) => r.operation === 'UploadPart' && r.status === 200)).toHaveLength(4)
+    expect((await readObject(s3, 'scribe-panel/c/audio-16k-mono.ogg')).equals(bytes)).toBe(true)
   })
 
   it('NoSuchUpload is not "volume not found"', () => {

@@ -13,10 +13,10 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import { open, writeFile } from 'node:fs/promises'
 import { AppError } from '../../domain/errors.ts'
 import type { LiveAudio, PcmDecoder } from '../../domain/ports.ts'
+import { OPUS_ENCODE_ARGS } from './ffmpeg-media.ts'
 
 const RATE = 16_000
 const BYTES_PER_SECOND = RATE * 2
-const OPUS_ARGS = ['-c:a', 'libopus', '-b:a', '24k', '-application', 'audio', '-compression_level', '0', '-frame_duration', '60', '-f', 'ogg']
 
 /** A 44-byte RIFF/WAVE header for 16 kHz mono 16-bit PCM of `dataBytes` bytes. */
 export function wavHeader(dataBytes: number): Buffer {
@@ -98,7 +98,7 @@ export class FfmpegLiveAudio implements LiveAudio {
   async encodeWindow(pcmPath: string, start: number, end: number, outPath: string): Promise<void> {
     const data = await readRange(pcmPath, start, end)
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(this.ffmpeg, ['-v', 'error', '-y', '-f', 's16le', '-ar', String(RATE), '-ac', '1', '-i', 'pipe:0', ...OPUS_ARGS, outPath], { stdio: ['pipe', 'ignore', 'pipe'] })
+      const child = spawn(this.ffmpeg, ['-v', 'error', '-y', '-f', 's16le', '-ar', String(RATE), '-ac', '1', '-i', 'pipe:0', ...OPUS_ENCODE_ARGS, outPath], { stdio: ['pipe', 'ignore', 'pipe'] })
       let stderr = ''
       child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)))
       child.stdin.on('error', () => {})

@@ -17,6 +17,18 @@ import { resolveAudioReference, type AudioReferenceSettings } from './audio-refe
 import { resumeMultipartUpload } from './multipart-resume.ts'
 import { addRunpodS3Quirks, VolumeFullError } from './runpod-s3-quirks.ts'
 
+/**
+ * The smallest multipart part this adapter sends, in bytes. RunPod's S3 API does not enforce S3's 5 MB minimum
+ * part size (its limits, https://docs.runpod.io/storage/s3-api); lib-storage refuses parts
+ * under 5 MiB, S3's rule, before sending anything. Its check reads a static field, lowered here once for this
+ * process, whose only S3 endpoint is the network volume: the compact copy goes in 1 MiB parts, so the link starts
+ * with the first minutes of audio instead of waiting for 5 MiB of them.
+ */
+export const MIN_PART_BYTES = 1024 * 1024
+const libStorage = Upload as unknown as { MIN_PART_SIZE: number }
+if (typeof libStorage.MIN_PART_SIZE !== 'number') throw new Error('@aws-sdk/lib-storage no longer has Upload.MIN_PART_SIZE: check how it limits the part size.')
+libStorage.MIN_PART_SIZE = Math.min(libStorage.MIN_PART_SIZE, MIN_PART_BYTES)
+
 /** The volume's S3 settings, and how the client sends. */
 export interface S3ClientOptions extends S3Settings {
   /** SDK attempts per request (retries with exponential backoff and jitter are the SDK's). RunPod advises more on 502s (https://docs.runpod.io/storage/s3-api). */
