@@ -1,41 +1,21 @@
 import { describe, expect, it } from 'vitest'
-import {
-  combineMessages,
-  estimateMessagesTokens,
-  estimateTokens,
-  groupForCombine,
-  noteMessages,
-  promptLines,
-  splitByTurns,
-  tokenBudget,
-  turnsOf,
-} from './note-prompt.ts'
-import type { Segment, Transcript } from './transcript.ts'
+import { combineMessages, estimateMessagesTokens, estimateTokens, groupForCombine, noteMessages, promptLines, splitByTurns, tokenBudget, turnsOf } from './note-prompt.ts'
+import type { Segment } from './transcript.ts'
+import { testSegment, testTranscript } from '../../test/support/transcripts.ts'
 
-const seg = (id: string, start: number, speaker: string | null, text: string, filtered: Segment['filtered'] = null): Segment => ({
-  id,
-  start,
-  end: start + 2,
-  speaker,
-  text,
-  words: [],
-  filtered,
-})
+const seg = (id: string, start: number, speaker: string | null, text: string, filtered: Segment['filtered'] = null) =>
+  testSegment(id, start, start + 2, speaker, text, { filtered })
 
-const transcript: Transcript = {
-  language: 'en',
-  duration: 4000,
-  speakers: [
-    { id: 'SPEAKER_00', name: 'Anna Petrova' },
-    { id: 'SPEAKER_01', name: 'Speaker 2' },
-  ],
-  segments: [
+const transcript = testTranscript(
+  [['SPEAKER_00', 'Anna Petrova'], ['SPEAKER_01', 'Speaker 2']],
+  [
     seg('a', 1, 'SPEAKER_01', 'How long have you worked nights?'),
     seg('b', 4.5, 'SPEAKER_00', 'Eleven years,\n  give or take.'),
     seg('c', 9, 'SPEAKER_00', 'Thanks for watching!', { rule: 'manual', reason: 'hidden by the user', evidence: null }),
     seg('d', 3725, null, 'And then the winter came.'),
   ],
-}
+  { duration: 4000 },
+)
 
 describe('the prompt', () => {
   it('gives speakers by their current names, lines with their times, and leaves hidden segments out', () => {

@@ -1,41 +1,22 @@
 import { describe, expect, it } from 'vitest'
 import { carrySpeakerNames, givenSpeakerNames, overlapSeconds, renamedSpeakerCount } from './speaker-carry.ts'
-import type { Segment, Transcript } from './transcript.ts'
+import type { Segment } from './transcript.ts'
+import { testSegment, testTranscript, type SpeakerPairs } from '../../test/support/transcripts.ts'
 
-const seg = (id: string, start: number, end: number, speaker: string | null, filtered = false): Segment => ({
-  id,
-  start,
-  end,
-  speaker,
-  text: id,
-  words: [],
-  filtered: filtered ? { rule: 'manual', reason: 'x' } : null,
-})
-const doc = (speakers: [string, string][], segments: Segment[]): Transcript => ({
-  language: 'en',
-  duration: 60,
-  speakers: speakers.map(([id, name]) => ({ id, name })),
-  segments,
-})
+const seg = (id: string, start: number, end: number, speaker: string | null, filtered = false) =>
+  testSegment(id, start, end, speaker, id, { filtered: filtered ? { rule: 'manual', reason: 'x' } : null })
+const doc = (speakers: SpeakerPairs, segments: Segment[]) => testTranscript(speakers, segments, { duration: 60 })
 
 describe('carrySpeakerNames', () => {
   const before = doc(
-    [
-      ['SPEAKER_00', 'Anna'],
-      ['SPEAKER_01', 'Boris'],
-      ['SPEAKER_02', 'Speaker 3'],
-    ],
+    [['SPEAKER_00', 'Anna'], ['SPEAKER_01', 'Boris'], ['SPEAKER_02', 'Speaker 3']],
     [seg('a', 0, 10, 'SPEAKER_00'), seg('b', 10, 20, 'SPEAKER_01'), seg('c', 20, 30, 'SPEAKER_00'), seg('d', 30, 40, 'SPEAKER_02')],
   )
 
   it('matches speakers by when they speak, not by label, and leaves default names alone', () => {
     // The new run numbers the voices the other way round and cuts segments differently.
     const after = doc(
-      [
-        ['SPEAKER_00', 'Speaker 1'],
-        ['SPEAKER_01', 'Speaker 2'],
-        ['SPEAKER_02', 'Speaker 3'],
-      ],
+      [['SPEAKER_00', 'Speaker 1'], ['SPEAKER_01', 'Speaker 2'], ['SPEAKER_02', 'Speaker 3']],
       [seg('x', 0.4, 9.5, 'SPEAKER_01'), seg('y', 9.8, 19, 'SPEAKER_00'), seg('z', 20.2, 29, 'SPEAKER_01'), seg('w', 30, 40, 'SPEAKER_02')],
     )
     const { transcript, carried } = carrySpeakerNames(before, after)
@@ -55,11 +36,7 @@ describe('carrySpeakerNames', () => {
     // Anna's time is split between two new speakers; the one with more overlap gets her name. A third speaker
     // who talks mostly over silence of the old transcript gets none.
     const after = doc(
-      [
-        ['SPEAKER_00', 'Speaker 1'],
-        ['SPEAKER_01', 'Speaker 2'],
-        ['SPEAKER_02', 'Speaker 3'],
-      ],
+      [['SPEAKER_00', 'Speaker 1'], ['SPEAKER_01', 'Speaker 2'], ['SPEAKER_02', 'Speaker 3']],
       [seg('x', 0, 8, 'SPEAKER_00'), seg('y', 20, 23, 'SPEAKER_01'), seg('z', 38, 50, 'SPEAKER_02')],
     )
     const { transcript } = carrySpeakerNames(before, after)

@@ -2,26 +2,21 @@ import { describe, expect, it } from 'vitest'
 import { AppError } from './errors.ts'
 import { applyEdits, applyEditsCounting, EditRequestSchema } from './transcript-edits.ts'
 import { speakerTurns, type Transcript } from './transcript.ts'
+import { testSegment, testTranscript } from '../../test/support/transcripts.ts'
 
 const w = (text: string, start: number, end: number) => ({ text, start, end, score: 0.9, estimated: false })
 
-function sample(): Transcript {
-  return {
-    language: 'en',
-    duration: 20,
-    speakers: [
-      { id: 'SPEAKER_00', name: 'Speaker 1' },
-      { id: 'SPEAKER_01', name: 'Speaker 2' },
-      { id: 'SPEAKER_02', name: 'Speaker 3' },
+const sample = (): Transcript =>
+  testTranscript(
+    [['SPEAKER_00', 'Speaker 1'], ['SPEAKER_01', 'Speaker 2'], ['SPEAKER_02', 'Speaker 3']],
+    [
+      testSegment('s1', 0, 2, 'SPEAKER_00', 'How did it start?', { words: [w('How', 0, 0.3), w('did', 0.4, 0.6), w('it', 0.7, 0.8), w('start?', 0.9, 2)] }),
+      testSegment('s2', 3, 6, 'SPEAKER_01', 'In 2016 we began.', { words: [w('In', 3, 3.2), w('2016', 3.3, 4), w('we', 4.1, 4.3), w('began.', 4.4, 6)] }),
+      testSegment('s3', 7, 8, 'SPEAKER_02', 'Yes.', { words: [w('Yes.', 7, 8)] }),
+      testSegment('s4', 18, 19, null, 'Thanks for watching!', { filtered: { rule: 'media-artifact', reason: 'Outro' } }),
     ],
-    segments: [
-      { id: 's1', start: 0, end: 2, speaker: 'SPEAKER_00', text: 'How did it start?', words: [w('How', 0, 0.3), w('did', 0.4, 0.6), w('it', 0.7, 0.8), w('start?', 0.9, 2)], filtered: null },
-      { id: 's2', start: 3, end: 6, speaker: 'SPEAKER_01', text: 'In 2016 we began.', words: [w('In', 3, 3.2), w('2016', 3.3, 4), w('we', 4.1, 4.3), w('began.', 4.4, 6)], filtered: null },
-      { id: 's3', start: 7, end: 8, speaker: 'SPEAKER_02', text: 'Yes.', words: [w('Yes.', 7, 8)], filtered: null },
-      { id: 's4', start: 18, end: 19, speaker: null, text: 'Thanks for watching!', words: [], filtered: { rule: 'media-artifact', reason: 'Outro' } },
-    ],
-  }
-}
+    { duration: 20 },
+  )
 
 describe('applyEdits', () => {
   it('renames a speaker everywhere without touching the input', () => {
@@ -110,16 +105,16 @@ describe('addSpeaker', () => {
 })
 
 describe('replaceText (find and replace across the transcript)', () => {
-  const names = (): Transcript => ({
-    language: 'ru',
-    duration: 20,
-    speakers: [{ id: 'SPEAKER_00', name: 'Speaker 1' }],
-    segments: [
-      { id: 'a', start: 0, end: 3, speaker: 'SPEAKER_00', text: 'Петров сказал, что петров прав.', words: [w('Петров', 0, 0.5), w('сказал,', 0.6, 1), w('что', 1.1, 1.3), w('петров', 1.4, 2), w('прав.', 2.1, 3)], filtered: null },
-      { id: 'b', start: 4, end: 6, speaker: 'SPEAKER_00', text: 'Петровский не Петров!', words: [w('Петровский', 4, 4.6), w('не', 4.7, 4.9), w('Петров!', 5, 6)], filtered: null },
-      { id: 'c', start: 7, end: 9, speaker: 'SPEAKER_00', text: 'I am gonna call Dr. Smith', words: [w('I', 7, 7.1), w('am', 7.2, 7.3), w('gonna', 7.4, 7.8), w('call', 7.9, 8.1), w('Dr.', 8.2, 8.4), w('Smith', 8.5, 9)], filtered: null },
-    ],
-  })
+  const names = (): Transcript =>
+    testTranscript(
+      [['SPEAKER_00', 'Speaker 1']],
+      [
+        testSegment('a', 0, 3, 'SPEAKER_00', 'Петров сказал, что петров прав.', { words: [w('Петров', 0, 0.5), w('сказал,', 0.6, 1), w('что', 1.1, 1.3), w('петров', 1.4, 2), w('прав.', 2.1, 3)] }),
+        testSegment('b', 4, 6, 'SPEAKER_00', 'Петровский не Петров!', { words: [w('Петровский', 4, 4.6), w('не', 4.7, 4.9), w('Петров!', 5, 6)] }),
+        testSegment('c', 7, 9, 'SPEAKER_00', 'I am gonna call Dr. Smith', { words: [w('I', 7, 7.1), w('am', 7.2, 7.3), w('gonna', 7.4, 7.8), w('call', 7.9, 8.1), w('Dr.', 8.2, 8.4), w('Smith', 8.5, 9)] }),
+      ],
+      { language: 'ru', duration: 20 },
+    )
   const replace = (t: Transcript, op: Record<string, unknown>) =>
     applyEditsCounting(t, [EditRequestSchema.parse({ ops: [{ op: 'replaceText', ...op }] }).ops[0]!])
 

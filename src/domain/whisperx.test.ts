@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from './errors.ts'
 import { WhisperXResultSchema, WhisperXSegmentSchema, normalizeWhisperX } from './whisperx.ts'
+import { testSegment, testTranscript } from '../../test/support/transcripts.ts'
 
 /** Catches the AppError thrown by `fn` (fails the test if it does not throw one). */
 function appError(fn: () => unknown): AppError {
@@ -35,29 +36,20 @@ describe('normalizeWhisperX: the diarized example of https://github.com/m-bain/w
   }
 
   it('produces the exact transcript', () => {
-    expect(normalizeWhisperX(example)).toEqual({
-      language: 'en',
-      duration: 130.423,
-      speakers: [
-        { id: 'SPEAKER_00', name: 'Speaker 1' },
-        { id: 'SPEAKER_01', name: 'Speaker 2' },
-      ],
-      segments: [
-        {
-          id: 's1',
-          start: 128.542,
-          end: 130.423,
-          // The segment's speaker differs from its words' (whisperX #270): the segment keeps its own label.
-          speaker: 'SPEAKER_01',
-          text: 'Hey, baby.',
+    const expected = testTranscript(
+      [['SPEAKER_00', 'Speaker 1'], ['SPEAKER_01', 'Speaker 2']],
+      [
+        // The segment's speaker differs from its words' (whisperX #270): the segment keeps its own label.
+        testSegment('s1', 128.542, 130.423, 'SPEAKER_01', 'Hey, baby.', {
           words: [
             { text: 'Hey,', start: 128.542, end: 129.022, score: 0.716, estimated: false },
             { text: 'baby.', start: 129.122, end: 129.523, score: 0.727, estimated: false },
           ],
-          filtered: null,
-        },
+        }),
       ],
-    })
+      { language: 'en', duration: 130.423 },
+    )
+    expect(normalizeWhisperX(example)).toEqual(expected)
   })
 
   it('uses the recording duration when given', () => {

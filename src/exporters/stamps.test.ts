@@ -3,18 +3,13 @@ import { recordedAtFromProbe } from '../adapters/media/ffmpeg-media.ts'
 import { renderMarkdown } from './md.ts'
 import { parseTimestampMode, recordedOnText, stampedTurns } from './stamps.ts'
 import { renderText } from './txt.ts'
-import type { Segment, Transcript } from '../domain/transcript.ts'
+import { testSegment, testTranscript } from '../../test/support/transcripts.ts'
 
-const seg = (id: string, start: number, speaker: string, text: string): Segment => ({ id, start, end: start + 20, speaker, text, words: [], filtered: null })
+const seg = (id: string, start: number, speaker: string, text: string) => testSegment(id, start, start + 20, speaker, text)
 // A: 0–20 s, B: 50 s, then one long turn of A from 130 s to 700 s in five segments.
-const t: Transcript = {
-  language: 'en',
-  duration: 720,
-  speakers: [
-    { id: 'A', name: 'Anna' },
-    { id: 'B', name: 'Boris' },
-  ],
-  segments: [
+const t = testTranscript(
+  [['A', 'Anna'], ['B', 'Boris']],
+  [
     seg('1', 0, 'A', 'Hello.'),
     seg('2', 50, 'B', 'Hi.'),
     seg('3', 130, 'A', 'One.'),
@@ -23,7 +18,8 @@ const t: Transcript = {
     seg('6', 590, 'A', 'Four.'),
     seg('7', 605, 'A', 'Five.'),
   ],
-}
+  { duration: 720 },
+)
 const doc = (timestamps?: ReturnType<typeof parseTimestampMode>) => ({ transcript: t, title: 'x', createdAt: '2026-11-21T09:15:00.000Z', transcribedAt: '2026-11-21T09:15:00.000Z', timeZone: 'UTC', timestamps })
 
 describe('timestamps in the text exports', () => {

@@ -16,6 +16,7 @@ import { launchBrowser } from '../support/browser.ts'
 import { SHOTS } from '../support/page.ts'
 import { fetchTranscript, transcribedRecording, waitForTranscript as waitForSaved, type TestBrowser } from '../support/review-page.ts'
 import { startStack, type Stack } from '../support/stack.ts'
+import { testSegment, testTranscript } from '../support/transcripts.ts'
 
 
 
@@ -400,33 +401,15 @@ describe('review tools in Chromium', () => {
 
   it('renders a 3,000-segment transcript and follows playback in it (timing is measured by npm run bench)', async () => {
     // A long interview's transcript, served in place of the real one (the audio stays the real 40 s file).
-    const long: Transcript = {
-      language: 'en',
-      duration: 6000,
-      speakers: [
-        { id: 'SPEAKER_00', name: 'Interviewer' },
-        { id: 'SPEAKER_01', name: 'Guest' },
-      ],
-      segments: Array.from({ length: 3000 }, (_, i) => {
+    const long = testTranscript(
+      [['SPEAKER_00', 'Interviewer'], ['SPEAKER_01', 'Guest']],
+      Array.from({ length: 3000 }, (_, i) => {
         const start = i * 2
-        const words = Array.from({ length: 12 }, (_, k) => ({
-          text: `w${i}_${k}`,
-          start: start + k * 0.15,
-          end: start + k * 0.15 + 0.12,
-          score: 0.9,
-          estimated: false,
-        }))
-        return {
-          id: `s${i + 1}`,
-          start,
-          end: start + 1.8,
-          speaker: i % 3 ? 'SPEAKER_01' : 'SPEAKER_00',
-          text: words.map((w) => w.text).join(' '),
-          words,
-          filtered: null,
-        }
+        const words = Array.from({ length: 12 }, (_, k) => ({ text: `w${i}_${k}`, start: start + k * 0.15, end: start + k * 0.15 + 0.12, score: 0.9, estimated: false }))
+        return testSegment(`s${i + 1}`, start, start + 1.8, i % 3 ? 'SPEAKER_01' : 'SPEAKER_00', words.map((w) => w.text).join(' '), { words })
       }),
-    }
+      { duration: 6000 },
+    )
     // Served as the server answers it: the transcript beside its revision and the speaker names.
     const answer: TranscriptResponse = { ...long, version: 1, transcriptVersion: 1, undoable: 0, redoable: 0, speakerNames: speakerNames(long), givenNames: givenSpeakerNames(long.speakers), unknownSpeakerName: UNKNOWN_SPEAKER_NAME, newSpeakerId: nextSpeakerId(long) }
     await page.route(`**/api/recordings/${id}/transcript`, (route) =>

@@ -11,6 +11,7 @@ import type { Note } from '../../src/domain/notes.ts'
 import { EMULATED_MODEL, type LlmStandIn } from '../../standins/llm/server.ts'
 import { transcribedRecording } from '../support/review-page.ts'
 import { startStack, type Stack } from '../support/stack.ts'
+import { testSegment, testTranscript } from '../support/transcripts.ts'
 
 type NoteView = Omit<Note, 'recordingId'>
 
@@ -243,24 +244,10 @@ describe('a long transcript is split by turns within LLM_CONTEXT_TOKENS and comb
       'We asked for a second porter at night and were told the budget was already spent',
       'By the winter two of the senior nurses had moved to the hospital across the river',
     ]
-    const segments = Array.from({ length: 60 }, (_, i) => ({
-      id: `long-${i}`,
-      start: i * 30,
-      end: i * 30 + 25,
-      speaker: Math.floor(i / 3) % 2 ? 'SPEAKER_01' : 'SPEAKER_00',
-      text: `${sentences[i % sentences.length]}, as I said in answer number ${i + 1}.`,
-      words: [],
-      filtered: null,
-    }))
-    stack.panel.store.saveTranscript(id, 'long-interview', {
-      language: 'en',
-      duration: 1800,
-      speakers: [
-        { id: 'SPEAKER_00', name: 'Interviewer' },
-        { id: 'SPEAKER_01', name: 'Ward nurse' },
-      ],
-      segments,
-    })
+    const segments = Array.from({ length: 60 }, (_, i) =>
+      testSegment(`long-${i}`, i * 30, i * 30 + 25, Math.floor(i / 3) % 2 ? 'SPEAKER_01' : 'SPEAKER_00', `${sentences[i % sentences.length]}, as I said in answer number ${i + 1}.`),
+    )
+    stack.panel.store.saveTranscript(id, 'long-interview', testTranscript([['SPEAKER_00', 'Interviewer'], ['SPEAKER_01', 'Ward nurse']], segments, { duration: 1800 }))
     const api = client(stack, id)
     const created = await api.call('POST', '/notes', { template: 'key-points' })
     expect(created.status, JSON.stringify(created.body)).toBe(202)
