@@ -4,24 +4,24 @@
  * nothing of the review before there is a transcript, the legend of the marks, "Unknown speaker" opening the
  * speaker menu, plurals and the favicon. Screenshots of each state go to test-results/.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Transcript } from '../../src/domain/transcript.ts'
-import type { launchBrowser } from '../support/browser.ts'
-import { layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
-import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
+import { layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import { FIXTURES, waitForRecording, type Stack } from '../support/stack.ts'
+import { browserSuite } from '../support/suite.ts'
 
 const TEXT_BLOCKS = ['#detail .detail-head .title', '#detail .status-text', '#detail .save-status', '#detail .legend', '#detail .turn-body', '#detail .filter-summary']
 
 describe('layout at three widths', () => {
   let stack: Stack
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
   let page: Page
   let done: string // a transcribed recording
   let ready: string // one not transcribed yet
   const errors: string[] = []
+  browserSuite({ stack: { env: { SCRIBE_DEMO: '1' } }, errors }, (s) => ({ stack, page } = s))
 
   const open = async (id: string, width: number, height = 900) => {
     await page.setViewportSize({ width, height })
@@ -35,8 +35,6 @@ describe('layout at three widths', () => {
   }
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    stack = await startStack({ env: { SCRIBE_DEMO: '1' } })
     const put = async (file: string) =>
       ((await (await fetch(`${stack.url}/api/recordings?filename=${file}`, { method: 'PUT', body: readFileSync(path.join(FIXTURES, file)) })).json()) as { id: string }).id
     done = await put('interview.m4a')
@@ -45,11 +43,6 @@ describe('layout at three widths', () => {
     await waitForRecording(stack.url, ready, (r) => r.status === 'uploaded')
     await fetch(`${stack.url}/api/recordings/${done}/transcribe`, { method: 'POST', body: JSON.stringify({ language: 'en' }), headers: { 'content-type': 'application/json' } })
     await waitForRecording(stack.url, done, (r) => r.status === 'done')
-    ;({ browser, page } = await openTestPage(errors))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
   })
 
   it('has no sideways scrolling and no one-word-per-line text at 1280, 800 and 390 px', async () => {

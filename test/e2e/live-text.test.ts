@@ -11,12 +11,12 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { coverageProblems, DEFAULT_WINDOW_RULES } from '../../src/domain/live-windows.ts'
 import type { LiveTextView } from '../../src/domain/live-text.ts'
-import type { launchBrowser } from '../support/browser.ts'
-import { layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
-import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
+import { layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import { FIXTURES, type Stack } from '../support/stack.ts'
+import { browserSuite } from '../support/suite.ts'
 
 /** Chromium's fake microphone reads WAV: the interview as 16 kHz mono PCM. */
 function interviewWav(): string {
@@ -29,18 +29,12 @@ const liveText = (page: Page) => page.evaluate(() => [...document.querySelectorA
 
 describe('live text while recording', () => {
   let stack: Stack
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
   let page: Page
   const errors: string[] = []
-
-  beforeAll(async () => {
-    stack = await startStack({ emulator: { queueDelayMs: 200, executionMs: 500, coldStartMs: 8000 } })
-    ;({ browser, page } = await openTestPage(errors, { microphoneFile: interviewWav() }))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
-  })
+  browserSuite(
+    { stack: { emulator: { queueDelayMs: 200, executionMs: 500, coldStartMs: 8000 } }, browser: () => ({ microphoneFile: interviewWav() }), errors },
+    (s) => ({ stack, page } = s),
+  )
 
   it('shows the interview live, says when the GPU is starting, and after Stop the full transcript replaces it', async () => {
     await page.setViewportSize({ width: 1280, height: 900 })

@@ -5,13 +5,13 @@
  * after a reload), a page that follows changes made elsewhere (titles, speaker names, cost) without a reload,
  * and the Language picker with Whisper's whole list showing the language the job used.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { launchBrowser } from '../support/browser.ts'
-import { dropFiles, layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
-import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
+import { describe, expect, it } from 'vitest'
+import { dropFiles, layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import { FIXTURES, waitForRecording, type Stack } from '../support/stack.ts'
+import { browserSuite } from '../support/suite.ts'
 
 interface ApiRec {
   id: string
@@ -24,9 +24,9 @@ interface ApiRec {
 
 describe('managing the library in Chromium', () => {
   let stack: Stack
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
   let page: Page
   const errors: string[] = []
+  browserSuite({ stack: { env: { SCRIBE_DEMO: '1', GPU_PRICE_PER_SECOND: '0.0005' } }, errors }, (s) => ({ stack, page } = s))
   const list = async () => ((await (await fetch(`${stack.url}/api/recordings`)).json()) as { recordings: ApiRec[] }).recordings
   const put = async (file: string, name = file) => {
     const res = await fetch(`${stack.url}/api/recordings?filename=${encodeURIComponent(name)}`, { method: 'PUT', body: new Blob([new Uint8Array(readFileSync(path.join(FIXTURES, file)))]) })
@@ -40,16 +40,6 @@ describe('managing the library in Chromium', () => {
     return stack.emulator.jobs.get((r.job as { id: string }).id)!.input
   }
   const shownIds = () => page.$$eval('#library li', (lis) => lis.map((li) => (li as HTMLElement).dataset.id))
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    stack = await startStack({ env: { SCRIBE_DEMO: '1', GPU_PRICE_PER_SECOND: '0.0005' } })
-    ;({ browser, page } = await openTestPage(errors))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
-  })
 
   it('renames a recording in place (the file name stays) and deletes one after asking', async () => {
     const r = await put('interview.m4a', 'REC_0042.m4a')

@@ -3,29 +3,18 @@
  * the page says so in one voice (library, detail, banner), Start is off with the reason, and the banner names
  * each missing setting once and points to the Setup view and to `npm run demo`. Screenshots at three widths.
  */
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { launchBrowser } from '../support/browser.ts'
-import { dropFiles, layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
-import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
+import { describe, expect, it } from 'vitest'
+import { dropFiles, layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import { FIXTURES, type Stack } from '../support/stack.ts'
+import { browserSuite } from '../support/suite.ts'
 
 describe('no settings: no contradictions', () => {
   let stack: Stack
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
   let page: Page
   const errors: string[] = []
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    stack = await startStack({ unconfigured: true })
-    ;({ browser, page } = await openTestPage(errors))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
-  })
+  browserSuite({ stack: { unconfigured: true }, errors }, (s) => ({ stack, page } = s))
 
   it('says "saved on this computer; not sent" everywhere, from the first moment, with Start off and the reason', async () => {
     // The Setup view opens by itself once per session while settings are missing (test/e2e/setup.test.ts);

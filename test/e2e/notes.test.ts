@@ -5,34 +5,23 @@
  * keeps what was written, and the Markdown export with notes carries the check. Screenshots at 1280, 800 and
  * 390 px go to test-results/. Without LLM settings the tab says what to set.
  */
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { LlmStandIn } from '../../standins/llm/server.ts'
-import { openReview, transcribedRecording } from '../support/review-page.ts'
-import { startStack, type Stack } from '../support/stack.ts'
-
-const SHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-results')
+import { SHOTS } from '../support/page.ts'
+import type { Stack } from '../support/stack.ts'
+import { reviewSuite } from '../support/suite.ts'
 
 describe('Notes tab in Chromium', () => {
   let stack: Stack
   let llm: LlmStandIn
-  let browser: Awaited<ReturnType<typeof openReview>>['browser']
   let page: Page
   let id: string
   const errors: string[] = []
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    stack = await startStack({ llm: { chunkDelayMs: 25 }, env: { SCRIBE_DEMO: '1' } })
+  reviewSuite({ stack: { llm: { chunkDelayMs: 25 }, env: { SCRIBE_DEMO: '1' } }, errors }, (s) => {
+    ;({ stack, page, id } = s)
     llm = stack.llm!
-    id = await transcribedRecording(stack)
-    ;({ browser, page } = await openReview(stack, id, errors))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
   })
 
   it('writes a note that streams in, links its verified quotes to the audio and marks the invented one', async () => {
@@ -136,25 +125,15 @@ describe('Notes tab in Chromium', () => {
 })
 
 describe('Notes tab without LLM settings', () => {
-  let stack: Stack
-  let browser: Awaited<ReturnType<typeof openReview>>['browser']
+  let page: Page
   const errors: string[] = []
-  beforeAll(async () => {
-    stack = await startStack()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
-  })
+  reviewSuite({ stack: {}, errors }, (s) => ({ page } = s))
 
   it('says what to set, and offers nothing to write', async () => {
-    const id = await transcribedRecording(stack)
-    const opened = await openReview(stack, id, errors)
-    browser = opened.browser
-    await opened.page.click('#detail .tab-notes')
-    await opened.page.waitForSelector('#detail .notes-setup')
-    expect(await opened.page.textContent('#detail .notes-setup')).toContain('set LLM_API_KEY and LLM_MODEL in .env')
-    expect(await opened.page.locator('#detail .notes-form').count()).toBe(0)
+    await page.click('#detail .tab-notes')
+    await page.waitForSelector('#detail .notes-setup')
+    expect(await page.textContent('#detail .notes-setup')).toContain('set LLM_API_KEY and LLM_MODEL in .env')
+    expect(await page.locator('#detail .notes-form').count()).toBe(0)
     expect(errors).toEqual([])
   })
 })

@@ -5,21 +5,37 @@
  * "Recorded on" date) reach the downloads. The emulated worker reads a copy of the
  * interview's script that marks three words as misheard (low alignment scores). Screenshots at 1280, 800, 390 px.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SHOTS } from '../support/page.ts'
-import { fetchTranscript, openReview, transcribedRecording, type TestBrowser } from '../support/review-page.ts'
-import { FIXTURES, startStack, type Stack } from '../support/stack.ts'
+import { fetchTranscript } from '../support/review-page.ts'
+import { FIXTURES, type Stack } from '../support/stack.ts'
+import { reviewSuite } from '../support/suite.ts'
+
+/**
+ * A copy of the interview's script in which "joining" (utterance 0, word 5), "Weasels" (1, 0) and "monkeys" (3, 6)
+ * come back with low scores.
+ * @returns the folder to give the emulator as `scriptsDir`
+ */
+function misheardScripts(): string {
+  const scripts = mkdtempSync(path.join(tmpdir(), 'scribe-scripts-'))
+  const script = JSON.parse(readFileSync(path.join(FIXTURES, 'interview.script.json'), 'utf8')) as { utterances: Record<string, unknown>[] }
+  script.utterances[0]!.misheard = [5]
+  script.utterances[1]!.misheard = [0]
+  script.utterances[3]!.misheard = [6]
+  writeFileSync(path.join(scripts, 'interview.script.json'), JSON.stringify(script))
+  return scripts
+}
 
 describe('proofreading in Chromium', () => {
   let stack: Stack
-  let browser: TestBrowser
   let page: Page
   let id: string
   const errors: string[] = []
+  reviewSuite({ stack: () => ({ env: { SCRIBE_DEMO: '1' }, emulator: { scriptsDir: misheardScripts() } }), errors }, (s) => ({ stack, page, id } = s))
   const transcript = () => fetchTranscript(stack, id)
   /** Screenshots at three widths, each with `focus` (a selector) scrolled into view after the resize. */
   const shoot = async (name: string, focus: string) => {
@@ -31,24 +47,6 @@ describe('proofreading in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 900 })
   }
   const status = () => page.locator('#detail .save-status').innerText()
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    const scripts = mkdtempSync(path.join(tmpdir(), 'scribe-scripts-'))
-    const script = JSON.parse(readFileSync(path.join(FIXTURES, 'interview.script.json'), 'utf8')) as { utterances: Record<string, unknown>[] }
-    // "joining" (utterance 0, word 5), "Weasels" (1, 0) and "monkeys" (3, 6) come back with low scores.
-    script.utterances[0]!.misheard = [5]
-    script.utterances[1]!.misheard = [0]
-    script.utterances[3]!.misheard = [6]
-    writeFileSync(path.join(scripts, 'interview.script.json'), JSON.stringify(script))
-    stack = await startStack({ env: { SCRIBE_DEMO: '1' }, emulator: { scriptsDir: scripts } })
-    id = await transcribedRecording(stack)
-    ;({ browser, page } = await openReview(stack, id, errors))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
-  })
 
   it('marks low-score words quietly (never estimated ones) and F8 / Shift+F8 walk them', async () => {
     const marked = await page.locator('#detail .word.uncertain').allInnerTexts()

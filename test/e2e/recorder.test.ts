@@ -5,25 +5,16 @@
  */
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { launchBrowser } from '../support/browser.ts'
-import { layoutProblems, openTestPage, SHOTS, WIDTHS } from '../support/page.ts'
-import { startStack, type Stack } from '../support/stack.ts'
+import { describe, expect, it } from 'vitest'
+import { layoutProblems, SHOTS, WIDTHS } from '../support/page.ts'
+import type { Stack } from '../support/stack.ts'
+import { browserSuite } from '../support/suite.ts'
 
 describe('microphone level meter and timer', () => {
   let stack: Stack
-  let browser: Awaited<ReturnType<typeof launchBrowser>>
   let page: Page
   const errors: string[] = []
-
-  beforeAll(async () => {
-    stack = await startStack()
-    ;({ browser, page } = await openTestPage(errors, { fakeMicrophone: true }))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
-  })
+  browserSuite({ browser: { fakeMicrophone: true }, errors }, (s) => ({ stack, page } = s))
 
   it('shows the level at no more than 10 frames a second, and the time recorded', async () => {
     await page.goto(stack.url)

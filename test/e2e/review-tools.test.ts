@@ -5,27 +5,24 @@
  * shortcuts, rewind on resume, go to time, help overlay). Every change is checked against the server's
  * transcript, not only the page. Screenshots go to test-results/ for a person to look at.
  */
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { givenSpeakerNames } from '../../src/domain/speaker-carry.ts'
 import { nextSpeakerId, speakerNames, UNKNOWN_SPEAKER_NAME, type Segment, type Transcript } from '../../src/domain/transcript.ts'
 import type { TranscriptResponse } from '../../src/http/recordings.ts'
-import { launchBrowser } from '../support/browser.ts'
 import { SHOTS } from '../support/page.ts'
-import { fetchTranscript, transcribedRecording, waitForTranscript as waitForSaved, type TestBrowser } from '../support/review-page.ts'
-import { startStack, type Stack } from '../support/stack.ts'
+import { fetchTranscript, transcribedRecording, waitForTranscript as waitForSaved } from '../support/review-page.ts'
+import type { Stack } from '../support/stack.ts'
+import { browserSuite } from '../support/suite.ts'
 import { testSegment, testTranscript } from '../support/transcripts.ts'
-
-
 
 describe('review tools in Chromium', () => {
   let stack: Stack
-  let browser: TestBrowser
   let page: Page
   let id: string
   const errors: string[] = []
+  browserSuite({ stack: { env: { SCRIBE_DEMO: '1' } }, errors }, (s) => ({ stack, page } = s))
 
   const transcript = () => fetchTranscript(stack, id)
   const segment = async (segmentId: string): Promise<Segment> => (await transcript()).segments.find((s) => s.id === segmentId)!
@@ -53,18 +50,8 @@ describe('review tools in Chromium', () => {
   }
 
   beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    stack = await startStack({ env: { SCRIBE_DEMO: '1' } })
     id = await transcribedRecording(stack, 'interview.m4a', undefined, { language: 'en', diarize: true })
-    browser = await launchBrowser()
-    page = await browser.context.newPage()
-    page.setDefaultTimeout(10_000) // fail on the step that hangs, before vitest's 30 s test timeout
-    page.on('pageerror', (e) => errors.push(e.message))
     await openRecording()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
   })
 
   it('reassigns one segment only, splits at a word and reassigns the new part, plays a speaker sample, merges speakers', async () => {

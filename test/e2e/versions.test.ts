@@ -5,13 +5,13 @@
  * Every step is checked against the server, not only the page. Screenshots go to test-results/ at 1280, 800
  * and 390 px for a person to look at.
  */
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { SHOTS } from '../support/page.ts'
-import { fetchTranscript, openReview, transcribedRecording, waitForTranscript as waitForSaved, type TestBrowser, type TranscriptAnswer } from '../support/review-page.ts'
-import { startStack, type Stack } from '../support/stack.ts'
+import { fetchTranscript, waitForTranscript as waitForSaved, type TranscriptAnswer } from '../support/review-page.ts'
+import type { Stack } from '../support/stack.ts'
+import { reviewSuite } from '../support/suite.ts'
 
 interface VersionInfo {
   version: number
@@ -23,10 +23,10 @@ interface VersionInfo {
 
 describe('transcript versions in Chromium: nothing is lost when transcribing again', () => {
   let stack: Stack
-  let browser: TestBrowser
   let page: Page
   let id: string
   const errors: string[] = []
+  reviewSuite({ errors }, (s) => ({ stack, page, id } = s))
 
   const transcript = () => fetchTranscript(stack, id)
   const versions = async (): Promise<VersionInfo[]> =>
@@ -41,17 +41,6 @@ describe('transcript versions in Chromium: nothing is lost when transcribing aga
     }
     await page.setViewportSize({ width: 1280, height: 900 })
   }
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true })
-    stack = await startStack({ env: { SCRIBE_DEMO: '1' } })
-    id = await transcribedRecording(stack)
-    ;({ browser, page } = await openReview(stack, id, errors))
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await stack?.close()
-  })
 
   it('renames, edits, transcribes again after asking, carries names over, restores, undoes and redoes the restore', { timeout: 60_000 }, async () => {
     // A finished recording's primary action is reviewing: "Transcribe again…" is a secondary button.
