@@ -7,18 +7,14 @@
  */
 import path from 'node:path'
 import { z } from 'zod'
+import { AUDIO_REFERENCE_MODES, type AudioReferenceMode } from './domain/recording.ts'
+import { WORKER_KINDS, type WorkerKind } from './domain/worker-contract.ts'
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional())
 const optionalUrl = z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional())
 const positiveInt = (fallback: number) => z.preprocess(emptyToUndefined, z.coerce.number().int().positive().default(fallback))
 
-/**
- * Worker contracts the panel can speak: `whisperx`, this repository's worker/; `whisperx-hub`, RunPod Hub's WhisperX worker
- * (https://github.com/kodxana/whisperx-worker, `src/rp_schema.py`).
- */
-export const WORKER_KINDS = ['whisperx', 'whisperx-hub'] as const
-export type WorkerKind = (typeof WORKER_KINDS)[number]
 
 /**
  * Datacenters that serve RunPod's S3-compatible API, as listed in RunPod's docs (storage/s3-api.mdx,
@@ -49,9 +45,6 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
 }
 
-/** How the worker is told where the audio is (`AUDIO_REFERENCE`). */
-export const AUDIO_REFERENCE_MODES = ['auto', 'presigned', 'volume-path'] as const
-export type AudioReferenceMode = (typeof AUDIO_REFERENCE_MODES)[number]
 
 /** OpenAI's API, the default LLM_BASE_URL (https://platform.openai.com/docs/api-reference). */
 export const OPENAI_BASE_URL = 'https://api.openai.com/v1'

@@ -8,7 +8,7 @@
 /** @typedef {import('./types.js').EditOp} EditOp */
 /** @typedef {import('./types.js').ExportsResponse} ExportsResponse */
 
-/** @typedef {import('../src/services/events.ts').PanelEvent} PanelEvent */
+/** @typedef {import('../src/domain/api.ts').PanelEvent} PanelEvent */
 
 /**
  * Listens to one kind of the server's events (GET /api/events) with its data typed as the server sends it;
@@ -150,7 +150,7 @@ export const api = {
   versions: (id) => call('GET', `${rec(id)}/versions`),
   /** Makes `version` current again (undoable); answers like `edit`. @param {string} id @param {number} version @returns {Promise<TranscriptResponse>} */
   restore: (id, version) => call('POST', `${rec(id)}/versions/${version}/restore`),
-  /** Whether a chat model is configured, and the note templates. @returns {Promise<import('../src/services/notes.ts').NotesStatus>} */
+  /** Whether a chat model is configured, and the note templates. @returns {Promise<import('../src/domain/api.ts').NotesStatus>} */
   notesStatus: () => call('GET', '/api/notes'),
   /** A recording's notes, newest first. @param {string} id @returns {Promise<Omit<import('../src/domain/notes.ts').Note, 'recordingId'>[]>} */
   notes: (id) => call('GET', `${rec(id)}/notes`),

@@ -9,7 +9,7 @@ import { clock, el } from './dom.js'
 /** @typedef {import('../src/domain/notes.ts').Note} NoteRecord */
 /** @typedef {Omit<NoteRecord, 'recordingId'>} Note */
 /** @typedef {import('../src/domain/quotes.ts').CheckedQuote} Quote */
-/** @typedef {import('../src/services/notes.ts').NotesStatus} NotesStatus */
+/** @typedef {import('../src/domain/api.ts').NotesStatus} NotesStatus */
 /**
  * @typedef {{ type: 'note', id: string, note: Note }
  *   | { type: 'note-text', id: string, noteId: string, delta: string, reset: boolean, phase: string }

@@ -6,9 +6,9 @@ import { api } from './api.js'
 import { SETUP_HASH } from './banner.js'
 import { $, el, find } from './dom.js'
 
-/** @typedef {import('../src/services/setup.ts').SetupCheckId} SetupCheckId */
-/** @typedef {import('../src/services/setup.ts').SetupStatus} SetupStatus */
-/** @typedef {import('../src/services/setup.ts').TestJobReport} TestJobReport */
+/** @typedef {import('../src/domain/api.ts').SetupCheckId} SetupCheckId */
+/** @typedef {import('../src/domain/api.ts').SetupStatus} SetupStatus */
+/** @typedef {import('../src/domain/api.ts').TestJobReport} TestJobReport */
 /** @typedef {import('./types.js').SetupAnswer} SetupAnswer */
 
 /** Plain names of the server's checks (one for each of its check ids, or this does not compile). @type {Record<SetupCheckId, string>} */

@@ -34,6 +34,10 @@ const API_JOB_STATUS: Record<JobState, ApiJobStatus> = {
 /** How the worker was told where the audio is. */
 export type AudioReferenceKind = 'presigned' | 'volume-path'
 
+/** How the worker is to be told where the audio is (`AUDIO_REFERENCE`): `auto` picks one of the kinds per volume. */
+export const AUDIO_REFERENCE_MODES = ['auto', 'presigned', 'volume-path'] as const
+export type AudioReferenceMode = (typeof AUDIO_REFERENCE_MODES)[number]
+
 export interface JobInfo {
   /** RunPod job id. */
   id: string

@@ -14,6 +14,13 @@
  */
 import { z } from 'zod'
 
+/**
+ * Worker contracts the panel can speak (`RUNPOD_WORKER`): `whisperx`, this repository's worker/ (the contract below);
+ * `whisperx-hub`, RunPod Hub's WhisperX worker (https://github.com/kodxana/whisperx-worker, `src/rp_schema.py`).
+ */
+export const WORKER_KINDS = ['whisperx', 'whisperx-hub'] as const
+export type WorkerKind = (typeof WORKER_KINDS)[number]
+
 /** faster-whisper model names the worker accepts (`faster_whisper.utils._MODELS`, without the distil ones). */
 export const WORKER_MODELS = [
   'tiny',

@@ -48,6 +48,3 @@ export interface Exporter {
   /** Renders the document; text formats return UTF-8 strings, binary formats bytes. */
   render(doc: ExportDocument): Promise<string | Uint8Array>
 }
-
-/** One export format as `GET /api/exports` lists it for the page's download links. */
-export type ExportFormatInfo = Pick<Exporter, 'format' | 'label' | 'extension' | 'timestamps'>

@@ -10,7 +10,7 @@ import { srtExporter } from './srt.ts'
 import { textExporter } from './txt.ts'
 import { vttExporter } from './vtt.ts'
 
-export type { Exporter, ExportDocument, ExportFormatInfo } from './exporter.ts'
+export type { Exporter, ExportDocument } from './exporter.ts'
 
 /**
  * Every exporter keyed by its format, in the order the page offers them (the documents people ask for most first):

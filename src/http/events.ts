@@ -7,7 +7,8 @@ import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import type { RecordingStore } from '../domain/store.ts'
 import { toRecording } from '../domain/store.ts'
-import type { EventBus, PanelEvent } from '../services/events.ts'
+import type { PanelEvent } from '../domain/api.ts'
+import type { EventBus } from '../services/events.ts'
 
 export function eventRoutes(deps: { events: EventBus; store: RecordingStore }): Hono {
   const app = new Hono()

@@ -4,14 +4,9 @@
  * Answers `{formats: [{format, label, extension, timestamps}], timestamps: [{value, label}]}`.
  */
 import { Hono } from 'hono'
-import { EXPORTERS, type ExportFormatInfo } from '../exporters/index.ts'
+import type { ExportsResponse } from '../domain/api.ts'
+import { EXPORTERS } from '../exporters/index.ts'
 import { TIMESTAMP_CHOICES } from '../exporters/stamps.ts'
-
-/** The answer of `GET /api/exports`. */
-export interface ExportsResponse {
-  formats: ExportFormatInfo[]
-  timestamps: readonly { value: string; label: string }[]
-}
 
 export function exportRoutes(): Hono {
   const app = new Hono()

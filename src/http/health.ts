@@ -4,7 +4,8 @@
  */
 import { Hono } from 'hono'
 import { isRunpodS3, missingRunpodSettings, type Config } from '../config.ts'
-import { toErrorInfo, type ErrorInfo } from '../domain/errors.ts'
+import type { HealthResponse } from '../domain/api.ts'
+import { toErrorInfo } from '../domain/errors.ts'
 import type { ObjectStore, SpeechDetector, TranscriptionBackend } from '../domain/ports.ts'
 
 const CHECK_TIMEOUT_MS = 8000
@@ -44,29 +45,6 @@ export function configWarnings(config: Config): string[] {
     warnings.push("AUDIO_REFERENCE=presigned with a RunPod network volume: RunPod documents presigned URLs as unsupported. Use auto or volume-path.")
   }
   return warnings
-}
-
-/** A reachability check's outcome as `GET /api/health` reports it. */
-type Reachability<Extra = object> = ({ ok: true } & Extra) | { ok: false; error: ErrorInfo }
-
-/** The answer of `GET /api/health` (what the page's banner, badge and Start button read). */
-export interface HealthResponse {
-  /** Configured, and both the network volume and the endpoint answered. */
-  ok: boolean
-  demo: boolean
-  configured: boolean
-  /** Names of required settings that are not set. */
-  missing: string[]
-  warnings: string[]
-  worker: Config['runpod']['worker']
-  audioReference: Config['audioReference']
-  endpointId: string | null
-  volumeId: string | null
-  s3: Reachability
-  runpod: Reachability<Awaited<ReturnType<TranscriptionBackend['health']>>>
-  /** Live text while recording from the microphone: whether it can run (LIVE_TEXT on, RunPod set up), or why not. */
-  liveText: { available: boolean; reason: string | null }
-  speechDetector: ReturnType<SpeechDetector['status']> | null
 }
 
 export function healthRoutes(deps: { config: Config; objectStore: ObjectStore | null; backend: TranscriptionBackend; speech?: SpeechDetector }): Hono {

@@ -9,26 +9,33 @@ import { Hono, type Context } from 'hono'
 import contentDisposition from 'content-disposition'
 import parseRange from 'range-parser'
 import { z } from 'zod'
+import {
+  JobOptionsSchema,
+  type LibraryItem,
+  type LibraryResponse,
+  type LibraryTotals,
+  type RecordingDetail,
+  type TranscriptResponse,
+  type TranscriptStepFacts,
+  type TranscriptView,
+  type UploadedRecording,
+} from '../domain/api.ts'
 import { AppError, recordingNotFound } from '../domain/errors.ts'
 import type { NoteHit } from '../domain/notes.ts'
 import type { Logger, ObjectStore, RecordingFiles } from '../domain/ports.ts'
-import { estimateGpuCostUsd, type JobOptions, type Recording } from '../domain/recording.ts'
-import type { RecordingStore, SegmentHit, StoredRecording } from '../domain/store.ts'
+import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
+import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { EditRequestSchema } from '../domain/transcript-edits.ts'
-import type { Transcript } from '../domain/transcript.ts'
 import { parseTimestampMode } from '../exporters/stamps.ts'
 import { requireRecording, toRecording } from '../domain/store.ts'
 import type { EventBus } from '../services/events.ts'
 import type { ExportService } from '../services/exports.ts'
 import type { JobService } from '../services/jobs.ts'
-import type { TranscriptService, TranscriptView } from '../services/transcripts.ts'
+import type { TranscriptService } from '../services/transcripts.ts'
 import type { UploadService } from '../services/uploads.ts'
 
-/**
- * A library entry: the recording plus its language, speakers, time and estimated cost. Cost is GPU
- * execution time × the configured price (RunPod bills worker time; queue time is shown, not priced).
- */
-export function libraryItem(r: StoredRecording, pricePerSecond: number) {
+/** A recording as the library lists it (`LibraryItem`), its cost at `pricePerSecond` (US dollars per GPU second). */
+export function libraryItem(r: StoredRecording, pricePerSecond: number): LibraryItem {
   const gpuSeconds = r.summary.gpuMs / 1000
   return {
     ...toRecording(r),
@@ -39,52 +46,6 @@ export function libraryItem(r: StoredRecording, pricePerSecond: number) {
     cost: { queueSeconds: r.summary.queueMs / 1000, gpuSeconds, estimatedUsd: estimateGpuCostUsd(gpuSeconds, pricePerSecond) },
   }
 }
-
-/** A library entry as `GET /api/recordings` lists it (and the page shows it). */
-export type LibraryItem = ReturnType<typeof libraryItem>
-
-/** What an edit, undo or redo says about itself besides the transcript. */
-export interface TranscriptStepFacts {
-  /** Undo and redo: what kind of step was taken back or put back ("edit", "new transcript", …). */
-  step?: string
-  /** An edit with `replaceText` ops: how many places they changed. */
-  replaced?: number
-}
-
-/**
- * The answer of `GET/PATCH …/transcript`, the undo and redo POSTs and a version restore: the transcript's fields
- * (language, duration, speakers, segments) beside its revision, history counts and speaker names.
- */
-export type TranscriptResponse = Transcript & Omit<TranscriptView, 'transcript'> & TranscriptStepFacts
-
-/** `GET /api/recordings/:id` and its PATCH: the library entry with what its last job was asked for and reported. */
-export type RecordingDetail = LibraryItem & { jobOptions: StoredRecording['jobOptions']; jobProgress: unknown }
-
-/** One search hit inside a recording's transcript: the segment, its start (seconds) and the text around the match. */
-export type SearchMatch = Pick<SegmentHit, 'segmentId' | 'start' | 'snippet'>
-
-/** A search hit in one of the recording's notes: the note, its title and the text around the match. */
-export type NoteMatch = Pick<NoteHit, 'noteId' | 'title' | 'snippet'>
-
-/** The library's totals: recordings, seconds of audio, GPU seconds and their estimated cost in US dollars. */
-export interface LibraryTotals {
-  count: number
-  duration: number
-  gpuSeconds: number
-  estimatedUsd: number
-}
-
-/** `GET /api/recordings[?q=]`: the entries (search hits with their `matches`) and the totals of the whole library. */
-export interface LibraryResponse {
-  recordings: (LibraryItem & { matches?: SearchMatch[]; noteMatches?: NoteMatch[] })[]
-  totals: LibraryTotals
-}
-
-/** `PUT /api/recordings` (and a finished live recording): the new recording, and an earlier one with the same bytes. */
-export type UploadedRecording = Recording & { duplicateOf: string | null }
-
-/** What `POST …/transcribe` accepts (every field optional). */
-export type JobOptionsInput = z.input<typeof JobOptionsSchema>
 
 export interface RecordingRoutesDeps {
   store: RecordingStore
@@ -100,33 +61,6 @@ export interface RecordingRoutesDeps {
   /** Library search in notes' text too (optional: the routes work without notes). */
   notes?: { search(q: string): NoteHit[] }
 }
-
-/** Body of `POST /api/recordings/:id/transcribe` (all optional). */
-export const JobOptionsSchema = z
-  .object({
-    /** `auto`, null or absent = detect; else an ISO 639-1 code such as `ru` or `en`. */
-    language: z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(/^(auto|[a-z]{2,3})$/, 'language must be "auto" or a language code such as "ru" or "en"')
-      .nullish(),
-    diarize: z.boolean().default(true),
-    minSpeakers: z.number().int().min(1).max(20).nullish(),
-    maxSpeakers: z.number().int().min(1).max(20).nullish(),
-    model: z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9._/-]{1,100}$/, 'model must be a model name such as "large-v3"')
-      .nullish(),
-    /** Whisper's initial prompt: names and jargon. Whisper reads at most 224 tokens of it; 1000 characters is ample. */
-    initialPrompt: z.string().trim().max(1000).nullish(),
-    batchSize: z.number().int().min(1).max(256).nullish(),
-  })
-  .strict()
-  .refine((o) => o.minSpeakers == null || o.maxSpeakers == null || o.minSpeakers <= o.maxSpeakers, {
-    message: 'minSpeakers cannot be larger than maxSpeakers',
-  })
 
 /** `YYYY-MM-DD` that is a real calendar day (2026-02-30 is not). */
 const calendarDay = z

@@ -7,12 +7,10 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { AppError } from '../domain/errors.ts'
-import type { SetupReport, SetupService } from '../services/setup.ts'
+import type { SetupAnswer, SetupReport } from '../domain/api.ts'
+import type { SetupService } from '../services/setup.ts'
 
 const CheckBody = z.strictObject({ testJob: z.boolean().optional() })
-
-/** What every setup route answers: the report and the required settings still missing. */
-export type SetupAnswer = SetupReport & { missing: string[] }
 
 export function setupRoutes(deps: { setup: SetupService }): Hono {
   const app = new Hono()

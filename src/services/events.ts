@@ -4,30 +4,7 @@
  * reconnect by refetching the recordings it shows.
  */
 import { EventEmitter } from 'node:events'
-import type { Note } from '../domain/notes.ts'
-import type { LiveSegment, LiveStatus } from '../domain/live-text.ts'
-import type { Recording } from '../domain/recording.ts'
-
-export type PanelEvent =
-  | { type: 'recording'; recording: Recording }
-  | { type: 'upload-progress'; id: string; sentBytes: number; totalBytes: number }
-  | { type: 'job-progress'; id: string; progress: unknown }
-  | { type: 'deleted'; id: string }
-  /**
-   * A recording's transcript changed (an edit, an undo): open pages refresh speaker names and stale copies.
-   * `speechEvidence`: the speech map's judgement completed the stored version without a new revision.
-   */
-  | { type: 'transcript'; id: string; version: number; speechEvidence?: true }
-  /** A note of recording `id` was created or finished (done, failed, stopped). */
-  | { type: 'note'; id: string; note: Note }
-  /** Text a model streamed for a note; `reset`: a new step (`phase`: a part, combining) starts its text afresh. */
-  | { type: 'note-text'; id: string; noteId: string; delta: string; reset: boolean; phase: string }
-  | { type: 'note-deleted'; id: string; noteId: string }
-  /**
-   * A microphone recording's live text changed: `segments` replace the page's copy from index `from` on. A page
-   * whose last revision is not `revision - 1` missed one and reloads `GET /api/live/:session`.
-   */
-  | { type: 'live-text'; sessionId: string; revision: number; from: number; segments: LiveSegment[]; status: LiveStatus }
+import type { PanelEvent } from '../domain/api.ts'
 
 export class EventBus {
   private readonly emitter = new EventEmitter()

@@ -6,6 +6,7 @@
  * what was written.
  */
 import { randomUUID } from 'node:crypto'
+import type { NotesStatus } from '../domain/api.ts'
 import { AppError } from '../domain/errors.ts'
 import {
   combineMessages,
@@ -45,19 +46,6 @@ export interface NotesDeps {
 
 /** What `POST …/notes` takes: a template id, or the user's own prompt. */
 export type NoteRequest = { template: string; prompt?: undefined } | { prompt: string; template?: undefined }
-
-/** What the Notes tab needs to know before a note is asked for. */
-export interface NotesStatus {
-  configured: boolean
-  /** Settings to set when not configured. */
-  missing: readonly string[]
-  /** What to do when not configured; null when configured. */
-  message: string | null
-  model: string
-  contextTokens: number
-  emulated: boolean
-  templates: { id: string; title: string }[]
-}
 
 const INTERRUPTED: NoteError = {
   code: 'interrupted',

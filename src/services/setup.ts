@@ -11,54 +11,15 @@ import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { missingRunpodSettings, type Config } from '../config.ts'
+import { SETUP_CHECK_IDS, type SetupCheck, type SetupCheckId, type SetupFix, type SetupReport, type SetupStatus, type TestJobReport } from '../domain/api.ts'
 import { AppError, type ErrorInfo } from '../domain/errors.ts'
 import type { AudioReference, EndpointFacts, EndpointManager, JobReport, Logger, ObjectStore, TranscriptionBackend } from '../domain/ports.ts'
 import { estimateGpuCostUsd, type JobOptions } from '../domain/recording.ts'
 import { normalizeWhisperX } from '../domain/whisperx.ts'
 import { jobPolicy } from './submission.ts'
 
-export const SETUP_CHECK_IDS = ['api-key', 'endpoint', 'volume-attached', 'max-workers', 's3', 'worker', 'diarization'] as const
-export type SetupCheckId = (typeof SETUP_CHECK_IDS)[number]
-export type SetupStatus = 'ok' | 'warn' | 'fail' | 'skipped'
-
-/** What the user can do about a check: the panel applies `auto` fixes itself (`POST /api/setup/fix/:id`); `link` opens RunPod's console. */
 /** Records one check's status, message and fix while a check run goes on. */
 type SetCheck = (id: SetupCheckId, s: SetupStatus, m: string, f?: SetupFix | null) => void
-
-export type SetupFix = { kind: 'auto'; label: string } | { kind: 'link'; label: string; url: string }
-
-export interface SetupCheck {
-  id: SetupCheckId
-  status: SetupStatus
-  /** Plain words: what was found and what to do. */
-  message: string
-  fix: SetupFix | null
-}
-
-/** Time and cost of a test job (seconds, USD). */
-export interface TestJobReport {
-  jobId: string
-  /** Upload of the clip to the network volume. */
-  uploadSeconds: number
-  /** Waiting for a worker (RunPod's delayTime). */
-  queueSeconds: number | null
-  /** GPU time (RunPod's executionTime). */
-  executionSeconds: number | null
-  /** From pressing the button to a parsed transcript. */
-  totalSeconds: number
-  /** executionSeconds × GPU_PRICE_PER_SECOND. */
-  costUsd: number | null
-  segments: number
-  speakers: number
-  language: string | null
-}
-
-export interface SetupReport {
-  checks: SetupCheck[]
-  /** Test jobs of the last `check({testJob: true})`: the plain run, and the one with diarization. */
-  testJobs: { worker: TestJobReport | null; diarization: TestJobReport | null } | null
-  checkedAt: string
-}
 
 export interface SetupDeps {
   config: Config

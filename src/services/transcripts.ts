@@ -4,46 +4,14 @@
  * version, new worker results), which undo and redo walk. No version is ever overwritten. The export files in
  * `output/<id>/` are rewritten after each change so they always reflect what the user sees.
  */
+import type { TranscriptView, VersionView } from '../domain/api.ts'
 import { AppError } from '../domain/errors.ts'
 import type { Logger } from '../domain/ports.ts'
 import { givenSpeakerNames, renamedSpeakerCount } from '../domain/speaker-carry.ts'
 import { requireRecording, requireTranscript, type HistoryStepKind, type RecordingStore } from '../domain/store.ts'
 import { applyEditsCounting, type EditOp } from '../domain/transcript-edits.ts'
-import { nextSpeakerId, speakerNames, UNKNOWN_SPEAKER_NAME, type Transcript } from '../domain/transcript.ts'
+import { nextSpeakerId, speakerNames, UNKNOWN_SPEAKER_NAME } from '../domain/transcript.ts'
 import type { ExportService } from './exports.ts'
-
-/** What the transcript routes answer: the document plus where it stands in its history. */
-export interface TranscriptView {
-  transcript: Transcript
-  /** Revision, for `PATCH {version}` conflict checks. */
-  version: number
-  /** The transcript version shown (see `GET …/versions`). */
-  transcriptVersion: number
-  undoable: number
-  redoable: number
-  /** Display name of every speaker id the transcript uses (domain speakerNames()): the page shows these. */
-  speakerNames: Record<string, string>
-  /** Names the user gave speakers (not the default "Speaker N"), in list order: what a new version carried over. */
-  givenNames: string[]
-  /** What segments without a speaker are called. */
-  unknownSpeakerName: string
-  /** The id an `addSpeaker` edit should use for a speaker the user adds now. */
-  newSpeakerId: string
-}
-
-/** One line of `GET /api/recordings/:id/versions`. */
-export interface VersionView {
-  version: number
-  createdAt: string
-  updatedAt: string
-  jobId: string
-  current: boolean
-  /** Edits in effect on this version. */
-  edits: number
-  /** Speakers given a name other than the default "Speaker N". */
-  renamedSpeakers: number
-  speakers: string[]
-}
 
 const STEP_WORDS: Record<HistoryStepKind, string> = { edit: 'edit', restore: 'restore of a version', result: 'new transcript' }
 

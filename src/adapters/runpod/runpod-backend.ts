@@ -4,7 +4,7 @@
  * can act on, and RunPod's error field to plain words
  * (https://docs.runpod.io/serverless/endpoints/operation-reference).
  */
-import type { WorkerKind } from '../../config.ts'
+import type { WorkerKind } from '../../domain/worker-contract.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { AudioReference, JobReport, JobState, TranscriptionBackend, TranscriptionRequest, WorkerResult } from '../../domain/ports.ts'
 import { workerProfile, type WorkerProfile, type WorkerSettings } from './worker-profiles.ts'

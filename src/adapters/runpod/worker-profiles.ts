@@ -5,7 +5,7 @@
  * kodxana/whisperx-worker (github.com/kodxana/whisperx-worker `src/rp_schema.py`, `src/rp_handler.py`).
  */
 import { z } from 'zod'
-import type { WorkerKind } from '../../config.ts'
+import type { WorkerKind } from '../../domain/worker-contract.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { WorkerResult } from '../../domain/ports.ts'
 import type { JobOptions } from '../../domain/recording.ts'

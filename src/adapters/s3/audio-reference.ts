@@ -4,7 +4,7 @@
  * path; https://docs.runpod.io/storage/s3-api "Network volume path mapping").
  */
 import { request } from 'undici'
-import type { AudioReferenceMode } from '../../config.ts'
+import type { AudioReferenceMode } from '../../domain/recording.ts'
 import { AppError } from '../../domain/errors.ts'
 import type { AudioReference, Logger } from '../../domain/ports.ts'
 
