@@ -6,6 +6,9 @@
 import { EventEmitter } from 'node:events'
 import type { PanelEvent } from '../domain/api.ts'
 
+/** What the bus carries: declared with the HTTP API's shapes (the page reads the same type). */
+export type { PanelEvent }
+
 export class EventBus {
   private readonly emitter = new EventEmitter()
   private seq = 0
