@@ -4,46 +4,33 @@
  * retries of interrupted uploads from the parts the volume has. An upload begun during the PUT is adopted.
  * Nothing local is removed on failure.
  */
-import { existsSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import pLimit, { type LimitFunction } from 'p-limit'
 import { AppError, toErrorInfo } from '../domain/errors.ts'
 import { transition } from '../domain/lifecycle.ts'
-import type { Logger, MediaProbe, ObjectStore, RecordingFiles } from '../domain/ports.ts'
+import type { Logger, ObjectStore, RecordingFiles } from '../domain/ports.ts'
 import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { toRecording } from '../domain/store.ts'
 import type { EarlyUpload } from './early-upload.ts'
 import type { EventBus } from './events.ts'
-import { GPU_COPY_CONTENT_TYPE, GPU_COPY_PART_SIZE, isGpuCopyKey, makeGpuCopyFile, streamGpuCopy } from './gpu-copy.ts'
+import { multipartNote, type VolumeTransfer } from './volume-transfer.ts'
+
+/** What follows a cloud upload. */
+export interface UploadListener {
+  /** The object is on the volume: a transcription that waited for it can be submitted. */
+  uploaded?(recordingId: string): void
+  /** The upload finished or failed; `r` as it is then (a speech map that waited for the upload). */
+  settled?(r: StoredRecording): void
+}
 
 export interface CloudUploadDeps {
   store: RecordingStore
-  /** ffmpeg, for a compact copy not on disk yet. */
-  media: MediaProbe
-  /** null when the S3 settings are missing: recordings are kept locally and the user is told what to set. */
-  objectStore: ObjectStore | null
+  /** How an object reaches the volume; null when the S3 settings are missing: recordings are kept locally and the user is told what to set. */
+  volume: VolumeTransfer | null
   events: EventBus
   logger: Logger
-  /** The recording's local files: its audio, the compact copy, the multipart note. */
-  files: RecordingFiles
   /** Cloud uploads running at once (UPLOAD_CONCURRENCY); more wait their turn, shown as uploading at 0 %. */
   uploadConcurrency: number
-  /**
-   * Waits (ms) before resuming a cloud upload cut off by a retryable failure (network, 5xx after the SDK's
-   * own retries); after the last one the recording is marked failed and its parts stay on the volume
-   * for a later resume. Default 2 s, 10 s, 30 s.
-   */
-  uploadRetryDelaysMs?: readonly number[]
-  /** Called when a cloud upload finishes (the job service submits a waiting transcription). */
-  onUploaded?: (recordingId: string) => void
-  /** Called after a cloud upload finished or failed, with the recording as it is then (a speech map that waited for it). */
-  afterUpload?: (r: StoredRecording) => void
-}
-
-/** The `multipart` note's `{key, uploadId}`, or null when there is none (or it is not that shape). */
-function multipartNote(value: unknown): { key: string; uploadId: string } | null {
-  const v = value as { key?: unknown; uploadId?: unknown } | null
-  return v && typeof v.key === 'string' && typeof v.uploadId === 'string' ? { key: v.key, uploadId: v.uploadId } : null
+  on?: UploadListener
 }
 
 /** A cloud upload running in this process. */
@@ -60,8 +47,6 @@ export class CloudUploads {
   private readonly active = new Map<string, ActiveUpload>()
   /** The upload slots; early uploads take theirs from the same limit. */
   readonly limit: LimitFunction
-  /** Folders changed after this (ms) belong to this process; `sweepOrphans` leaves them alone. */
-  private readonly startedAt = Date.now()
   private readonly deps: CloudUploadDeps
   constructor(deps: CloudUploadDeps) {
     this.deps = deps
@@ -70,25 +55,29 @@ export class CloudUploads {
 
   /** Hands a cloud upload that started during the PUT to the recording it now belongs to. */
   adoptEarlyUpload(r: StoredRecording, early: EarlyUpload): void {
-    const entry: ActiveUpload = { ac: early.ac, settled: early.done!, key: early.key, uploadId: early.uploadId }
+    const ac = new AbortController()
+    ac.signal.addEventListener('abort', () => early.abort(), { once: true })
+    const entry: ActiveUpload = { ac, settled: early.done, key: early.key, uploadId: early.uploadId }
     this.active.set(r.id, entry)
     const report = this.progressReporter(r.id, r.upload.totalBytes)
-    early.onProgress = report
-    early.onUploadId = (uploadId) => {
-      entry.uploadId = uploadId
-      this.deps.store.updateRecording(r.id, { multipartUploadId: uploadId })
-    }
+    early.follow({
+      progress: report,
+      uploadId: (uploadId) => {
+        entry.uploadId = uploadId
+        this.deps.store.updateRecording(r.id, { multipartUploadId: uploadId })
+      },
+    })
     if (early.uploadId) this.deps.store.updateRecording(r.id, { multipartUploadId: early.uploadId })
     report(early.sent)
-    early.done!.then(
-      () => this.finishActive(r.id, entry, () => this.cloudUploadDone(r.id, early.ac, early.copyBytes ?? r.size)),
+    early.done.then(
+      () => this.finishActive(r.id, entry, () => this.cloudUploadDone(r.id, ac, early.copyBytes ?? r.size)),
       (err: unknown) =>
         this.finishActive(r.id, entry, () => {
           // Cut off (network, 5xx): continue from the parts the volume has, reading the stored file.
-          if (!early.ac.signal.aborted && err instanceof AppError && err.retryable && this.deps.store.getRecording(r.id)) {
+          if (!ac.signal.aborted && err instanceof AppError && err.retryable && this.deps.store.getRecording(r.id)) {
             this.deps.logger.warn('cloud upload interrupted; resuming from the stored file', { id: r.id, error: err })
             this.startCloudUpload(r.id)
-          } else this.cloudUploadFailed(r.id, early.ac, err)
+          } else this.cloudUploadFailed(r.id, ac, err)
         }),
     )
   }
@@ -96,7 +85,7 @@ export class CloudUploads {
   /** Ends an active upload's entry (if it is still the current one) and runs `then`. */
   private finishActive(id: string, entry: ActiveUpload, then: () => void): void {
     if (this.active.get(id) === entry) this.active.delete(id)
-    this.deps.files.removeSidecar(id, 'multipart').catch((err: unknown) => this.deps.logger.warn('could not remove the multipart note of a finished upload', { id, error: err }))
+    this.deps.volume?.dropNote(id)
     then()
   }
 
@@ -109,8 +98,8 @@ export class CloudUploads {
     if (this.active.has(id)) return
     const r = this.deps.store.getRecording(id)
     if (!r) return
-    const os = this.deps.objectStore
-    if (!os) {
+    const volume = this.deps.volume
+    if (!volume) {
       this.fail(r, new AppError('not_configured', 'The recording is saved on this computer, but the network volume is not configured. Set RUNPOD_VOLUME_ID, RUNPOD_DATACENTER, RUNPOD_S3_ACCESS_KEY and RUNPOD_S3_SECRET_KEY in .env and restart the panel: the upload then starts by itself.'))
       return
     }
@@ -122,63 +111,20 @@ export class CloudUploads {
     const run = async () => {
       if (ac.signal.aborted) return
       try {
-        const bytes = await this.sendToVolume(r, os, entry)
+        const bytes = await volume.send(r, {
+          signal: ac.signal,
+          onProgress: this.progressReporter(id, r.upload.totalBytes),
+          onUploadId: (uploadId) => {
+            entry.uploadId = uploadId
+            this.deps.store.updateRecording(id, { multipartUploadId: uploadId })
+          },
+        })
         this.finishActive(id, entry, () => this.cloudUploadDone(id, ac, bytes))
       } catch (err) {
         this.finishActive(id, entry, () => this.cloudUploadFailed(id, ac, err))
       }
     }
     entry.settled = this.limit(run)
-  }
-
-  /**
-   * Brings the recording's object to the volume from the local files: resumes the multipart upload the
-   * store (or the sidecar of an upload begun during the PUT) knows, else starts one; the compact copy is
-   * made on the way when it is not on disk yet. Retryable failures are resumed after the configured waits.
-   * @returns bytes of the object on the volume.
-   */
-  private async sendToVolume(r: StoredRecording, os: ObjectStore, entry: ActiveUpload): Promise<number> {
-    const { id } = r
-    const signal = entry.ac.signal
-    const copy = isGpuCopyKey(r.objectKey)
-    const copyPath = this.deps.files.gpuCopyPath(id)
-    const file = copy ? copyPath : this.deps.files.audioPath(r)
-    const fromFile = multipartNote(await this.deps.files.readSidecar(id, 'multipart'))
-    let uploadId = r.multipartUploadId ?? (fromFile?.key === r.objectKey ? fromFile.uploadId : null)
-    // An upload begun during the PUT for another object (the original, before the probe chose the copy) is not resumed.
-    if (fromFile && fromFile.uploadId !== uploadId) await os.abortMultipartUpload(fromFile.key, fromFile.uploadId)
-    await this.deps.files.removeSidecar(id, 'multipart')
-    const setUploadId = (u: string | null) => {
-      uploadId = u
-      entry.uploadId = u
-      this.deps.store.updateRecording(id, { multipartUploadId: u })
-    }
-    const onProgress = this.progressReporter(id, r.upload.totalBytes)
-    const handlers = { signal, onProgress, onMultipartStarted: (u: string) => setUploadId(u) }
-    const partSize = copy ? GPU_COPY_PART_SIZE : undefined
-    const delays = this.deps.uploadRetryDelaysMs ?? [2000, 10_000, 30_000]
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (uploadId) {
-          if (copy && !existsSync(copyPath)) await makeGpuCopyFile(this.deps.media, this.deps.files.audioPath(r), copyPath, signal)
-          const resumed = await os.resumeUpload(r.objectKey, file, uploadId, { partSize, onProgress, signal })
-          if (resumed) {
-            this.deps.logger.info('resumed an interrupted upload', { id, ...resumed })
-            return resumed.keptBytes + resumed.sentBytes
-          }
-          this.deps.logger.info('the volume no longer has the interrupted upload; starting it again', { id })
-          setUploadId(null)
-        }
-        if (copy && !existsSync(copyPath)) return await streamGpuCopy({ media: this.deps.media, objectStore: os }, this.deps.files.audioPath(r), r.objectKey, copyPath, handlers)
-        await os.uploadFile(r.objectKey, file, { contentType: copy ? GPU_COPY_CONTENT_TYPE : r.contentType, partSize, ...handlers })
-        return (await stat(file)).size
-      } catch (err) {
-        if (signal.aborted || !(err instanceof AppError && err.retryable) || attempt >= delays.length) throw err
-        this.deps.logger.warn('cloud upload interrupted; resuming it', { id, attempt: attempt + 1, inMs: delays[attempt], error: err })
-        await new Promise((resolve) => setTimeout(resolve, delays[attempt]))
-        if (signal.aborted) throw err
-      }
-    }
   }
 
   /**
@@ -211,8 +157,8 @@ export class CloudUploads {
     this.deps.logger.info('cloud upload done', { id, bytes: size })
     const after = this.deps.store.getRecording(id)!
     this.publish(after)
-    if (t.effects.includes('dispatch')) this.deps.onUploaded?.(id)
-    this.deps.afterUpload?.(after)
+    if (t.effects.includes('dispatch')) this.deps.on?.uploaded?.(id)
+    this.deps.on?.settled?.(after)
   }
 
   private cloudUploadFailed(id: string, ac: AbortController, err: unknown): void {
@@ -222,32 +168,7 @@ export class CloudUploads {
     this.deps.logger.warn('cloud upload failed', { id, error: err })
     // Its parts stay on the volume (multipartUploadId kept): the next start resumes from them.
     this.fail(current, err)
-    this.deps.afterUpload?.(current)
-  }
-
-  /**
-   * Removes what a crash during an upload left behind: folders in the uploads folder that no recording
-   * owns (the PUT never finished), and the multipart upload such a PUT had started on the volume.
-   * @returns how many folders were removed.
-   */
-  async sweepOrphans(): Promise<number> {
-    let removed = 0
-    for (const { id, changedMs } of await this.deps.files.listRecordingDirs()) {
-      if (this.deps.store.getRecording(id)) continue
-      if (changedMs >= this.startedAt) continue // an upload of this process, still arriving
-      const note = multipartNote(await this.deps.files.readSidecar(id, 'multipart'))
-      if (note) {
-        try {
-          await this.deps.objectStore?.abortMultipartUpload(note.key, note.uploadId)
-        } catch (err) {
-          this.deps.logger.warn('could not abort an orphaned multipart upload', { dir: id, error: err })
-        }
-      }
-      await this.deps.files.removeRecording(id)
-      removed++
-    }
-    if (removed) this.deps.logger.info('removed folders of uploads interrupted by a crash', { removed })
-    return removed
+    this.deps.on?.settled?.(current)
   }
 
   /**
@@ -258,15 +179,15 @@ export class CloudUploads {
     const entry = this.active.get(id)
     entry?.ac.abort()
     this.active.delete(id)
-    const os = this.deps.objectStore
-    if (opts.keepParts || !os) return
+    const volume = this.deps.volume
+    if (opts.keepParts || !volume) return
     const r = this.deps.store.getRecording(id)
     const key = entry?.key ?? r?.objectKey
     if (!key) return
     void (async () => {
       await entry?.settled.catch(() => {})
       for (const uploadId of new Set([entry?.uploadId, r?.multipartUploadId])) {
-        if (uploadId) await os.abortMultipartUpload(key, uploadId).catch((err: unknown) => this.deps.logger.warn('could not abort a stopped upload', { id, error: err }))
+        if (uploadId) await volume.abort(key, uploadId).catch((err: unknown) => this.deps.logger.warn('could not abort a stopped upload', { id, error: err }))
       }
     })()
   }
@@ -291,4 +212,33 @@ export class CloudUploads {
   private publish(r: StoredRecording): void {
     this.deps.events.publish({ type: 'recording', recording: toRecording(r) })
   }
+}
+
+/**
+ * Removes what a crash during an upload left behind: folders in the uploads folder that no recording owns (the
+ * PUT never finished), and the multipart upload such a PUT had started on the volume.
+ * @param startedAt - when this process started (epoch ms): folders changed since belong to uploads still arriving.
+ * @returns how many folders were removed.
+ */
+export async function sweepOrphanedUploads(
+  deps: { store: RecordingStore; files: RecordingFiles; objectStore: ObjectStore | null; logger: Logger },
+  startedAt: number,
+): Promise<number> {
+  let removed = 0
+  for (const { id, changedMs } of await deps.files.listRecordingDirs()) {
+    if (deps.store.getRecording(id)) continue
+    if (changedMs >= startedAt) continue // an upload of this process, still arriving
+    const note = multipartNote(await deps.files.readSidecar(id, 'multipart'))
+    if (note) {
+      try {
+        await deps.objectStore?.abortMultipartUpload(note.key, note.uploadId)
+      } catch (err) {
+        deps.logger.warn('could not abort an orphaned multipart upload', { dir: id, error: err })
+      }
+    }
+    await deps.files.removeRecording(id)
+    removed++
+  }
+  if (removed) deps.logger.info('removed folders of uploads interrupted by a crash', { removed })
+  return removed
 }

@@ -3,7 +3,7 @@
  * the two legs overlap instead of adding up. Its multipart UploadId goes to `multipart.json` beside the
  * incoming file at once, so a crash before the recording is stored can be cleaned up.
  */
-import { PassThrough } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { fileTypeFromBuffer } from 'file-type'
 import type { LimitFunction } from 'p-limit'
 import type { Logger, MediaProbe, ObjectStore, RecordingFiles } from '../domain/ports.ts'
@@ -27,74 +27,141 @@ export interface EarlyUploadDeps {
   files: RecordingFiles
 }
 
-export /**
+/** Who follows an early upload once its recording is stored (the cloud uploads). */
+export interface EarlyUploadFollower {
+  /** Bytes on the volume so far. */
+  progress(sentBytes: number): void
+  /** The multipart UploadId, as soon as the volume gives it. */
+  uploadId(uploadId: string): void
+}
+
+/** What the sender of an early upload gets: the bytes as they arrive, and how to report. */
+export interface EarlySend {
+  stream: Readable
+  signal: AbortSignal
+  onProgress(sentBytes: number): void
+  onMultipartStarted(uploadId: string): void
+}
+
+/**
  * A cloud upload fed from the bytes of a PUT still in progress. Writes wait for the upload to take
  * them (backpressure), so memory stays bounded by lib-storage's parts in flight; if the upload fails,
  * the PUT goes on to disk and the upload restarts from the stored file.
  */
-class EarlyUpload {
-  readonly stream = new PassThrough({ highWaterMark: 1024 * 1024 })
-  /** Bytes of the compact copy, once it is complete (copy uploads only). */
-  copyBytes: number | null = null
-  readonly ac = new AbortController()
-  done: Promise<void> | null = null
-  sent = 0
-  uploadId: string | null = null
-  failed = false
-  onProgress: ((sent: number) => void) | null = null
-  onUploadId: ((uploadId: string) => void) | null = null
-  private waiting: (() => void) | null = null
-
+export class EarlyUpload {
+  /** The object key it uploads to. */
   readonly key: string
+  /** Whether the bytes go through ffmpeg into the compact copy, rather than to the volume as they are. */
   readonly copy: boolean
-  /** @param copy - whether the bytes go through ffmpeg into the compact copy, rather than to the volume as they are. */
-  constructor(
-    key: string,
-    copy = false,
-  ) {
+  /**
+   * Settles when the upload has stopped: fulfilled once the object is complete on the volume, rejected with why
+   * it failed or was stopped.
+   */
+  readonly done: Promise<void>
+  readonly #stream = new PassThrough({ highWaterMark: 1024 * 1024 })
+  readonly #ac = new AbortController()
+  #sent = 0
+  #uploadId: string | null = null
+  #copyBytes: number | null = null
+  #failed = false
+  #error: unknown = null
+  #ended = false
+  /** A write waiting for the upload to take more. */
+  #waiting: (() => void) | null = null
+  #follower: EarlyUploadFollower | null = null
+
+  /**
+   * Starts the upload at once.
+   * @param send - runs the upload from `stream`; resolves with the compact copy's size in bytes (copy uploads)
+   *   or nothing, once the object is complete on the volume.
+   */
+  constructor(key: string, copy: boolean, send: (s: EarlySend) => Promise<number | void>) {
     this.key = key
     this.copy = copy
+    const s: EarlySend = {
+      stream: this.#stream,
+      signal: this.#ac.signal,
+      onProgress: (sent) => {
+        this.#sent = sent
+        this.#follower?.progress(sent)
+      },
+      onMultipartStarted: (uploadId) => {
+        this.#uploadId = uploadId
+        this.#follower?.uploadId(uploadId)
+      },
+    }
+    this.done = (async () => {
+      const bytes = await send(s)
+      if (typeof bytes === 'number') this.#copyBytes = bytes
+    })()
+    // Once the upload has failed, feeding stops and a write that waits for it is released.
+    this.done.catch((err: unknown) => {
+      this.#failed = true
+      this.#error = err
+      this.#release()
+    })
   }
 
-  /** Stops feeding once the upload has failed, releasing a write that waits for it. */
+  /** Bytes on the volume so far. */
+  get sent(): number {
+    return this.#sent
+  }
+  /** The multipart UploadId once the volume gave one. */
+  get uploadId(): string | null {
+    return this.#uploadId
+  }
+  /** Bytes of the compact copy, once it is complete (copy uploads only). */
+  get copyBytes(): number | null {
+    return this.#copyBytes
+  }
+  /** Whether the upload has failed (or was stopped). */
+  get failed(): boolean {
+    return this.#failed
+  }
   /** Why the upload failed, once it has. */
-  error: unknown = null
+  get error(): unknown {
+    return this.#error
+  }
+  /** Whether all bytes were handed to the upload. */
+  get ended(): boolean {
+    return this.#ended
+  }
 
-  watch(): void {
-    this.done!.catch((err: unknown) => {
-      this.failed = true
-      this.error = err
-      const w = this.waiting
-      this.waiting = null
-      w?.()
-    })
+  /** From now on, progress and the UploadId go to `follower` (what came before is read from `sent` and `uploadId`). */
+  follow(follower: EarlyUploadFollower): void {
+    this.#follower = follower
   }
 
   /** Passes `chunk` on; calls `next` when the upload can take more (at once when it has failed). */
   forward(chunk: Buffer, next: () => void): void {
-    if (this.failed || this.ac.signal.aborted) return next()
-    if (this.stream.write(chunk)) return next()
-    this.waiting = next
-    this.stream.once('drain', () => {
-      const w = this.waiting
-      this.waiting = null
-      w?.()
-    })
+    if (this.#failed || this.#ac.signal.aborted) return next()
+    if (this.#stream.write(chunk)) return next()
+    this.#waiting = next
+    this.#stream.once('drain', () => this.#release())
   }
 
-  /** All bytes were handed to the upload. */
-  ended = false
-
+  /** All bytes were handed over: the upload completes once it has sent them. */
   end(): void {
-    this.ended = true
-    if (!this.failed) this.stream.end()
+    this.#ended = true
+    if (!this.#failed) this.#stream.end()
   }
 
-  /** Aborts the upload (lib-storage aborts the multipart upload) and waits for it to settle. */
+  /** Stops the upload (lib-storage aborts its multipart upload); `done` then rejects. */
+  abort(): void {
+    this.#ac.abort()
+  }
+
+  /** Aborts the upload and waits for it to settle. */
   async cancel(): Promise<void> {
-    this.ac.abort()
-    this.stream.destroy()
-    await this.done?.catch(() => {})
+    this.#ac.abort()
+    this.#stream.destroy()
+    await this.done.catch(() => {})
+  }
+
+  #release(): void {
+    const w = this.#waiting
+    this.#waiting = null
+    w?.()
   }
 }
 
@@ -117,28 +184,25 @@ export async function startEarlyUpload(deps: EarlyUploadDeps, id: string, head: 
   const video = type.mime.startsWith('video/')
   const copy = auto && (losslessContainer(type.mime) || (video && pipeReadableVideo(type.mime, head)))
   if (auto && video && !copy) return null
-  const early = new EarlyUpload(copy ? gpuCopyKey(id) : objectKeyFor(id, type.ext), copy)
-  const handlers = {
-    signal: early.ac.signal,
-    onMultipartStarted: (uploadId: string) => {
-      early.uploadId = uploadId
-      // Not awaited (the upload goes on), but never unwatched: without the note a crash before the recording is
-      // stored would leave the parts on the volume.
-      deps.files
-        .writeSidecar(id, 'multipart', { key: early.key, uploadId })
-        .catch((err: unknown) => deps.logger.warn('could not note the multipart upload beside the incoming file', { id, error: err }))
-      early.onUploadId?.(uploadId)
-    },
-    onProgress: (sent: number) => {
-      early.sent = sent
-      early.onProgress?.(sent)
-    },
-  }
-  early.done = deps.limit(async () => {
-    if (!copy) return os.uploadFile(early.key, early.stream, { contentType: type.mime, ...handlers })
-    early.copyBytes = await streamGpuCopy({ media: deps.media, objectStore: os }, early.stream, early.key, deps.files.gpuCopyPath(id), handlers)
+  const key = copy ? gpuCopyKey(id) : objectKeyFor(id, type.ext)
+  const early = new EarlyUpload(key, copy, (s) => {
+    const handlers = {
+      signal: s.signal,
+      onProgress: s.onProgress,
+      onMultipartStarted: (uploadId: string) => {
+        s.onMultipartStarted(uploadId)
+        // Not awaited (the upload goes on), but never unwatched: without the note a crash before the recording is
+        // stored would leave the parts on the volume.
+        deps.files
+          .writeSidecar(id, 'multipart', { key, uploadId })
+          .catch((err: unknown) => deps.logger.warn('could not note the multipart upload beside the incoming file', { id, error: err }))
+      },
+    }
+    return deps.limit(async () => {
+      if (!copy) return os.uploadFile(key, s.stream, { contentType: type.mime, ...handlers })
+      return streamGpuCopy({ media: deps.media, objectStore: os }, s.stream, key, deps.files.gpuCopyPath(id), handlers)
+    })
   })
-  early.watch()
   early.forward(head, () => {})
   return early
 }
@@ -150,7 +214,7 @@ export async function startEarlyUpload(deps: EarlyUploadDeps, id: string, head: 
 export async function discardEarlyUpload(deps: Pick<EarlyUploadDeps, 'objectStore' | 'logger'>, early: EarlyUpload): Promise<void> {
   // Once all bytes were handed over, the last request may already be on its way, and an abort would not
   // stop the volume from completing it after our delete: let it finish, then delete.
-  if (early.ended) await early.done?.catch(() => {})
+  if (early.ended) await early.done.catch(() => {})
   else await early.cancel()
   // A stopped or failed upload keeps its parts for a resume; this one will not be resumed.
   if (early.uploadId) await deps.objectStore?.abortMultipartUpload(early.key, early.uploadId).catch((err: unknown) => deps.logger.warn('could not abort a refused upload', { key: early.key, error: err }))

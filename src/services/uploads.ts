@@ -15,11 +15,12 @@ import type { Logger, MediaProbe, ObjectStore, RecordingFiles, SpeechDetector } 
 import { parseSpeechMap, type SpeechMap } from '../domain/speech-map.ts'
 import { toRecording, type NewRecording, type RecordingStore, type StoredRecording } from '../domain/store.ts'
 import { created } from '../domain/lifecycle.ts'
-import { CloudUploads } from './cloud-upload.ts'
+import { CloudUploads, sweepOrphanedUploads } from './cloud-upload.ts'
 import { discardEarlyUpload, objectKeyFor, startEarlyUpload, type EarlyUpload } from './early-upload.ts'
 import type { EventBus } from './events.ts'
 import { estimatedCopyBytes, gpuCopyKey, isGpuCopyKey, needsGpuCopy, type UploadTranscode } from './gpu-copy.ts'
 import { IngestMeter } from './ingest-meter.ts'
+import { VolumeTransfer } from './volume-transfer.ts'
 
 export interface UploadDeps {
   store: RecordingStore
@@ -77,20 +78,19 @@ export class UploadService {
   /** The cloud uploads to the volume (and their restart after a crash). */
   readonly cloud: CloudUploads
 
+  /** Folders changed after this (ms) belong to this process; `sweepOrphans` leaves them alone. */
+  private readonly startedAt = Date.now()
   private readonly deps: UploadDeps
   constructor(deps: UploadDeps) {
     this.deps = deps
+    const { store, objectStore, media, files, events, logger } = deps
     this.cloud = new CloudUploads({
-      store: deps.store,
-      media: deps.media,
-      objectStore: deps.objectStore,
-      events: deps.events,
-      logger: deps.logger,
-      files: deps.files,
+      store,
+      volume: objectStore ? new VolumeTransfer({ objectStore, media, files, logger, retryDelaysMs: deps.uploadRetryDelaysMs }) : null,
+      events,
+      logger,
       uploadConcurrency: deps.uploadConcurrency,
-      uploadRetryDelaysMs: deps.uploadRetryDelaysMs,
-      onUploaded: deps.onUploaded,
-      afterUpload: (r) => this.speechMapAfterUpload(r),
+      on: { uploaded: deps.onUploaded, settled: (r) => this.speechMapAfterUpload(r) },
     })
   }
 
@@ -294,8 +294,8 @@ export class UploadService {
     return this.cloud.isUploading(id)
   }
 
-  /** See `CloudUploads.sweepOrphans`. */
+  /** See `sweepOrphanedUploads`. */
   sweepOrphans(): Promise<number> {
-    return this.cloud.sweepOrphans()
+    return sweepOrphanedUploads(this.deps, this.startedAt)
   }
 }
