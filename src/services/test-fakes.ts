@@ -102,7 +102,7 @@ interface PendingUpload {
 /**
  * A network volume in memory. `uploadFile` starts a multipart upload (its id given to `onMultipartStarted`), sends
  * the object in two halves and completes it; `failNext` makes the next send fail after the first half (the
- * upload stays pending, resumable). Objects keep their size only.
+ * upload stays pending, resumable), `holding` holds it there. Objects keep their size only.
  */
 export class MemoryVolume implements ObjectStore {
   readonly bucket = 'volume-1'
@@ -116,6 +116,8 @@ export class MemoryVolume implements ObjectStore {
   knowsUploads = true
   /** Bytes each object is taken to have (the file's size is not read). */
   size = 1000
+  /** While true, sends stop after the first half and wait (until released or stopped by their signal). */
+  holding = false
   private uploads = 0
 
   async uploadFile(key: string, _source: unknown, options: UploadOptions): Promise<void> {
@@ -141,6 +143,8 @@ export class MemoryVolume implements ObjectStore {
     if (signal?.aborted) throw new AppError('upload_failed', 'stopped')
     p.sentBytes = Math.max(p.sentBytes, this.size / 2)
     onProgress?.(p.sentBytes)
+    while (this.holding && !signal?.aborted) await new Promise((resolve) => setTimeout(resolve, 2))
+    if (signal?.aborted) throw new AppError('upload_failed', 'stopped')
     const failure = this.failNext.shift()
     if (failure) throw failure
     p.sentBytes = this.size
