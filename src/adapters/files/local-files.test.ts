@@ -134,6 +134,11 @@ describe('LocalFiles: microphone sessions', () => {
     await utimes(path.join(sessionDir(), 'chunk-000000.part'), 2000, 2000)
     await files.createSession(finished, START)
     await files.markFinished(finished, { filename: START.filename, recordingId: ID })
+    // A crash inside markFinished (finished.json written, session.json not yet removed): finished, not open.
+    const cutShort = '4e4e28ba-2fa1-11d2-883f-0016d3cca427'
+    await files.createSession(cutShort, START)
+    await writeFile(path.join(files.liveDir, cutShort, 'finished.json'), JSON.stringify({ filename: START.filename, recordingId: ID }))
+    expect(await files.openSession(cutShort)).toBeNull()
     await mkdir(path.join(files.liveDir, halfMade))
     await mkdir(path.join(files.liveDir, 'not-a-session'))
     const listed = (await files.listSessions()).sort((a, b) => a.id.localeCompare(b.id))
@@ -141,6 +146,7 @@ describe('LocalFiles: microphone sessions', () => {
       { id: SESSION, open: true, finished: false, changedMs: 2_000_000 },
       { id: finished, open: false, finished: true, changedMs: 0 },
       { id: halfMade, open: false, finished: false, changedMs: 0 },
+      { id: cutShort, open: false, finished: true, changedMs: 0 },
     ])
   })
 

@@ -20,7 +20,7 @@
  * Every small file is written with `atomicWrite`, so a crash leaves the old file or the new one, never half.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../../domain/errors.ts'
@@ -164,11 +164,16 @@ export class LocalFiles implements RecordingFiles, MicrophoneSessionFiles {
     await atomicWrite(path.join(dir, 'session.json'), JSON.stringify(start))
   }
 
+  /** A session with `finished.json` is finished, whatever else its folder holds. */
   async openSession(sessionId: string): Promise<MicrophoneSessionStart | null> {
+    if (existsSync(this.sessionFile(sessionId, 'finished.json'))) return null
     return (await readJson(this.sessionFile(sessionId, 'session.json'))) as MicrophoneSessionStart | null
   }
 
-  /** Writes `finished.json` before removing `session.json`: a crash between the two leaves an open session, finished again. */
+  /**
+   * Writes `finished.json`, then removes `session.json`. A crash between the two leaves both: the session counts as
+   * finished (see `openSession`), so its audio is not adopted a second time.
+   */
   async markFinished(sessionId: string, finished: FinishedMicrophoneSession): Promise<void> {
     await atomicWrite(this.sessionFile(sessionId, 'finished.json'), JSON.stringify(finished))
     await rm(this.sessionFile(sessionId, 'session.json'), { force: true })
@@ -185,10 +190,11 @@ export class LocalFiles implements RecordingFiles, MicrophoneSessionFiles {
     for (const id of names.filter((n) => SESSION_ID.test(n))) {
       const dir = this.sessionDir(id)
       const files = await readdir(dir).catch(() => [] as string[])
-      const open = files.includes('session.json')
+      const finished = files.includes('finished.json')
+      const open = files.includes('session.json') && !finished
       let changedMs = 0
       if (open) for (const f of files) changedMs = Math.max(changedMs, await stat(path.join(dir, f)).then((st) => st.mtimeMs, () => 0))
-      sessions.push({ id, open, finished: files.includes('finished.json'), changedMs })
+      sessions.push({ id, open, finished, changedMs })
     }
     return sessions
   }
