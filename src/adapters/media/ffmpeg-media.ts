@@ -56,9 +56,9 @@ export function recordedAtFromProbe(info: FfprobeInfo): string | null {
  * (`whisperx/audio.py` `load_audio`: `ffmpeg … -ac 1 -ar 16000`, https://github.com/m-bain/whisperX), so that is
  * all the worker needs. Opus in Ogg is read by that same ffmpeg call. `-map 0:a:0`: the first audio track only.
  *
- * Two ffmpeg processes, so that decoding and encoding each have a core (ffmpeg 5 runs one audio chain on one
- * thread): the first decodes to 16 kHz mono float PCM in NUT, which keeps each frame's timestamp, and the second
- * encodes it. The copy decodes to exactly the samples one process would make (same timestamps, same duration).
+ * Two ffmpeg processes joined by a pipe, so that decoding and encoding each have a core (ffmpeg 5 runs one audio
+ * chain on one thread): the first decodes to 16 kHz mono float PCM in NUT, which keeps each frame's timestamp, and
+ * the second encodes it. The copy decodes to exactly the samples one process would make (same timestamps, same duration).
  */
 const GPU_DECODE_ARGS = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_f32le', '-f', 'nut']
 /**
@@ -120,7 +120,13 @@ export class FfmpegMedia implements MediaProbe {
     const decoder = spawn(this.bins.ffmpeg, ['-v', 'error', '-nostdin', '-i', typeof input === 'string' ? input : 'pipe:0', ...GPU_DECODE_ARGS, 'pipe:1'], {
       stdio: [typeof input === 'string' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
-    const encoder = spawn(this.bins.ffmpeg, ['-v', 'error', '-nostdin', '-f', 'nut', '-i', 'pipe:0', ...GPU_ENCODE_ARGS, 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    // The decoder's output pipe is the encoder's input, process to process: the PCM (230 MB an hour) never passes
+    // through this process, which would cost it about a second of CPU per hour of audio. Once the encoder has its
+    // copy of the pipe, ours is closed so that only the encoder reads it. (Not when the decoder could not start:
+    // then there is no pipe, and its 'error' says why.)
+    const pcm = decoder.pid === undefined ? null : decoder.stdout
+    const encoder = spawn(this.bins.ffmpeg, ['-v', 'error', '-nostdin', '-f', 'nut', '-i', 'pipe:0', ...GPU_ENCODE_ARGS, 'pipe:1'], { stdio: [pcm ?? 'ignore', 'pipe', 'pipe'] })
+    pcm?.destroy()
     lowPriority(decoder)
     lowPriority(encoder)
     if (typeof input !== 'string') {
@@ -128,9 +134,6 @@ export class FfmpegMedia implements MediaProbe {
       decoder.stdin!.on('error', () => {})
       input.pipe(decoder.stdin!)
     }
-    // A failed encoder is reported from its exit code; the decoder's write error is only its consequence.
-    encoder.stdin!.on('error', () => {})
-    decoder.stdout!.pipe(encoder.stdin!)
     let killed = false
     const exited = (child: ChildProcess) => {
       let stderr = ''
