@@ -19,7 +19,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { SignatureV4 } from '@smithy/signature-v4'
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestS3Client, readObject, startS3Server, VOLUME_MOUNT_HEADER, type S3TestServer } from './server.ts'
+import { createTestS3Client, readObject, startS3Server, VOLUME_MOUNT_HEADER, withTestS3Client, type S3TestServer } from './server.ts'
 import { NodeSha256 } from './sigv4.ts'
 
 const KEYS = { accessKeyId: 'user_2f21CfO73Mm2Uq2lEGFiEF24IPw', secretAccessKey: 'rps_s3servertest' }
@@ -222,15 +222,11 @@ describe("S3 stand-in, presign 'unsupported' (RunPod-like)", () => {
     } finally {
       wrong.destroy()
     }
-    const stranger = createTestS3Client(server, { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' })
-    try {
-      expect(await s3Error(stranger.send(new ListObjectsV2Command({ Bucket: server.bucket })))).toMatchObject({
-        name: 'InvalidAccessKeyId',
-        status: 403,
-      })
-    } finally {
-      stranger.destroy()
-    }
+    const stranger = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+    expect(await withTestS3Client(server, (c) => s3Error(c.send(new ListObjectsV2Command({ Bucket: server.bucket }))), stranger)).toMatchObject({
+      name: 'InvalidAccessKeyId',
+      status: 403,
+    })
   })
 
   it('rejects tampered requests (object path changed; list query changed) and unsigned ones', async () => {
@@ -259,22 +255,10 @@ describe("S3 stand-in, presign 'unsupported' (RunPod-like)", () => {
   })
 
   it('rejects a signing region other than the datacenter ID', async () => {
-    const other = new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: KEYS,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
+    expect(await withTestS3Client(server, (c) => s3Error(c.send(new ListObjectsV2Command({ Bucket: server.bucket }))), { region: 'us-east-1' })).toMatchObject({
+      name: 'AuthorizationHeaderMalformed',
+      status: 400,
     })
-    try {
-      expect(await s3Error(other.send(new ListObjectsV2Command({ Bucket: server.bucket })))).toMatchObject({
-        name: 'AuthorizationHeaderMalformed',
-        status: 400,
-      })
-    } finally {
-      other.destroy()
-    }
   })
 
   it('refuses presigned URLs with 403 AccessDenied "Pre-signed URLs are not supported" (https://docs.runpod.io/storage/s3-api)', async () => {

@@ -301,17 +301,25 @@ export async function startS3Server(opts: S3ServerOptions): Promise<S3TestServer
   }
 }
 
+/** Where a test client connects: the server's endpoint, region and keys. */
+type S3ClientAddress = Pick<S3TestServer, 'endpoint' | 'region' | 'accessKeyId' | 'secretAccessKey'>
+
+/** What a test client may do differently from the panel's: other keys or region (to be refused), fewer attempts. */
+export interface TestS3ClientOverrides {
+  accessKeyId?: string
+  secretAccessKey?: string
+  region?: string
+  maxAttempts?: number
+}
+
 /**
  * An S3Client configured for `server` the way the panel configures one for RunPod: path-style,
  * checksums only when required, the server's region and keys, no retries beyond the SDK default (3 attempts).
  */
-export function createTestS3Client(
-  server: Pick<S3TestServer, 'endpoint' | 'region' | 'accessKeyId' | 'secretAccessKey'>,
-  overrides: { secretAccessKey?: string; accessKeyId?: string; maxAttempts?: number } = {},
-): S3Client {
+export function createTestS3Client(server: S3ClientAddress, overrides: TestS3ClientOverrides = {}): S3Client {
   return new S3Client({
     endpoint: server.endpoint,
-    region: server.region,
+    region: overrides.region ?? server.region,
     forcePathStyle: true,
     credentials: {
       accessKeyId: overrides.accessKeyId ?? server.accessKeyId,
@@ -324,33 +332,32 @@ export function createTestS3Client(
 }
 
 /**
- * Reads object `key` of the server's bucket through the real SDK (GetObject).
- * @returns the object's bytes.
- * @throws the SDK's error (e.g. `NoSuchKey`) when the object cannot be read.
+ * Runs `use` with a client from `createTestS3Client(server, overrides)` and destroys the client afterwards, also
+ * when `use` throws.
+ * @returns what `use` returns
  */
-export async function readObject(
-  server: Pick<S3TestServer, 'endpoint' | 'region' | 'bucket' | 'accessKeyId' | 'secretAccessKey'>,
-  key: string,
-): Promise<Buffer> {
-  const client = createTestS3Client(server)
+export async function withTestS3Client<T>(server: S3ClientAddress, use: (client: S3Client) => Promise<T>, overrides: TestS3ClientOverrides = {}): Promise<T> {
+  const client = createTestS3Client(server, overrides)
   try {
-    const out = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: key }))
-    if (!out.Body) return Buffer.alloc(0)
-    return Buffer.from(await out.Body.transformToByteArray())
+    return await use(client)
   } finally {
     client.destroy()
   }
 }
 
+/**
+ * Reads object `key` of the server's bucket through the real SDK (GetObject).
+ * @returns the object's bytes.
+ * @throws the SDK's error (e.g. `NoSuchKey`) when the object cannot be read.
+ */
+export async function readObject(server: S3ClientAddress & Pick<S3TestServer, 'bucket'>, key: string): Promise<Buffer> {
+  return withTestS3Client(server, async (client) => {
+    const out = await client.send(new GetObjectCommand({ Bucket: server.bucket, Key: key }))
+    return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0)
+  })
+}
+
 /** Deletes `key` from the stand-in's bucket (a test's hand on the volume). */
-export async function deleteObject(
-  server: Pick<S3TestServer, 'endpoint' | 'region' | 'bucket' | 'accessKeyId' | 'secretAccessKey'>,
-  key: string,
-): Promise<void> {
-  const client = createTestS3Client(server)
-  try {
-    await client.send(new DeleteObjectCommand({ Bucket: server.bucket, Key: key }))
-  } finally {
-    client.destroy()
-  }
+export async function deleteObject(server: S3ClientAddress & Pick<S3TestServer, 'bucket'>, key: string): Promise<void> {
+  await withTestS3Client(server, (client) => client.send(new DeleteObjectCommand({ Bucket: server.bucket, Key: key })))
 }

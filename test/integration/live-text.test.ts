@@ -41,9 +41,22 @@ describe('live text', () => {
   afterAll(async () => stack?.close())
 
   const get = async (session: string) => (await (await fetch(`${stack.url}/api/live/${session}`)).json()) as LiveTextView
+  /** `POST /api/live?<query>`: a new microphone session. */
+  const startSession = (query: string) => fetch(`${stack.url}/api/live?${query}`, { method: 'POST' })
+  const sendChunk = (session: string, seq: number, piece: Buffer) =>
+    fetch(`${stack.url}/api/live/${session}/chunks/${seq}`, { method: 'PUT', body: new Blob([new Uint8Array(piece)]) })
+  /** Starts a session for `filename` and sends `pieces` in order, `pauseMs` apart, without finishing it. */
+  const recordPaced = async (filename: string, pieces: Buffer[], pauseMs: number) => {
+    const { sessionId } = (await (await startSession(`filename=${filename}`)).json()) as { sessionId: string }
+    for (const [i, piece] of pieces.entries()) {
+      await sendChunk(sessionId, i, piece)
+      await sleep(pauseMs)
+    }
+    return sessionId
+  }
 
   it('windows the newest speech one job at a time, covering the recording without gaps or repeats, and keeps the live text as a version', async () => {
-    const res = await fetch(`${stack.url}/api/live?filename=live.webm&liveText=on`, { method: 'POST' })
+    const res = await startSession('filename=live.webm&liveText=on')
     expect(res.status).toBe(201)
     const { sessionId, live } = (await res.json()) as { sessionId: string; live: LiveTextView }
     expect(live.status).toMatchObject({ enabled: true, activity: 'listening', windowsSent: 0 })
@@ -51,7 +64,7 @@ describe('live text', () => {
     const started = Date.now()
     let firstText: number | null = null
     for (const [i, piece] of pieces.entries()) {
-      expect((await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(piece)]) })).status).toBe(200)
+      expect((await sendChunk(sessionId, i, piece)).status).toBe(200)
       await sleep(1000) // 2 s of audio every second
       if (firstText === null && (await get(sessionId)).segments.length > 0) firstText = Date.now() - started
     }
@@ -104,14 +117,13 @@ describe('live text', () => {
   }, 120_000)
 
   it('picks up where it stopped after a panel restart: no gap, no repeat', async () => {
-    const res = await fetch(`${stack.url}/api/live?filename=restart.webm`, { method: 'POST' })
-    const { sessionId } = (await res.json()) as { sessionId: string }
+    const { sessionId } = (await (await startSession('filename=restart.webm')).json()) as { sessionId: string }
     const pieces = webmPieces(30, 15)
     // Like the page: a chunk whose request fails (a connection cut by the restart) is sent again.
     const send = async (i: number): Promise<Response> => {
       for (let attempt = 0; ; attempt++) {
         try {
-          return await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(pieces[i]!)]) })
+          return await sendChunk(sessionId, i, pieces[i]!)
         } catch (err) {
           if (attempt >= 3) throw err
           await sleep(200)
@@ -147,13 +159,7 @@ describe('live text', () => {
   }, 120_000)
 
   it('keeps the live text of a tab closed mid-recording: the swept recording gets it as a version and is transcribed', async () => {
-    const res = await fetch(`${stack.url}/api/live?filename=closed.webm`, { method: 'POST' })
-    const { sessionId } = (await res.json()) as { sessionId: string }
-    const pieces = webmPieces(20, 10)
-    for (const [i, piece] of pieces.entries()) {
-      await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(piece)]) })
-      await sleep(400)
-    }
+    const sessionId = await recordPaced('closed.webm', webmPieces(20, 10), 400)
     // The tab is gone: no finish. The idle sweep adopts the recording.
     expect(await stack.panel.live.sweepIdle(0)).toBeGreaterThanOrEqual(1)
     await stack.panel.live.settled()
@@ -168,13 +174,7 @@ describe('live text', () => {
   }, 120_000)
 
   it('a panel stopped while it stores the live text completes it after the restart', async () => {
-    const res = await fetch(`${stack.url}/api/live?filename=interrupted.webm`, { method: 'POST' })
-    const { sessionId } = (await res.json()) as { sessionId: string }
-    const pieces = webmPieces(16, 8)
-    for (const [i, piece] of pieces.entries()) {
-      await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(piece)]) })
-      await sleep(300)
-    }
+    const sessionId = await recordPaced('interrupted.webm', webmPieces(16, 8), 300)
     const rec = (await (await fetch(`${stack.url}/api/live/${sessionId}/finish`, { method: 'POST' })).json()) as { id: string }
     // Stopped at once: the last windows are not sent, the session's folder stays.
     await stack.stopPanel()
@@ -186,11 +186,11 @@ describe('live text', () => {
   }, 120_000)
 
   it('sends nothing when live text is off for a recording, and transcribes only on request', async () => {
-    const res = await fetch(`${stack.url}/api/live?filename=quiet.webm&liveText=off`, { method: 'POST' })
+    const res = await startSession('filename=quiet.webm&liveText=off')
     const { sessionId, live } = (await res.json()) as { sessionId: string; live: LiveTextView }
     expect(live.status).toMatchObject({ enabled: false, activity: 'off', reason: 'Live text is off for this recording.' })
     const pieces = webmPieces(12, 6)
-    for (const [i, piece] of pieces.entries()) await fetch(`${stack.url}/api/live/${sessionId}/chunks/${i}`, { method: 'PUT', body: new Blob([new Uint8Array(piece)]) })
+    for (const [i, piece] of pieces.entries()) await sendChunk(sessionId, i, piece)
     const rec = (await (await fetch(`${stack.url}/api/live/${sessionId}/finish`, { method: 'POST' })).json()) as { id: string }
     await stack.panel.live.settled()
     await waitForRecording(stack.url, rec.id, (r) => r.status === 'uploaded')

@@ -10,20 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Note } from '../../src/domain/notes.ts'
 import { EMULATED_MODEL, type LlmStandIn } from '../../standins/llm/server.ts'
 import { transcribedRecording } from '../support/review-page.ts'
-import { startStack, type Stack } from '../support/stack.ts'
+import { callRecording, startStack, type Stack } from '../support/stack.ts'
 import { testSegment, testTranscript } from '../support/transcripts.ts'
 
 type NoteView = Omit<Note, 'recordingId'>
 
 function client(stack: Stack, id: string) {
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${stack.url}/api/recordings/${id}${p}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    return { status: res.status, body: (await res.json()) as never }
-  }
+  const call = (method: string, p: string, body?: unknown) => callRecording(stack.url, id, method, p, body)
   const waitNote = async (noteId: string, until: (n: NoteView) => boolean = (n) => n.status !== 'writing', timeoutMs = 20_000): Promise<NoteView> => {
     const deadline = Date.now() + timeoutMs
     for (;;) {

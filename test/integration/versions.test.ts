@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Transcript } from '../../src/domain/transcript.ts'
-import { FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
+import { callRecording, FIXTURES, startStack, waitForRecording, type Stack } from '../support/stack.ts'
 
 type View = Transcript & { version: number; transcriptVersion: number; undoable: number; redoable: number; step?: string }
 interface Version {
@@ -34,14 +34,7 @@ describe('transcript versions over HTTP', () => {
     }
     writeFileSync(path.join(scripts, 'interview.script.json'), JSON.stringify(swapped))
   }
-  const api = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${stack.url}/api/recordings/${id}${p}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    return { status: res.status, body: (await res.json()) as never }
-  }
+  const api = (method: string, p: string, body?: unknown) => callRecording(stack.url, id, method, p, body)
   const transcribeAndWait = async (jobsBefore: number) => {
     expect((await api('POST', '/transcribe', { language: 'en' })).status).toBe(202)
     await waitForRecording(stack.url, id, (r) => r.status === 'done')

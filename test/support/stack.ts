@@ -108,6 +108,19 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   return stack
 }
 
+/**
+ * Calls the panel's API for one recording: `method` on `/api/recordings/<id><path>`, with `body` (when given) as JSON.
+ * @returns the HTTP status and the parsed JSON answer (`never`: the caller says what it expects)
+ */
+export async function callRecording(url: string, id: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: never }> {
+  const res = await fetch(`${url}/api/recordings/${id}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: res.status, body: (await res.json()) as never }
+}
+
 /** Polls `GET /api/recordings/:id` until `predicate` holds; returns the recording. */
 export async function waitForRecording(
   url: string,
