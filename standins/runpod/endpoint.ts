@@ -4,29 +4,21 @@
  * from https://docs.runpod.io/serverless/workers/overview and the REST API's `WorkerStatus`.
  */
 import { createHash } from 'node:crypto'
+import type { EndpointFacts } from '../../src/domain/ports.ts'
 import type { EmulatedJob } from './jobs.ts'
 import { clearTimers, deadlineTimer } from './timers.ts'
 import type { VolumeConfig } from './worker.ts'
 
-/** An endpoint's settings (REST v2 `Endpoint`, the fields the emulator acts on). */
-export interface EndpointSettings {
-  name: string
-  /**
-   * Default 0 / 3. RunPod sets `max` to 0 after 7 idle days
-   * (https://docs.runpod.io/serverless/endpoints/endpoint-configurations "Idle endpoint scale-down").
-   */
-  workersMin: number
-  workersMax: number
-  /** Default: the volume's datacenter. */
-  dataCenterIds: string[]
-  /** Attached network volume IDs. Default: the `volume`'s bucket. */
-  networkVolumes: string[]
-  /**
-   * The endpoint's environment. Default `{HF_TOKEN: 'hf_emulated'}`: our worker needs `HF_TOKEN` to diarize
-   * (the pyannote model is gated; whisperX README), and without it the `whisperx` handler returns an error.
-   */
-  env: Record<string, string>
-}
+/**
+ * An endpoint's settings: the fields of REST v2's `Endpoint` the emulator acts on, which are the ones the panel
+ * reads (its `EndpointFacts`, less the id and the execution timeout, which the emulator keeps elsewhere).
+ * `rest-v2.ts` writes them in RunPod's own JSON (`workers: {min, max}`, …). Defaults (`endpointSettings`):
+ * workers 0 / 3, and RunPod sets `max` to 0 after 7 idle days
+ * (https://docs.runpod.io/serverless/endpoints/endpoint-configurations "Idle endpoint scale-down"); the datacenter
+ * and network volume of the attached volume; env `{HF_TOKEN: 'hf_emulated'}`: our worker needs `HF_TOKEN` to
+ * diarize (the pyannote model is gated; whisperX README), and without it the `whisperx` handler returns an error.
+ */
+export type EndpointSettings = Omit<EndpointFacts, 'id' | 'timeoutMs'>
 
 /** A network volume of the account (REST v2 `NetworkVolume`). */
 export interface NetworkVolume {
