@@ -65,6 +65,16 @@ const KEY = 'scribe-panel/r1/audio.m4a'
 /** Waits until recording `id` has `status`. */
 const reach = (store: SqliteStore, id: string, status: string) => vi.waitFor(() => expect(current(store, id).status).toBe(status), { timeout: 2000, interval: 5 })
 
+/** Starts recording r1's upload and waits until the volume holds it after the first half (multipart `upload-1`). */
+async function startHeld(): Promise<{ store: SqliteStore; cloud: CloudUploads }> {
+  const store = storeWith('r1', 'uploading')
+  const cloud = await setup(store)
+  volume.holding = true
+  cloud.startCloudUpload('r1')
+  await vi.waitFor(() => expect(volume.pending.has('upload-1')).toBe(true))
+  return { store, cloud }
+}
+
 /** A recording whose last upload failed after the volume gave `uploadId`. */
 function failedUpload(uploadId: string): SqliteStore {
   const store = storeWith('r1', 'uploading')
@@ -75,11 +85,8 @@ function failedUpload(uploadId: string): SqliteStore {
 
 describe('CloudUploads.startCloudUpload', () => {
   it('uploads the recording: uploaded with its size, the UploadId kept while it runs and cleared after, the listener told', async () => {
-    const store = storeWith('r1', 'uploading')
-    const cloud = await setup(store)
-    volume.holding = true
-    cloud.startCloudUpload('r1')
-    await vi.waitFor(() => expect(current(store, 'r1').multipartUploadId).toBe('upload-1'))
+    const { store, cloud } = await startHeld()
+    expect(current(store, 'r1').multipartUploadId).toBe('upload-1')
     expect(cloud.isUploading('r1')).toBe(true)
     volume.holding = false
     await reach(store, 'r1', 'uploaded')
@@ -170,11 +177,7 @@ describe('CloudUploads.startCloudUpload', () => {
 
 describe('CloudUploads.stopCloudUpload', () => {
   it('before a delete: stops the upload, then aborts its multipart upload so no parts stay on the volume', async () => {
-    const store = storeWith('r1', 'uploading')
-    const cloud = await setup(store)
-    volume.holding = true
-    cloud.startCloudUpload('r1')
-    await vi.waitFor(() => expect(volume.pending.has('upload-1')).toBe(true))
+    const { store, cloud } = await startHeld()
     cloud.stopCloudUpload('r1')
     expect(cloud.isUploading('r1')).toBe(false)
     await vi.waitFor(() => expect(volume.aborted).toEqual(['upload-1']))
@@ -183,11 +186,7 @@ describe('CloudUploads.stopCloudUpload', () => {
   })
 
   it('at shutdown: stops the upload and keeps its parts for the next start', async () => {
-    const store = storeWith('r1', 'uploading')
-    const cloud = await setup(store)
-    volume.holding = true
-    cloud.startCloudUpload('r1')
-    await vi.waitFor(() => expect(volume.pending.has('upload-1')).toBe(true))
+    const { store, cloud } = await startHeld()
     cloud.stopAll()
     await new Promise((resolve) => setTimeout(resolve, 30))
     expect(volume.aborted).toEqual([])

@@ -15,21 +15,30 @@ import type { SqliteStore } from '../adapters/store/sqlite-store.ts'
 
 const unavailable = () => new AppError('runpod_unavailable', 'RunPod answered HTTP 502 while submitting the job; the panel will retry.', { retryable: true })
 
-function setup(store: SqliteStore, more: { backend?: TranscriptionBackend; jobConcurrency?: number; objectStore?: MemoryVolume | null } = {}) {
-  const backend = more.backend ?? new ScriptedBackend()
+/**
+ * A submission of `store`'s recordings to a scripted backend (`script`: its answers) or to `backend`.
+ * `dispatched()` dispatches waiting transcriptions and lets them finish.
+ */
+function setup(store: SqliteStore, more: { script?: Partial<Pick<ScriptedBackend, 'submits' | 'retries' | 'cancels'>>; backend?: TranscriptionBackend; jobConcurrency?: number } = {}) {
+  const scripted = Object.assign(new ScriptedBackend(), more.script)
+  const backend = more.backend ?? scripted
   const logger = new MemoryLogger()
   const accepted: string[] = []
   const submission = new Submission({
     store,
     backend,
-    objectStore: more.objectStore === undefined ? new MemoryVolume() : more.objectStore,
+    objectStore: new MemoryVolume(),
     lifecycle: new RecordingLifecycle({ store, events: new EventBus(), logger }),
     logger,
     jobConcurrency: more.jobConcurrency ?? 5,
     submitRetryDelaysMs: [0, 0],
     onAccepted: (id) => accepted.push(id),
   })
-  return { submission, backend, accepted }
+  const dispatched = async () => {
+    submission.dispatch()
+    await settle()
+  }
+  return { submission, backend: scripted, accepted, dispatched }
 }
 
 /** Lets the submissions `dispatch()` started without awaiting them finish. */
@@ -42,7 +51,7 @@ describe('Submission.start', () => {
     const store = storeWith('r1', 'uploaded')
     const { submission, backend, accepted } = setup(store)
     const r = await submission.start('r1', OPTIONS)
-    expect((backend as ScriptedBackend).called('submit')).toEqual([{ audio: { kind: 'volume-path', key: 'scribe-panel/r1/audio.m4a' }, options: OPTIONS, policy: jobPolicy(60) }])
+    expect(backend.called('submit')).toEqual([{ audio: { kind: 'volume-path', key: 'scribe-panel/r1/audio.m4a' }, options: OPTIONS, policy: jobPolicy(60) }])
     expect(r).toMatchObject({ status: 'queued', jobOptions: OPTIONS, error: null, job: { id: 'job-1', status: 'queued', audioReference: 'volume-path' } })
     expect(accepted).toEqual(['r1'])
   })
@@ -51,7 +60,7 @@ describe('Submission.start', () => {
     const store = storeWith('r1', 'transcribing')
     const { submission, backend } = setup(store)
     await expect(submission.start('r1', OPTIONS)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/transcribing/) })
-    expect((backend as ScriptedBackend).calls).toEqual([])
+    expect(backend.calls).toEqual([])
     expect(current(store, 'r1')).toMatchObject({ status: 'transcribing', job: { id: 'job-r1', status: 'running' } })
   })
 
@@ -60,7 +69,7 @@ describe('Submission.start', () => {
     apply(store, 'r1', { type: 'UploadFailed', error: { code: 'storage_unavailable', message: 'The volume did not answer.' } })
     const { submission, backend } = setup(store)
     await expect(submission.start('r1', OPTIONS)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/retry the upload before transcribing/) })
-    expect((backend as ScriptedBackend).calls).toEqual([])
+    expect(backend.calls).toEqual([])
   })
 
   it('refuses when RunPod is not configured, before the request is stored', async () => {
@@ -72,43 +81,32 @@ describe('Submission.start', () => {
 
   it('surfaces an error that another try would not fix (bad_request): the recording fails with it, and nothing is tried again', async () => {
     const store = storeWith('r1', 'uploaded')
-    const backend = new ScriptedBackend()
-    backend.submits = [new AppError('bad_request', 'RunPod rejected the request while submitting the job (HTTP 400).')]
-    const { submission } = setup(store, { backend })
+    const { submission, backend, dispatched } = setup(store, { script: { submits: [new AppError('bad_request', 'RunPod rejected the request while submitting the job (HTTP 400).')] } })
     await expect(submission.start('r1', OPTIONS)).rejects.toMatchObject({ code: 'bad_request' })
     expect(current(store, 'r1')).toMatchObject({ status: 'failed', job: null, error: { code: 'bad_request' }, submitRequestedAt: null })
-    submission.dispatch()
-    await settle()
+    await dispatched()
     expect(backend.called('submit')).toHaveLength(1)
   })
 
   it('tries a /run with an unknown outcome again after each wait, saying how many tries are left, and then stops and says so', async () => {
     const store = storeWith('r1', 'uploaded')
-    const backend = new ScriptedBackend()
-    backend.submits = [unavailable()]
-    const { submission } = setup(store, { backend })
+    const { submission, backend, dispatched } = setup(store, { script: { submits: [unavailable()] } })
     const first = await submission.start('r1', OPTIONS)
     expect(first).toMatchObject({ status: 'uploaded', jobOptions: OPTIONS, submitRequestedAt: expect.any(String), error: { code: 'runpod_unavailable', message: expect.stringMatching(/try again in 0 s \(2 tries left\)/) } })
-    submission.dispatch()
-    await settle()
+    await dispatched()
     expect(current(store, 'r1').error?.message).toMatch(/\(1 try left\)/)
-    submission.dispatch()
-    await settle()
+    await dispatched()
     expect(backend.called('submit')).toHaveLength(3)
     expect(current(store, 'r1')).toMatchObject({ status: 'failed', submitRequestedAt: null, error: { code: 'runpod_unavailable', message: expect.stringMatching(/tried 3 times and stops here/) } })
-    submission.dispatch()
-    await settle()
+    await dispatched()
     expect(backend.called('submit')).toHaveLength(3)
   })
 
   it('a /run tried again that RunPod accepts stores the job and clears the error', async () => {
     const store = storeWith('r1', 'uploaded')
-    const backend = new ScriptedBackend()
-    backend.submits = [unavailable(), { id: 'job-7', state: 'queued' }]
-    const { submission, accepted } = setup(store, { backend })
+    const { submission, accepted, dispatched } = setup(store, { script: { submits: [unavailable(), { id: 'job-7', state: 'queued' }] } })
     await submission.start('r1', OPTIONS)
-    submission.dispatch()
-    await settle()
+    await dispatched()
     expect(current(store, 'r1')).toMatchObject({ status: 'queued', error: null, submitRequestedAt: null, job: { id: 'job-7', status: 'queued' } })
     expect(accepted).toEqual(['r1'])
   })
@@ -116,16 +114,12 @@ describe('Submission.start', () => {
   it('keeps a transcription waiting while every job slot is taken, and sends it when one frees up', async () => {
     const store = storeWith('r1', 'queued')
     storeWith('r2', 'uploaded', store)
-    const backend = new ScriptedBackend()
-    backend.submits = [{ id: 'job-2', state: 'queued' }]
-    const { submission } = setup(store, { backend, jobConcurrency: 1 })
+    const { submission, backend, dispatched } = setup(store, { script: { submits: [{ id: 'job-2', state: 'queued' }] }, jobConcurrency: 1 })
     expect(await submission.start('r2', OPTIONS)).toMatchObject({ status: 'uploaded', submitRequestedAt: expect.any(String) })
-    submission.dispatch()
-    await settle()
+    await dispatched()
     expect(backend.called('submit')).toEqual([])
     apply(store, 'r1', { type: 'JobReported', state: 'failed', error: { code: 'job_failed', message: 'x' } })
-    submission.dispatch()
-    await settle()
+    await dispatched()
     expect(current(store, 'r2')).toMatchObject({ status: 'queued', job: { id: 'job-2' } })
   })
 
@@ -133,8 +127,8 @@ describe('Submission.start', () => {
     const store = storeWith('r1', 'failed')
     const { submission, backend, accepted } = setup(store)
     const r = await submission.start('r1', OPTIONS)
-    expect((backend as ScriptedBackend).called('retry')).toEqual(['job-r1'])
-    expect((backend as ScriptedBackend).called('submit')).toEqual([])
+    expect(backend.called('retry')).toEqual(['job-r1'])
+    expect(backend.called('submit')).toEqual([])
     expect(r).toMatchObject({ status: 'queued', error: null, job: { id: 'job-r1', status: 'queued', delayTime: null, executionTime: null } })
     expect(accepted).toEqual(['r1'])
   })
@@ -142,10 +136,7 @@ describe('Submission.start', () => {
   it('submits a new job when RunPod no longer holds the failed one, and a new job for other options', async () => {
     const store = storeWith('r1', 'failed')
     storeWith('r2', 'failed', store)
-    const backend = new ScriptedBackend()
-    backend.retries = [new AppError('job_expired', 'RunPod no longer has this job.')]
-    backend.submits = [{ id: 'job-2', state: 'queued' }, { id: 'job-3', state: 'queued' }]
-    const { submission } = setup(store, { backend })
+    const { submission, backend } = setup(store, { script: { retries: [new AppError('job_expired', 'RunPod no longer has this job.')], submits: [{ id: 'job-2', state: 'queued' }, { id: 'job-3', state: 'queued' }] } })
     expect(await submission.start('r1', OPTIONS)).toMatchObject({ status: 'queued', job: { id: 'job-2' } })
     expect(await submission.start('r2', { ...OPTIONS, language: 'ru' })).toMatchObject({ status: 'queued', job: { id: 'job-3' } })
     expect(backend.called('retry')).toEqual(['job-r1'])
@@ -155,9 +146,7 @@ describe('Submission.start', () => {
 describe('Submission.cancel', () => {
   it('cancels the job on RunPod first: when that fails the recording goes on as it was; when it works the job is cancelled', async () => {
     const store = storeWith('r1', 'transcribing')
-    const backend = new ScriptedBackend()
-    backend.cancels = [unavailable(), undefined]
-    const { submission } = setup(store, { backend })
+    const { submission, backend } = setup(store, { script: { cancels: [unavailable(), undefined] } })
     await expect(submission.cancel('r1')).rejects.toMatchObject({ code: 'runpod_unavailable' })
     expect(current(store, 'r1')).toMatchObject({ status: 'transcribing', job: { status: 'running' } })
     expect(await submission.cancel('r1')).toMatchObject({ status: 'cancelled', job: { status: 'cancelled' } })
@@ -169,7 +158,7 @@ describe('Submission.cancel', () => {
     const { submission, backend } = setup(store)
     await submission.start('r1', OPTIONS)
     expect(await submission.cancel('r1')).toMatchObject({ status: 'uploading', submitRequestedAt: null })
-    expect((backend as ScriptedBackend).calls).toEqual([])
+    expect(backend.calls).toEqual([])
   })
 })
 
@@ -180,6 +169,6 @@ describe('Submission.resume', () => {
     const { submission, backend } = setup(store)
     submission.resume()
     expect(current(store, 'r1')).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(/may or may not have reached RunPod/) } })
-    expect((backend as ScriptedBackend).calls).toEqual([])
+    expect(backend.calls).toEqual([])
   })
 })

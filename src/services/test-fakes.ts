@@ -63,20 +63,23 @@ export class ScriptedBackend implements TranscriptionBackend {
   }
 
   async submit(request: TranscriptionRequest) {
-    this.calls.push({ method: 'submit', arg: request })
-    return next(this.submits)
+    return this.answer('submit', request, this.submits)
   }
   async status(jobId: string) {
-    this.calls.push({ method: 'status', arg: jobId })
-    return next(this.statuses)
+    return this.answer('status', jobId, this.statuses)
   }
   async retry(jobId: string) {
-    this.calls.push({ method: 'retry', arg: jobId })
-    return next(this.retries)
+    return this.answer('retry', jobId, this.retries)
   }
   async cancel(jobId: string) {
-    this.calls.push({ method: 'cancel', arg: jobId })
-    return next(this.cancels)
+    return this.answer('cancel', jobId, this.cancels)
+  }
+  /** Records the call and gives its next answer (the last one repeats). */
+  private answer<T>(method: string, arg: unknown, answers: Answer<T>[]): T {
+    this.calls.push({ method, arg })
+    const a = answers.length > 1 ? answers.shift()! : answers[0]!
+    if (a instanceof AppError) throw a
+    return a
   }
   async health() {
     return { workers: { idle: 1 }, jobs: {} }
@@ -87,11 +90,6 @@ export class ScriptedBackend implements TranscriptionBackend {
   assertConfigured(): void {}
 }
 
-function next<T>(answers: Answer<T>[]): T {
-  const a = answers.length > 1 ? answers.shift()! : answers[0]!
-  if (a instanceof AppError) throw a
-  return a
-}
 
 /** A multipart upload the fake volume holds: its key and the bytes of its parts so far. */
 interface PendingUpload {

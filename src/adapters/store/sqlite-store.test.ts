@@ -23,6 +23,15 @@ const rec = (id: string, createdAt: string) => ({
   objectKey: `scribe-panel/${id}/audio.m4a`,
 })
 
+/** A database file as a panel of schema `version` left it (its migrations applied, none after); open, to fill. */
+function databaseAtSchema(version: number): { file: string; old: Database.Database } {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
+  const old = new Database(file)
+  for (const m of MIGRATIONS.slice(0, version)) typeof m === 'string' ? old.exec(m) : m(old)
+  old.pragma(`user_version = ${version}`)
+  return { file, old }
+}
+
 const transcript: Transcript = { language: 'ru', duration: 1, speakers: [{ id: 'SPEAKER_00', name: 'Speaker 1' }], segments: [] }
 
 describe('SqliteStore', () => {
@@ -179,10 +188,7 @@ describe('transcript versions', () => {
   })
 
   it('migrates a schema-7 database: its jobs keep their state, in the panel\'s words instead of RunPod\'s', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
-    const old = new Database(file)
-    for (const m of MIGRATIONS.slice(0, 7)) typeof m === 'string' ? old.exec(m) : m(old)
-    old.pragma('user_version = 7')
+    const { file, old } = databaseAtSchema(7)
     const runpod = ['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']
     runpod.forEach((status, i) => {
       old.prepare(`INSERT INTO recordings (id, filename, extension, content_type, size, created_at, status, object_key, updated_at, current_job_id)
@@ -196,10 +202,7 @@ describe('transcript versions', () => {
   })
 
   it('migrates a schema-3 database: its transcript becomes version 1 and its edits stay undoable', () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'scribe-store-')), 'db.sqlite')
-    const old = new Database(file)
-    for (const m of MIGRATIONS.slice(0, 3)) typeof m === 'string' ? old.exec(m) : m(old)
-    old.pragma('user_version = 3')
+    const { file, old } = databaseAtSchema(3)
     old.prepare(`INSERT INTO recordings (id, filename, extension, content_type, size, created_at, status, object_key, updated_at)
       VALUES ('r1', 'a.m4a', 'm4a', 'audio/mp4', 1, 'c', 'done', 'k', 'u')`).run()
     old.prepare(`INSERT INTO transcripts VALUES ('r1', 'job-1', 2, ?, '2026-11-21T10:00:00.000Z', 'u')`).run(JSON.stringify(named('Anna')))
