@@ -10,6 +10,7 @@ import type { RecordingStatus } from '../domain/recording.ts'
 import type { StoredRecording } from '../domain/store.ts'
 import { EventBus, type PanelEvent } from './events.ts'
 import { JobPoller } from './job-poller.ts'
+import { QueueWatch } from './queue-watch.ts'
 import { RecordingLifecycle } from './recording-lifecycle.ts'
 import { current, MemoryLogger, report, ScriptedBackend, storeWith } from './test-fakes.ts'
 
@@ -33,7 +34,9 @@ function setup(store: SqliteStore, backend = new ScriptedBackend(), more: { queu
   events.subscribe((_seq, e) => published.push(e))
   const logger = new MemoryLogger()
   const ingest = new RecordingIngest()
-  const poller = new JobPoller({ store, backend, lifecycle: new RecordingLifecycle({ store, events, logger }), ingest, events, logger, pollIntervalMs: 1000, ...more })
+  const lifecycle = new RecordingLifecycle({ store, events, logger })
+  const queueWatch = more.queueDiagnosis && new QueueWatch({ store, lifecycle, logger, diagnosis: more.queueDiagnosis, warningMs: more.queueWarningMs })
+  const poller = new JobPoller({ store, backend, lifecycle, ingest, events, logger, pollIntervalMs: 1000, queueWatch })
   return { poller, backend, ingest, published, logger }
 }
 
@@ -183,6 +186,40 @@ describe('JobPoller: following jobs over time', () => {
     await vi.advanceTimersByTimeAsync(2_000)
     expect(diagnosis).toHaveBeenCalledTimes(1)
     expect(current(store, 'r1')).toMatchObject({ status: 'queued', error: warning })
+    poller.stop()
+  })
+
+  it('asks again at most once a minute, and keeps showing the last reason on every answer in between', async () => {
+    vi.useFakeTimers()
+    const store = storeWith('r1', 'queued')
+    const backend = new ScriptedBackend()
+    backend.statuses = [report('queued', { id: 'job-r1' })]
+    const warning: ErrorInfo = { code: 'runpod_unavailable', message: 'No GPU of the endpoint\'s types is free.' }
+    const diagnosis = vi.fn(async () => warning)
+    const { poller } = setup(store, backend, { queueDiagnosis: diagnosis, queueWarningMs: 1000 })
+    poller.start()
+    await vi.advanceTimersByTimeAsync(50_000)
+    expect(diagnosis).toHaveBeenCalledTimes(1)
+    expect(current(store, 'r1').error).toEqual(warning)
+    await vi.advanceTimersByTimeAsync(15_000)
+    expect(diagnosis).toHaveBeenCalledTimes(2)
+    poller.stop()
+  })
+
+  it('forgets the wait of a job that left the queue: queued again, it waits the warning time anew', async () => {
+    vi.useFakeTimers()
+    const store = storeWith('r1', 'queued')
+    const backend = new ScriptedBackend()
+    backend.statuses = [report('queued', { id: 'job-r1' }), report('queued', { id: 'job-r1' }), report('running', { id: 'job-r1' }), report('queued', { id: 'job-r1' })]
+    const diagnosis = vi.fn(async () => null)
+    const { poller } = setup(store, backend, { queueDiagnosis: diagnosis, queueWarningMs: 2500 })
+    poller.start()
+    // Polls at 0.25, 1.25 (queued), 2.25 (running), 3.25 s (queued again), then every second: the first poll 2.5 s
+    // after 3.25 s is at 6.25 s. Had the first wait been kept, it would have asked at 3.25 s.
+    await vi.advanceTimersByTimeAsync(6_000)
+    expect(diagnosis).not.toHaveBeenCalled()
+    await vi.advanceTimersByTimeAsync(500)
+    expect(diagnosis).toHaveBeenCalledTimes(1)
     poller.stop()
   })
 })

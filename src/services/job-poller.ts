@@ -10,6 +10,7 @@ import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import { isLaterProgress, parseWorkerError, readProgress } from '../domain/worker-contract.ts'
 import { transition } from '../domain/lifecycle.ts'
 import type { EventBus } from './events.ts'
+import type { QueueWatch } from './queue-watch.ts'
 import type { RecordingLifecycle } from './recording-lifecycle.ts'
 import type { ResultIngest } from './result-ingest.ts'
 
@@ -30,13 +31,8 @@ export interface JobPollerDeps {
    * for other clients of the endpoint.
    */
   maxStatusPerSecond?: number
-  /** After this long in RunPod's queue (ms, QUEUE_WARNING_S), the poller asks `queueDiagnosis` why. Default 300 s. */
-  queueWarningMs?: number
-  /**
-   * Why jobs may wait forever (0 max workers, no free GPU), in words with the fix, or null when nothing is
-   * wrong that the panel can see. Asked at most once a minute per waiting job.
-   */
-  queueDiagnosis?: () => Promise<ErrorInfo | null>
+  /** Told when a job waits in RunPod's queue and when it leaves it (absent: nobody asks why a job waits). */
+  queueWatch?: Pick<QueueWatch, 'queued' | 'left'>
   /** Called on every tick (250 ms) before the polls: submission dispatches waiting transcriptions. */
   onTick?: () => void
 }
@@ -72,10 +68,6 @@ export class JobPoller {
   private timer: NodeJS.Timeout | null = null
   private readonly inflight = new Set<string>()
   private readonly nextPollAt = new Map<string, number>()
-  /** When each job was last seen entering RunPod's queue (epoch ms; in memory, restarts with the panel). */
-  private readonly queuedSince = new Map<string, number>()
-  /** The last queue diagnosis per recording and when it was made. */
-  private readonly queueWarnings = new Map<string, { at: number; warning: ErrorInfo | null }>()
   private readonly deps: JobPollerDeps
   constructor(deps: JobPollerDeps) {
     this.deps = deps
@@ -157,10 +149,7 @@ export class JobPoller {
       this.deps.logger.debug('job report ignored', { id: r.id, jobId: job.id, reason: t.ignored })
       return
     }
-    if (t.effects.includes('unwatch-queue')) {
-      this.queuedSince.delete(r.id)
-      this.queueWarnings.delete(r.id)
-    }
+    if (t.effects.includes('unwatch-queue')) this.deps.queueWatch?.left(r.id)
     switch (report.state) {
       case 'queued':
         this.deps.store.updateJob(job.id, { status: 'queued' })
@@ -176,35 +165,9 @@ export class JobPoller {
       default:
         this.finishJob(job.id, report)
     }
-    if (t.effects.includes('watch-queue')) this.warnIfStuck(current)
+    if (t.effects.includes('watch-queue')) this.deps.queueWatch?.queued(current)
     this.deps.lifecycle.commit(current, t)
     if (t.effects.includes('ingest-result')) await this.deps.ingest.ingest(this.deps.store.getRecording(r.id) ?? current, report)
-  }
-
-  /**
-   * A job waiting longer than QUEUE_WARNING_S: asks why (0 max workers after RunPod's idle scale-down, no free
-   * GPU; https://docs.runpod.io/serverless/endpoints/endpoint-configurations) and shows the answer, with its
-   * fix, beside "Queued" instead of an endless wait. The job itself stays queued.
-   */
-  private warnIfStuck(r: StoredRecording): void {
-    const now = Date.now()
-    const since = this.queuedSince.get(r.id) ?? now
-    this.queuedSince.set(r.id, since)
-    if (!this.deps.queueDiagnosis || now - since < (this.deps.queueWarningMs ?? 300_000)) return
-    const last = this.queueWarnings.get(r.id)
-    if (last?.warning) this.deps.store.updateRecording(r.id, { error: last.warning })
-    if (last && now - last.at < 60_000) return
-    this.queueWarnings.set(r.id, { at: now, warning: last?.warning ?? null })
-    void this.deps
-      .queueDiagnosis()
-      .then((warning) => {
-        this.queueWarnings.set(r.id, { at: Date.now(), warning })
-        const still = this.deps.store.getRecording(r.id)
-        if (!still || still.status !== 'queued') return
-        this.deps.store.updateRecording(r.id, { error: warning })
-        this.deps.lifecycle.publish(r.id)
-      })
-      .catch((err: unknown) => this.deps.logger.warn('could not ask RunPod why the job waits', { id: r.id, error: err }))
   }
 
   private finishJob(jobId: string, report: JobReport): void {

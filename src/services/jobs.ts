@@ -12,6 +12,7 @@ import type { RecordingStore, StoredRecording } from '../domain/store.ts'
 import type { EventBus } from './events.ts'
 import type { ExportService } from './exports.ts'
 import { JobPoller } from './job-poller.ts'
+import { QueueWatch } from './queue-watch.ts'
 import { RecordingLifecycle } from './recording-lifecycle.ts'
 import { ResultIngest } from './result-ingest.ts'
 import { Submission } from './submission.ts'
@@ -77,8 +78,7 @@ export class JobService {
       logger,
       pollIntervalMs: deps.pollIntervalMs,
       maxStatusPerSecond: deps.maxStatusPerSecond,
-      queueWarningMs: deps.queueWarningMs,
-      queueDiagnosis: deps.queueDiagnosis,
+      queueWatch: deps.queueDiagnosis && new QueueWatch({ store, lifecycle, logger, diagnosis: deps.queueDiagnosis, warningMs: deps.queueWarningMs }),
       onTick: () => this.submission.dispatch(),
     })
     this.submission = new Submission({
