@@ -12,7 +12,7 @@ import { EventBus, type PanelEvent } from './events.ts'
 import { JobPoller } from './job-poller.ts'
 import { QueueWatch } from './queue-watch.ts'
 import { RecordingLifecycle } from './recording-lifecycle.ts'
-import { current, MemoryLogger, report, ScriptedBackend, storeWith } from './test-fakes.ts'
+import { current, MemoryLogger, report, ScriptedBackend, storeWith, type Answer } from './test-fakes.ts'
 
 /** A result ingest that only records what it was given; `recovers`: whether a result file is "on the volume". */
 class RecordingIngest {
@@ -144,14 +144,23 @@ describe('JobPoller.poll: a status check that fails', () => {
   })
 })
 
+/**
+ * Recording r1 queued, its job answered by `statuses` in turn, and the poller started on fake timers (`watch`:
+ * a queue watch with this diagnosis and warning time).
+ */
+function following(statuses: Answer<JobReport>[], watch: { queueDiagnosis?: () => Promise<ErrorInfo | null>; queueWarningMs?: number } = {}) {
+  vi.useFakeTimers()
+  const store = storeWith('r1', 'queued')
+  const backend = new ScriptedBackend()
+  backend.statuses = statuses
+  const { poller } = setup(store, backend, watch)
+  poller.start()
+  return { store, backend, poller }
+}
+
 describe('JobPoller: following jobs over time', () => {
   it('polls a job once per interval until it ends, then stops', async () => {
-    vi.useFakeTimers()
-    const store = storeWith('r1', 'queued')
-    const backend = new ScriptedBackend()
-    backend.statuses = [report('queued', { id: 'job-r1' }), report('running', { id: 'job-r1' }), report('failed', { id: 'job-r1', error: 'boom' })]
-    const { poller } = setup(store, backend)
-    poller.start()
+    const { store, backend, poller } = following([report('queued', { id: 'job-r1' }), report('running', { id: 'job-r1' }), report('failed', { id: 'job-r1', error: 'boom' })])
     await vi.advanceTimersByTimeAsync(10_000)
     poller.stop()
     expect(backend.called('status')).toEqual(['job-r1', 'job-r1', 'job-r1'])
@@ -159,12 +168,7 @@ describe('JobPoller: following jobs over time', () => {
   })
 
   it('after a failed status check, waits at least 5 s before asking again', async () => {
-    vi.useFakeTimers()
-    const store = storeWith('r1', 'queued')
-    const backend = new ScriptedBackend()
-    backend.statuses = [new AppError('runpod_unavailable', 'RunPod answered HTTP 502 while checking the job; the panel will retry.', { retryable: true }), report('queued', { id: 'job-r1' })]
-    const { poller } = setup(store, backend)
-    poller.start()
+    const { backend, poller } = following([new AppError('runpod_unavailable', 'RunPod answered HTTP 502 while checking the job; the panel will retry.', { retryable: true }), report('queued', { id: 'job-r1' })])
     await vi.advanceTimersByTimeAsync(4_500)
     expect(backend.called('status')).toHaveLength(1)
     await vi.advanceTimersByTimeAsync(1_000)
@@ -173,14 +177,9 @@ describe('JobPoller: following jobs over time', () => {
   })
 
   it('asks why a job waits in the queue past the warning time and shows the answer beside "Queued"', async () => {
-    vi.useFakeTimers()
-    const store = storeWith('r1', 'queued')
-    const backend = new ScriptedBackend()
-    backend.statuses = [report('queued', { id: 'job-r1' })]
     const warning: ErrorInfo = { code: 'runpod_unavailable', message: 'The endpoint has 0 max workers; raise it.' }
     const diagnosis = vi.fn(async () => warning)
-    const { poller } = setup(store, backend, { queueDiagnosis: diagnosis, queueWarningMs: 3000 })
-    poller.start()
+    const { store, poller } = following([report('queued', { id: 'job-r1' })], { queueDiagnosis: diagnosis, queueWarningMs: 3000 })
     await vi.advanceTimersByTimeAsync(2_500)
     expect(diagnosis).not.toHaveBeenCalled()
     await vi.advanceTimersByTimeAsync(2_000)
@@ -190,14 +189,9 @@ describe('JobPoller: following jobs over time', () => {
   })
 
   it('asks again at most once a minute, and keeps showing the last reason on every answer in between', async () => {
-    vi.useFakeTimers()
-    const store = storeWith('r1', 'queued')
-    const backend = new ScriptedBackend()
-    backend.statuses = [report('queued', { id: 'job-r1' })]
     const warning: ErrorInfo = { code: 'runpod_unavailable', message: 'No GPU of the endpoint\'s types is free.' }
     const diagnosis = vi.fn(async () => warning)
-    const { poller } = setup(store, backend, { queueDiagnosis: diagnosis, queueWarningMs: 1000 })
-    poller.start()
+    const { store, poller } = following([report('queued', { id: 'job-r1' })], { queueDiagnosis: diagnosis, queueWarningMs: 1000 })
     await vi.advanceTimersByTimeAsync(50_000)
     expect(diagnosis).toHaveBeenCalledTimes(1)
     expect(current(store, 'r1').error).toEqual(warning)
@@ -207,13 +201,8 @@ describe('JobPoller: following jobs over time', () => {
   })
 
   it('forgets the wait of a job that left the queue: queued again, it waits the warning time anew', async () => {
-    vi.useFakeTimers()
-    const store = storeWith('r1', 'queued')
-    const backend = new ScriptedBackend()
-    backend.statuses = [report('queued', { id: 'job-r1' }), report('queued', { id: 'job-r1' }), report('running', { id: 'job-r1' }), report('queued', { id: 'job-r1' })]
     const diagnosis = vi.fn(async () => null)
-    const { poller } = setup(store, backend, { queueDiagnosis: diagnosis, queueWarningMs: 2500 })
-    poller.start()
+    const { poller } = following([report('queued', { id: 'job-r1' }), report('queued', { id: 'job-r1' }), report('running', { id: 'job-r1' }), report('queued', { id: 'job-r1' })], { queueDiagnosis: diagnosis, queueWarningMs: 2500 })
     // Polls at 0.25, 1.25 (queued), 2.25 (running), 3.25 s (queued again), then every second: the first poll 2.5 s
     // after 3.25 s is at 6.25 s. Had the first wait been kept, it would have asked at 3.25 s.
     await vi.advanceTimersByTimeAsync(6_000)
