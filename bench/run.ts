@@ -3,10 +3,11 @@
  * RunPod emulator). Prints machine information, then one table of measured values next to their
  * targets. It reports and never gates: the exit code is 0 even when a target is missed (non-zero
  * only when the bench itself cannot run). `npm run bench -- upload jobs` runs a subset; names:
- * upload, jobs, transcript, review, inflight, speech, drop, notes.
+ * upload, jobs, transcript, review, inflight, speech, drop, notes, copy.
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { benchCopy } from './copy.ts'
 import { benchDrop } from './drop.ts'
 import { benchInflight } from './inflight.ts'
 import { benchJobs } from './jobs.ts'
@@ -29,6 +30,7 @@ const BENCHMARKS: [string, string, Bench][] = [
   ['speech', '6. Speech map (voice activity) of a one-hour recording', benchSpeech],
   ['drop', '7. Drop → transcript on a 20 Mbit/s uplink, and a resumed 1 GB upload', benchDrop],
   ['notes', '8. Notes: split a 3-hour transcript by turns, check 30 quotations', benchNotes],
+  ['copy', "9. The compact copy against the original, in Whisper's input features", benchCopy],
 ]
 
 const log = (line: string) => process.stdout.write(`${line}\n`)

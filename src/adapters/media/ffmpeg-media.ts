@@ -57,17 +57,17 @@ export function recordedAtFromProbe(info: FfprobeInfo): string | null {
  * all the worker needs. Opus in Ogg is read by that same ffmpeg call. `-map 0:a:0`: the first audio track only.
  *
  * Two ffmpeg processes joined by a pipe, so that decoding and encoding each have a core (ffmpeg 5 runs one audio
- * chain on one thread): the first decodes to 16 kHz mono float PCM in NUT, which keeps each frame's timestamp, and
- * the second encodes it. The copy decodes to exactly the samples one process would make (same timestamps, same duration).
+ * chain on one thread): the first decodes to 16 kHz mono 16-bit PCM in NUT, which keeps each frame's timestamp,
+ * and the second encodes it. 16-bit, as WhisperX's own decoding (`-f s16le`): fed float samples, libopus codes the
+ * same speech much further from the original (on the bundled interview, a mean difference in Whisper's log-mel
+ * features of 0.097 against 0.042, and 7 dB against 18 dB signal-to-noise; `npm run bench -- copy` measures it). The copy decodes to exactly the samples one process would make (same timestamps, same duration).
  */
-const GPU_DECODE_ARGS = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_f32le', '-f', 'nut']
+const GPU_DECODE_ARGS = ['-map', '0:a:0', '-vn', '-sn', '-dn', '-map_metadata', '-1', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', '-f', 'nut']
 /**
  * Opus in Ogg for the GPU (the compact copy and live windows): 24 kbit/s wideband, about 11 MB per hour.
- * Complexity 0 and 120 ms packets keep the encoder fast: 3.8 s of one core per hour of speech here, against 4.6 s
- * with 60 ms packets and about 40 s at the default complexity 10. Measured on the bundled interview, the 120 ms
- * packets also decode closer to the original in what Whisper looks at (its 80-band log-mel spectrogram: mean
- * difference 0.05 against 0.10 with 60 ms, in Whisper's normalised units), as libopus then codes the speech with
- * its SILK layer. The longest packet Opus allows is 120 ms (RFC 6716, section 3.2.5).
+ * Complexity 0 and 120 ms packets keep the encoder fast: about 3.5 s of one core per hour of speech here, against
+ * 4.6 s with 60 ms packets and about 40 s at the default complexity 10; the packets carry the same frames, which
+ * decode to the same samples either way. The longest packet Opus allows is 120 ms (RFC 6716, section 3.2.5).
  */
 export const OPUS_ENCODE_ARGS = ['-c:a', 'libopus', '-b:a', '24k', '-application', 'audio', '-compression_level', '0', '-frame_duration', '120', '-f', 'ogg']
 const GPU_ENCODE_ARGS = ['-map_metadata', '-1', ...OPUS_ENCODE_ARGS]
@@ -120,8 +120,8 @@ export class FfmpegMedia implements MediaProbe {
     const decoder = spawn(this.bins.ffmpeg, ['-v', 'error', '-nostdin', '-i', typeof input === 'string' ? input : 'pipe:0', ...GPU_DECODE_ARGS, 'pipe:1'], {
       stdio: [typeof input === 'string' ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     })
-    // The decoder's output pipe is the encoder's input, process to process: the PCM (230 MB an hour) never passes
-    // through this process, which would cost it about a second of CPU per hour of audio. Once the encoder has its
+    // The decoder's output pipe is the encoder's input, process to process: the PCM (115 MB an hour) never passes
+    // through this process, which would cost it about half a second of CPU per hour of audio. Once the encoder has its
     // copy of the pipe, ours is closed so that only the encoder reads it. (Not when the decoder could not start:
     // then there is no pipe, and its 'error' says why.)
     const pcm = decoder.pid === undefined ? null : decoder.stdout
