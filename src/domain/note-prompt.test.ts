@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { combineMessages, estimateMessagesTokens, estimateTokens, groupForCombine, noteMessages, promptLines, splitByTurns, tokenBudget, turnsOf } from './note-prompt.ts'
 import type { Segment } from './transcript.ts'
-import { testSegment, testTranscript } from '../../test/support/transcripts.ts'
+import { testSegment, testTranscript } from './test-transcripts.ts'
 
 const seg = (id: string, start: number, speaker: string | null, text: string, filtered: Segment['filtered'] = null) =>
   testSegment(id, start, start + 2, speaker, text, { filtered })

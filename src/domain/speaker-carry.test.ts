@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { carrySpeakerNames, givenSpeakerNames, overlapSeconds, renamedSpeakerCount } from './speaker-carry.ts'
 import type { Segment } from './transcript.ts'
-import { testSegment, testTranscript, type SpeakerPairs } from '../../test/support/transcripts.ts'
+import { testSegment, testTranscript, type SpeakerPairs } from './test-transcripts.ts'
 
 const seg = (id: string, start: number, end: number, speaker: string | null, filtered = false) =>
   testSegment(id, start, end, speaker, id, { filtered: filtered ? { rule: 'manual', reason: 'x' } : null })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { AppError } from './errors.ts'
 import { applyEdits, applyEditsCounting, EditRequestSchema } from './transcript-edits.ts'
 import { speakerTurns, type Transcript } from './transcript.ts'
-import { testSegment, testTranscript } from '../../test/support/transcripts.ts'
+import { testSegment, testTranscript } from './test-transcripts.ts'
 
 const w = (text: string, start: number, end: number) => ({ text, start, end, score: 0.9, estimated: false })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { AppError } from './errors.ts'
 import { WhisperXResultSchema, WhisperXSegmentSchema, normalizeWhisperX } from './whisperx.ts'
-import { testSegment, testTranscript } from '../../test/support/transcripts.ts'
+import { testSegment, testTranscript } from './test-transcripts.ts'
 
 /** Catches the AppError thrown by `fn` (fails the test if it does not throw one). */
 function appError(fn: () => unknown): AppError {

@@ -3,7 +3,7 @@ import { recordedAtFromProbe } from '../adapters/media/ffmpeg-media.ts'
 import { renderMarkdown } from './md.ts'
 import { parseTimestampMode, recordedOnText, stampedTurns } from './stamps.ts'
 import { renderText } from './txt.ts'
-import { testSegment, testTranscript } from '../../test/support/transcripts.ts'
+import { testSegment, testTranscript } from '../domain/test-transcripts.ts'
 
 const seg = (id: string, start: number, speaker: string, text: string) => testSegment(id, start, start + 20, speaker, text)
 // A: 0–20 s, B: 50 s, then one long turn of A from 130 s to 700 s in five segments.

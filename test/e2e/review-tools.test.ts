@@ -15,7 +15,7 @@ import { SHOTS } from '../support/page.ts'
 import { fetchTranscript, transcribedRecording, waitForTranscript as waitForSaved } from '../support/review-page.ts'
 import type { Stack } from '../support/stack.ts'
 import { browserSuite } from '../support/suite.ts'
-import { testSegment, testTranscript } from '../support/transcripts.ts'
+import { testSegment, testTranscript } from '../../src/domain/test-transcripts.ts'
 
 describe('review tools in Chromium', () => {
   let stack: Stack

@@ -11,7 +11,7 @@ import type { Note } from '../../src/domain/notes.ts'
 import { EMULATED_MODEL, type LlmStandIn } from '../../standins/llm/server.ts'
 import { transcribedRecording } from '../support/review-page.ts'
 import { callRecording, startStack, type Stack } from '../support/stack.ts'
-import { testSegment, testTranscript } from '../support/transcripts.ts'
+import { testSegment, testTranscript } from '../../src/domain/test-transcripts.ts'
 
 type NoteView = Omit<Note, 'recordingId'>
 

@@ -1,8 +1,9 @@
 /**
  * Small transcripts for tests, built from one line per segment instead of restating the whole `Transcript`
- * shape in every test file. Times are in seconds. Unit tests beside their code may import this (it is test code).
+ * shape in every test file. Times are in seconds. Test code only: beside the domain so that unit tests and
+ * the tests under test/ share it without code outside test/ importing test/.
  */
-import type { Segment, Transcript } from '../../src/domain/transcript.ts'
+import type { Segment, Transcript } from './transcript.ts'
 
 /** Speakers as `[id, name]` pairs, in the order the transcript lists them: `[['SPEAKER_00', 'Anna']]`. */
 export type SpeakerPairs = readonly (readonly [id: string, name: string])[]
